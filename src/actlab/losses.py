@@ -1,0 +1,144 @@
+"""Output functions fused with their loss, so the gradient at the logits is the stable one.
+
+Shapes: logits (R, batch, K). Each loss returns the per-replica mean over the batch, shape (R,),
+and the gradient with respect to the logits, already divided by the batch size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import UnknownNameError
+
+
+def _shift(z, axis):
+    """z - max(z). For logits near the float maximum the difference can exceed it; it is then
+    -inf, which is the exact limit for what follows (exp gives 0), so the overflow is silenced."""
+    with np.errstate(over="ignore"):
+        return z - np.max(z, axis=axis, keepdims=True)
+
+
+def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log softmax(z) = z - max(z) - log(sum(exp(z - max(z)))): no overflow for any finite z."""
+    shifted = _shift(z, axis)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """softmax(z) = exp(z - max z) / sum(exp(z - max z))."""
+    e = np.exp(_shift(z, axis))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z), computed from e^-|z| so that nothing overflows."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def softplus(z: np.ndarray) -> np.ndarray:
+    """log(1 + e^z) = logaddexp(0, z)."""
+    return np.logaddexp(0, z)
+
+
+class SoftmaxCrossEntropy:
+    """Softmax output + cross-entropy, for multi-class classification.
+
+    L = -mean_batch log softmax(z)[y];  dL/dz = (softmax(z) - onehot(y)) / batch.
+    Targets: integer class indices, shape (R, batch).
+    """
+
+    name = "softmax_cross_entropy"
+    output = "softmax"
+    task = "classification"
+
+    def loss(self, logits, y):
+        logp = log_softmax(logits)
+        picked = np.take_along_axis(logp, y[..., None], axis=-1)[..., 0]
+        return -picked.mean(axis=1)
+
+    def loss_and_grad(self, logits, y):
+        logp = log_softmax(logits)
+        picked = np.take_along_axis(logp, y[..., None], axis=-1)[..., 0]
+        grad = np.exp(logp)
+        np.put_along_axis(grad, y[..., None], np.take_along_axis(grad, y[..., None], -1) - 1, -1)
+        grad /= logits.shape[1]
+        return -picked.mean(axis=1), grad
+
+    def predict(self, logits):
+        return softmax(logits)
+
+    def n_correct(self, logits, y):
+        return np.sum(np.argmax(logits, axis=-1) == y, axis=1)
+
+
+class SigmoidBinaryCrossEntropy:
+    """Sigmoid output + binary cross-entropy, for binary and multi-label classification.
+
+    L = mean_batch sum_k [softplus(z) - y z];  dL/dz = (sigmoid(z) - y) / batch.
+    Targets: 0/1 floats, shape (R, batch, K) (K = 1 for a binary problem).
+    """
+
+    name = "sigmoid_binary_cross_entropy"
+    output = "sigmoid"
+    task = "classification"
+
+    def loss(self, logits, y):
+        return np.sum(softplus(logits) - y * logits, axis=-1).mean(axis=1)
+
+    def loss_and_grad(self, logits, y):
+        grad = sigmoid(logits) - y
+        grad /= logits.shape[1]
+        return self.loss(logits, y), grad
+
+    def predict(self, logits):
+        return sigmoid(logits)
+
+    def n_correct(self, logits, y):
+        """Samples whose every label is right (exact match), per replica."""
+        return np.sum(np.all((logits > 0) == (y > 0.5), axis=-1), axis=1)
+
+
+class IdentityMSE:
+    """Identity output + squared error, for regression.
+
+    L = mean_batch sum_t (z - y)^2 / (2 T) (scikit-learn's squared_error / 2);  dL/dz = (z - y) / (batch T).
+    Targets: floats, shape (R, batch, T).
+    """
+
+    name = "identity_mse"
+    output = "identity"
+    task = "regression"
+
+    def loss(self, logits, y):
+        diff = logits - y
+        return 0.5 * np.mean(diff * diff, axis=(1, 2))
+
+    def loss_and_grad(self, logits, y):
+        diff = logits - y
+        loss = 0.5 * np.mean(diff * diff, axis=(1, 2))
+        diff /= logits.shape[1] * logits.shape[2]
+        return loss, diff
+
+    def predict(self, logits):
+        return logits
+
+    def n_correct(self, logits, y):
+        return None
+
+
+_LOSSES = {
+    "softmax": SoftmaxCrossEntropy,
+    "sigmoid": SigmoidBinaryCrossEntropy,
+    "identity": IdentityMSE,
+}
+
+
+def get_head(name: str):
+    """The fused output+loss by the output function's name: softmax, sigmoid or identity."""
+    if isinstance(name, (SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, IdentityMSE)):
+        return name
+    if name not in _LOSSES:
+        raise UnknownNameError("output", name, _LOSSES)
+    return _LOSSES[name]()

@@ -1,0 +1,187 @@
+"""Optimizers: full-batch gradient descent, SGD with momentum / Nesterov, Adam.
+
+Each one updates a list of parameter arrays in place from their gradients. Every array has a
+leading replica axis R; ``active`` (a boolean array of shape (R,)) freezes replicas that are done
+or diverged: their parameters and optimizer state do not move. Hyperparameters may be per
+replica, given as arrays of shape (R,).
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from .errors import ParameterError, UnknownNameError
+
+
+def _positive(name, value, allow_zero=False):
+    arr = np.asarray(value, dtype=float)
+    ok = np.all(np.isfinite(arr)) and (np.all(arr >= 0) if allow_zero else np.all(arr > 0))
+    if not ok:
+        allowed = "a finite number >= 0" if allow_zero else "a finite number > 0"
+        raise ParameterError(name, value, allowed)
+    return value
+
+
+def _fraction(name, value):
+    arr = np.asarray(value, dtype=float)
+    if not (np.all(np.isfinite(arr)) and np.all(arr >= 0) and np.all(arr < 1)):
+        raise ParameterError(name, value, "a number in [0, 1)")
+    return value
+
+
+def _per_replica(value, like: np.ndarray):
+    """A scalar, or an (R,) array reshaped to broadcast against ``like`` (R, ...)."""
+    if np.ndim(value) == 0:
+        return float(value)
+    return np.asarray(value, dtype=like.dtype).reshape((-1,) + (1,) * (like.ndim - 1))
+
+
+class Optimizer:
+    name = "optimizer"
+    full_batch = False
+
+    def __init__(self, lr):
+        self.lr = _positive("lr", lr)
+        self.t = 0
+
+    def step(self, params, grads, active=None):
+        """Update ``params`` in place; ``active`` None means every replica moves."""
+        self.t += 1
+        if active is None or np.all(active):
+            for i, (p, g) in enumerate(zip(params, grads)):
+                self._update(i, p, g, None)
+        else:
+            idx = np.flatnonzero(active)
+            for i, (p, g) in enumerate(zip(params, grads)):
+                self._update(i, p, g, idx)
+
+    def _update(self, i, p, g, idx):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Minibatch SGD with momentum mu (Polyak) or Nesterov momentum.
+
+    v <- mu v - lr g;  w <- w + v  (Nesterov: w <- w + mu v - lr g), as in torch.optim.SGD up to
+    the placement of lr. mu = 0 is plain SGD.
+    """
+
+    name = "sgd"
+
+    def __init__(self, lr=0.1, momentum=0.9, nesterov=False):
+        super().__init__(lr)
+        self.momentum = _fraction("momentum", momentum)
+        if nesterov and np.all(np.asarray(momentum) == 0):
+            raise ParameterError("nesterov", nesterov, "False when momentum is 0")
+        self.nesterov = bool(nesterov)
+        self._velocity: dict[int, np.ndarray] = {}
+
+    def _update(self, i, p, g, idx):
+        lr = _per_replica(self.lr, p)
+        mu = _per_replica(self.momentum, p)
+        if np.all(np.asarray(self.momentum) == 0):
+            if idx is None:
+                p -= lr * g
+            else:
+                p[idx] -= _take(lr, idx) * g[idx]
+            return
+        v = self._velocity.get(i)
+        if v is None:
+            v = self._velocity[i] = np.zeros_like(p)
+        if idx is None:
+            v *= mu
+            v -= lr * g
+            p += mu * v - lr * g if self.nesterov else v
+        else:
+            lr_i, mu_i = _take(lr, idx), _take(mu, idx)
+            v[idx] = mu_i * v[idx] - lr_i * g[idx]
+            p[idx] += mu_i * v[idx] - lr_i * g[idx] if self.nesterov else v[idx]
+
+
+class GD(SGD):
+    """Full-batch gradient descent, the seed's prototype: w <- w - lr dL/dw on the whole data."""
+
+    name = "gd"
+    full_batch = True
+
+    def __init__(self, lr=0.1):
+        super().__init__(lr, momentum=0.0)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2014, arXiv 1412.6980), defaults beta1 0.9, beta2 0.999, eps 1e-8.
+
+    m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  w <- w - lr mhat / (sqrt(vhat) + eps).
+    Bias corrections count each replica's own steps, so a frozen replica resumes consistently.
+    """
+
+    name = "adam"
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr)
+        self.beta1 = _fraction("beta1", beta1)
+        self.beta2 = _fraction("beta2", beta2)
+        self.eps = _positive("eps", eps)
+        self._m: dict[int, np.ndarray] = {}
+        self._v: dict[int, np.ndarray] = {}
+        self._steps = None
+
+    def step(self, params, grads, active=None):
+        n = params[0].shape[0]
+        if self._steps is None:
+            self._steps = np.zeros(n, dtype=np.int64)
+        self._steps += 1 if active is None else np.asarray(active, dtype=np.int64)
+        super().step(params, grads, active)
+
+    def _update(self, i, p, g, idx):
+        m = self._m.setdefault(i, np.zeros_like(p))
+        v = self._v.setdefault(i, np.zeros_like(p))
+        b1, b2 = self.beta1, self.beta2
+        steps = self._steps.astype(np.float64)
+        lr_t = np.asarray(self.lr, dtype=np.float64) * np.sqrt(1 - b2**steps) / (1 - b1**steps)
+        lr_t = lr_t.astype(p.dtype).reshape((-1,) + (1,) * (p.ndim - 1))
+        eps = self.eps * np.sqrt(1 - b2**steps).astype(p.dtype).reshape(lr_t.shape)
+        if idx is None:
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= lr_t * m / (np.sqrt(v) + eps)
+        else:
+            m[idx] = b1 * m[idx] + (1 - b1) * g[idx]
+            v[idx] = b2 * v[idx] + (1 - b2) * g[idx] * g[idx]
+            p[idx] -= lr_t[idx] * m[idx] / (np.sqrt(v[idx]) + eps[idx])
+
+
+def _take(value, idx):
+    return value if np.ndim(value) == 0 else value[idx]
+
+
+_OPTIMIZERS = {"gd": GD, "sgd": SGD, "nesterov": SGD, "adam": Adam}
+
+
+def available_optimizers() -> list[str]:
+    return sorted(_OPTIMIZERS)
+
+
+def get_optimizer(name: str, lr=None, **options) -> Optimizer:
+    """An optimizer by name: gd (full batch), sgd (momentum 0.9 by default), nesterov, adam."""
+    if isinstance(name, Optimizer):
+        return name
+    if name not in _OPTIMIZERS:
+        raise UnknownNameError("optimizer", name, _OPTIMIZERS)
+    if lr is not None:
+        options["lr"] = lr
+    if name == "nesterov":
+        options.setdefault("nesterov", True)
+    if name == "gd":
+        options.pop("momentum", None)
+        options.pop("nesterov", None)
+    if name == "adam":
+        options.pop("momentum", None)
+        options.pop("nesterov", None)
+    return _OPTIMIZERS[name](**options)
+
+
+__all__ = ["GD", "SGD", "Adam", "Optimizer", "get_optimizer", "available_optimizers"]

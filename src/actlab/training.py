@@ -1,0 +1,213 @@
+"""The Trainer: minibatches, epochs, per-epoch history, divergence and early stopping.
+
+All replicas of a Network train in lockstep; each draws its own minibatch order from its own
+Generator, so replica r of a stack gives the numbers of a single run with seed r. A replica whose
+loss or weights become NaN or inf is frozen and marked diverged; the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ParameterError
+from .optimizers import get_optimizer
+
+METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")
+
+
+@dataclass
+class History:
+    """Per-epoch metrics, each an array of shape (R, epochs) (NaN where not measured)."""
+
+    seeds: list[int]
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    status: list[str] = field(default_factory=list)  # "ok" | "diverged"
+    diverged_epoch: list[int | None] = field(default_factory=list)
+    stopped_epoch: list[int | None] = field(default_factory=list)
+    best_epoch: list[int | None] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.epoch_seconds)
+
+    def __getitem__(self, key):
+        return self.metrics[key]
+
+    def replica(self, r: int) -> dict:
+        """One replica's record: status and per-epoch metrics as plain lists (JSON-ready)."""
+        rec = {"seed": self.seeds[r], "status": self.status[r],
+               "diverged_epoch": self.diverged_epoch[r], "stopped_epoch": self.stopped_epoch[r],
+               "best_epoch": self.best_epoch[r], "epoch_seconds": list(self.epoch_seconds)}
+        for name, values in self.metrics.items():
+            rec[name] = [None if not np.isfinite(v) else float(v) for v in values[r]]
+        return rec
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ParameterError(name, value, "a positive integer")
+    return int(value)
+
+
+class Trainer:
+    """Trains a Network.
+
+    Parameters
+    ----------
+    optimizer : an Optimizer or a name (gd, sgd, nesterov, adam); "gd" trains on the full batch.
+    lr, momentum : passed to the optimizer when it is given by name.
+    epochs : passes over the training data.
+    batch_size : minibatch size (None or the optimizer "gd": the whole training set).
+    early_stopping : stop a replica when its validation loss has not improved for ``patience``
+        epochs, and restore its best weights. Needs validation data.
+    callbacks : objects with ``on_epoch_end(trainer, network, epoch, history)`` (probes); they read
+        and never write the network.
+    """
+
+    def __init__(self, optimizer="sgd", lr=None, momentum=None, epochs=50, batch_size=32,
+                 early_stopping=False, patience=10, callbacks=(), shuffle=True):
+        options = {} if momentum is None else {"momentum": momentum}
+        self.optimizer = get_optimizer(optimizer, lr=lr, **options)
+        self.epochs = _check_positive_int("epochs", epochs)
+        self.batch_size = None if batch_size is None else _check_positive_int("batch_size", batch_size)
+        if self.optimizer.full_batch:
+            self.batch_size = None
+        self.early_stopping = bool(early_stopping)
+        self.patience = _check_positive_int("patience", patience)
+        self.callbacks = list(callbacks)
+        self.shuffle = shuffle
+
+    def fit(self, net, X, y, X_val=None, y_val=None, X_test=None, y_test=None) -> History:
+        """Train ``net`` in place on (X, y); evaluate validation and test data after each epoch.
+
+        X: (n, features); y: as the head expects for one replica (class indices (n,), or (n, K)).
+        """
+        if self.early_stopping and X_val is None:
+            raise ParameterError("early_stopping", True, "False, or True with validation data")
+        R, n = net.n_replicas, X.shape[0]
+        X = np.ascontiguousarray(X, dtype=net.dtype)
+        y = _as_target(y, net)
+        batch = n if self.batch_size is None else min(self.batch_size, n)
+        hist = History(seeds=list(net.seeds))
+        hist.metrics = {m: np.full((R, self.epochs), np.nan) for m in METRICS}
+        hist.status = ["ok"] * R
+        hist.diverged_epoch = [None] * R
+        hist.stopped_epoch = [None] * R
+        hist.best_epoch = [None] * R
+        active = np.ones(R, dtype=bool)
+        params = [p for _, p, _ in net.parameters()]
+        grads = [g for _, _, g in net.parameters()]
+        best_val = np.full(R, np.inf)
+        best_params = None
+        since_best = np.zeros(R, dtype=int)
+        for epoch in range(self.epochs):
+            start = time.perf_counter()
+            order = self._order(net, n)
+            loss_sum = np.zeros(R)
+            correct = np.zeros(R)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for i in range(0, n, batch):
+                    idx = order[:, i:i + batch]
+                    xb = X[idx]
+                    yb = y[idx]
+                    loss, logits = net.loss_and_grad(xb, yb)
+                    bad = active & ~np.isfinite(loss)
+                    if bad.any():
+                        self._diverge(hist, active, bad, epoch)
+                    if not active.any():
+                        break
+                    self.optimizer.step(params, grads, None if active.all() else active)
+                    loss_sum += loss * idx.shape[1]
+                    nc = net.head.n_correct(logits, yb)
+                    if nc is not None:
+                        correct += nc
+                for r in np.flatnonzero(active):
+                    if not all(np.isfinite(p[r]).all() for p in params):
+                        self._diverge(hist, active, np.arange(R) == r, epoch)
+                m = hist.metrics
+                live = active
+                m["train_loss"][live, epoch] = loss_sum[live] / n
+                if net.head.task == "classification":
+                    m["train_acc"][live, epoch] = correct[live] / n
+                for split, (Xs, ys) in (("val", (X_val, y_val)), ("test", (X_test, y_test))):
+                    if Xs is not None:
+                        loss_s, acc_s = evaluate(net, Xs, ys)
+                        m[f"{split}_loss"][live, epoch] = loss_s[live]
+                        m[f"{split}_acc"][live, epoch] = acc_s[live]
+            hist.epoch_seconds.append(time.perf_counter() - start)
+            if self.early_stopping:
+                best_params = self._early_stop(hist, net, params, active, best_val, since_best,
+                                               best_params, epoch)
+            for cb in self.callbacks:
+                cb.on_epoch_end(self, net, epoch, hist)
+            if not active.any():
+                break
+        self._finish(hist, net, params, best_params)
+        return hist
+
+    def _order(self, net, n):
+        if not self.shuffle:
+            return np.broadcast_to(np.arange(n), (net.n_replicas, n))
+        return np.stack([rng.permutation(n) for rng in net.shuffle_rngs])
+
+    @staticmethod
+    def _diverge(hist, active, bad, epoch):
+        for r in np.flatnonzero(bad):
+            if active[r]:
+                hist.status[r] = "diverged"
+                hist.diverged_epoch[r] = epoch + 1
+        active &= ~bad
+
+    def _early_stop(self, hist, net, params, active, best_val, since_best, best_params, epoch):
+        val = hist.metrics["val_loss"][:, epoch]
+        better = active & (val < best_val)
+        if best_params is None:
+            best_params = [p.copy() for p in params]
+        for r in np.flatnonzero(better):
+            best_val[r] = val[r]
+            hist.best_epoch[r] = epoch + 1
+            for saved, p in zip(best_params, params):
+                saved[r] = p[r]
+        since_best[better] = 0
+        since_best[active & ~better] += 1
+        for r in np.flatnonzero(active & (since_best >= self.patience)):
+            hist.stopped_epoch[r] = epoch + 1
+            active[r] = False
+        return best_params
+
+    def _finish(self, hist, net, params, best_params):
+        if best_params is not None:
+            for r in range(net.n_replicas):
+                if hist.status[r] == "ok" and hist.best_epoch[r] is not None:
+                    for saved, p in zip(best_params, params):
+                        p[r] = saved[r]
+
+
+def _as_target(y, net):
+    """Targets in the layout the head wants, for one replica (the batch index adds R)."""
+    if net.head.name == "softmax_cross_entropy":
+        return np.asarray(y, dtype=np.int64)
+    y = np.asarray(y, dtype=net.dtype)
+    return y[:, None] if y.ndim == 1 else y
+
+
+def evaluate(net, X, y, batch_size=4096):
+    """Mean loss and accuracy (NaN for regression) on (X, y), per replica: two arrays (R,)."""
+    X = np.asarray(X, dtype=net.dtype)
+    y = _as_target(y, net)
+    R, n = net.n_replicas, X.shape[0]
+    loss = np.zeros(R)
+    correct = np.zeros(R)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for i in range(0, n, batch_size):
+            logits = net.forward(X[i:i + batch_size])
+            yb = np.broadcast_to(y[i:i + batch_size], (R, *y[i:i + batch_size].shape))
+            loss += net.head.loss(logits, yb) * logits.shape[1]
+            nc = net.head.n_correct(logits, yb)
+            correct += 0 if nc is None else nc
+    acc = correct / n if net.head.task == "classification" else np.full(R, np.nan)
+    return loss / n, acc

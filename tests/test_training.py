@@ -1,0 +1,110 @@
+"""The Trainer: replicas in lockstep equal separate runs, determinism, divergence, early stopping."""
+
+import numpy as np
+import pytest
+
+from actlab.network import Network
+from actlab.training import Trainer, evaluate
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(scale=3, size=(3, 6))
+    y = rng.integers(0, 3, size=300)
+    X = centers[y] + rng.normal(size=(300, 6))
+    return X[:200], y[:200], X[200:], y[200:]
+
+
+def train(seeds, blobs, activation="tanh", optimizer="sgd", epochs=5, **kw):
+    Xtr, ytr, Xte, yte = blobs
+    net = Network(6, [16, 16], 3, activation=activation, seeds=seeds, **kw.pop("net", {}))
+    hist = Trainer(optimizer, lr=kw.pop("lr", 0.05), epochs=epochs, batch_size=16, **kw).fit(
+        net, Xtr, ytr, X_test=Xte, y_test=yte)
+    return net, hist
+
+
+def test_replicas_in_lockstep_equal_separate_runs(blobs):
+    net, hist = train([11, 12, 13], blobs, activation="prelu", optimizer="adam", lr=0.01)
+    for r, seed in enumerate([11, 12, 13]):
+        alone, h1 = train([seed], blobs, activation="prelu", optimizer="adam", lr=0.01)
+        np.testing.assert_allclose(hist["train_loss"][r], h1["train_loss"][0], rtol=1e-5)
+        np.testing.assert_allclose(hist["test_acc"][r], h1["test_acc"][0])
+        for (_, p, _), (_, q, _) in zip(net.parameters(), alone.parameters()):
+            np.testing.assert_allclose(p[r], q[0], rtol=1e-4, atol=1e-6)
+
+
+def test_same_seed_gives_bit_identical_results(blobs):
+    a, ha = train([5, 6], blobs)
+    b, hb = train([5, 6], blobs)
+    for m in ("train_loss", "test_loss", "test_acc"):
+        np.testing.assert_array_equal(ha[m], hb[m])
+    for (_, p, _), (_, q, _) in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p, q)
+    _, hc = train([7], blobs)
+    assert not np.array_equal(ha["train_loss"][0], hc["train_loss"][0])
+
+
+def test_training_learns(blobs):
+    _, hist = train([0, 1], blobs, epochs=10)
+    assert np.all(hist["test_acc"][:, -1] > 0.9)
+    assert np.all(hist["train_loss"][:, -1] < hist["train_loss"][:, 0])
+
+
+def test_step_activation_cannot_learn(blobs):
+    """The seed's threshold function: f'(z) = 0, so no gradient reaches the hidden weights."""
+    net, hist = train([0], blobs, activation="step", epochs=5, lr=0.1)
+    first = Network(6, [16, 16], 3, activation="step", seeds=[0])
+    np.testing.assert_array_equal(net.dense[0].W, first.dense[0].W)
+    np.testing.assert_array_equal(net.dense[1].W, first.dense[1].W)
+    _, relu = train([0], blobs, activation="relu", epochs=5, lr=0.1)
+    assert relu["train_loss"][0, -1] < 0.5 * hist["train_loss"][0, -1]
+
+
+def test_diverged_replica_is_frozen_and_siblings_go_on(blobs):
+    """Per-replica learning rates: replica 1 gets an absurd one and diverges."""
+    Xtr, ytr, Xte, yte = blobs
+    net = Network(6, [16, 16], 3, activation="relu", init="prototype", seeds=[0, 1])
+    hist = Trainer("sgd", lr=np.array([0.01, 1e6]), epochs=6, batch_size=16).fit(
+        net, Xtr * 100, ytr, X_test=Xte, y_test=yte)
+    assert hist.status == ["ok", "diverged"]
+    assert hist.diverged_epoch[0] is None and hist.diverged_epoch[1] == 1
+    assert np.all(np.isfinite(hist["train_loss"][0]))
+    assert np.all(np.isnan(hist["train_loss"][1]))
+    assert np.isfinite(net.dense[0].W[0]).all()
+
+
+def test_early_stopping_restores_best_weights(blobs):
+    Xtr, ytr, Xte, yte = blobs
+    net = Network(6, [32], 3, activation="relu", seeds=[0, 1])
+    hist = Trainer("sgd", lr=0.5, epochs=60, batch_size=8, early_stopping=True, patience=3).fit(
+        net, Xtr[:100], ytr[:100], X_val=Xte, y_val=yte)
+    assert all(s is not None for s in hist.stopped_epoch)
+    val_loss, _ = evaluate(net, Xte, yte)
+    for r in range(2):
+        best = hist.best_epoch[r]
+        assert hist.stopped_epoch[r] == best + 3
+        assert val_loss[r] == pytest.approx(hist["val_loss"][r, best - 1], rel=1e-5)
+
+
+def test_full_batch_gradient_descent(blobs):
+    Xtr, ytr, _, _ = blobs
+    net = Network(6, [8], 3, activation="sigmoid", seeds=[0])
+    trainer = Trainer("gd", lr=0.5, epochs=20, batch_size=16)
+    assert trainer.batch_size is None
+    hist = trainer.fit(net, Xtr, ytr)
+    assert np.all(np.diff(hist["train_loss"][0]) < 0)  # full-batch GD with a small step descends
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"epochs": 0}, r"epochs: got 0; allowed: a positive integer"),
+    ({"batch_size": -3}, r"batch_size: got -3; allowed: a positive integer"),
+    ({"lr": 0.0}, r"lr: got 0.0; allowed: a finite number > 0"),
+    ({"lr": float("nan")}, r"lr: got nan; allowed: a finite number > 0"),
+    ({"momentum": 1.5}, r"momentum: got 1.5; allowed: a number in \[0, 1\)"),
+    ({"optimizer": "sgdd"}, r"optimizer: got 'sgdd'; allowed: one of adam, gd, nesterov, sgd \(did you mean 'sgd'\?\)"),
+])
+def test_bad_trainer_arguments(kw, message):
+    args = {"optimizer": "sgd", "lr": 0.1, **kw}
+    with pytest.raises(ValueError, match=message):
+        Trainer(**args)
