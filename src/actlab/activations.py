@@ -21,7 +21,7 @@ from scipy.special import erfc
 
 from .errors import ParameterError, UnknownNameError
 
-_REGISTRY: dict[str, type["Activation"]] = {}  # canonical names and aliases
+_REGISTRY: dict[str, type[Activation]] = {}  # canonical names and aliases
 _SQRT2 = math.sqrt(2.0)
 
 
