@@ -50,6 +50,7 @@ __all__ = [
     "available_datasets",
     "cache_dir",
     "check_finite_2d",
+    "dataset_options",
     "from_arrays",
     "load_dataset",
     "read_idx",
