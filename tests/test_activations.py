@@ -138,6 +138,25 @@ def test_parameter_gradients_match_finite_differences(case):
         assert not np.allclose(act.grads[key][0], act.grads[key][1])
 
 
+@pytest.mark.parametrize("case", LEARNABLE, ids=[c[0] for c in LEARNABLE])
+def test_gradients_are_written_into_the_arrays_build_made(case):
+    """The trainer keeps references to params and grads: backward must fill them in place."""
+    _, name, kwargs = case
+    rng = np.random.default_rng(10)
+    z = _input(rng)
+    act = _make(name, kwargs, z)
+    params, grads = dict(act.params), dict(act.grads)
+    first = None
+    for _ in range(2):  # the second backward overwrites, it does not accumulate
+        a = act.forward(z)
+        act.backward(np.ones_like(a))
+        first = first or {k: g.copy() for k, g in act.grads.items()}
+    for key, value in params.items():
+        assert act.params[key] is value and act.grads[key] is grads[key]
+        np.testing.assert_array_equal(act.grads[key], first[key])
+        assert np.any(act.grads[key] != 0)
+
+
 @pytest.mark.parametrize(
     "kwargs, shape",
     [({}, (3, 1, 1, 1)), ({"per_unit": True}, (3, 1, 1, 4))],

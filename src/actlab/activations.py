@@ -79,10 +79,18 @@ def _sigmoid_prime(x: np.ndarray) -> np.ndarray:
     return e * d * d
 
 
-def _sum_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``x`` over the axes where ``shape`` has 1 (keepdims), never over the replica axis 0."""
-    axes = tuple(i for i, (n, m) in enumerate(zip(x.shape, shape)) if m == 1 and n != 1 and i > 0)
-    return x.sum(axis=axes, keepdims=True) if axes else x
+def _store_grad(grads: dict, key: str, x: np.ndarray) -> None:
+    """Write ``x`` summed to the shape of ``grads[key]`` INTO that array (callers keep references).
+
+    Sums over the axes where the gradient has 1 (batch; features for one-per-layer parameters),
+    keepdims, and never over the replica axis 0.
+    """
+    g = grads[key]
+    axes = tuple(i for i, (n, m) in enumerate(zip(x.shape, g.shape)) if m == 1 and n != 1 and i > 0)
+    if axes:
+        np.sum(x, axis=axes, keepdims=True, out=g)
+    else:
+        g[...] = x
 
 
 def _cap(dtype, factor):
@@ -114,8 +122,9 @@ class Activation:
     """Base class. Subclasses set ``name``, ``formula`` and implement ``_f`` and ``_df``.
 
     ``forward(z)`` caches what ``backward`` needs; ``backward(grad_a)`` returns ``grad_z`` and, for
-    learnable activations, sets the parameter gradients in ``self.grads`` (same shapes as
-    ``self.params``; overwritten on every backward, not accumulated).
+    learnable activations, writes the parameter gradients into ``self.grads`` (same shapes as
+    ``self.params``; overwritten in place on every backward, not accumulated, so a trainer may
+    hold references to these arrays; likewise update ``self.params`` in place).
 
     Class attributes: ``name`` (registry key), ``aliases``, ``formula`` (plain text, for
     ``actlab list``), ``reference`` (the paper), ``family`` (picks the ``auto`` init),
@@ -368,7 +377,7 @@ class PReLU(Activation):
     def backward(self, grad_a):
         z, alpha = self._z, self.params["alpha"]
         pos = z > 0
-        self.grads["alpha"] = _sum_to(np.where(pos, 0, grad_a * z), alpha.shape)
+        _store_grad(self.grads, "alpha", np.where(pos, 0, grad_a * z))
         return np.where(pos, grad_a, alpha * grad_a)
 
 
@@ -481,10 +490,8 @@ class SELU(Activation):
         scale, alpha = self._values()
         pos = z > 0
         if self.trainable:
-            self.grads["scale"] = _sum_to(grad_a * g, self.params["scale"].shape)
-            self.grads["alpha"] = _sum_to(
-                np.where(pos, 0, grad_a * (scale * em1)), self.params["alpha"].shape
-            )
+            _store_grad(self.grads, "scale", grad_a * g)
+            _store_grad(self.grads, "alpha", np.where(pos, 0, grad_a * (scale * em1)))
         return scale * np.where(pos, grad_a, grad_a * (alpha * (em1 + 1)))
 
 
@@ -550,9 +557,8 @@ class Swish(Activation):
         z, t, s = self._z, self._t_cache, self._s
         ds = s * (1 - s)  # sigmoid'(t)
         if self.trainable:
-            beta = self.params["beta"]
             # df/dbeta = z * (z s'): z s' first, so z^2 never overflows where s' is 0
-            self.grads["beta"] = _sum_to(grad_a * ((z * ds) * z), beta.shape)
+            _store_grad(self.grads, "beta", grad_a * ((z * ds) * z))
         return grad_a * (s + t * ds)
 
 
