@@ -1,0 +1,124 @@
+"""The `actlab` command: the default job end to end, and one clear line for every bad input."""
+
+import csv
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from actlab.cli import main
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "actlab.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_compare_end_to_end_on_digits(tmp_path, capsys):
+    """relu and tanh pass 95% test accuracy on digits; files land in the run directory."""
+    out = tmp_path / "run"
+    code = main(["compare", "--activations", "sigmoid,tanh,relu", "--init", "auto",
+                 "--seeds", "2", "--epochs", "15", "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "init = auto" in printed and "epochs to 95% train acc" in printed
+    rows = {r["activation"]: r for r in json.loads((out / "table.json").read_text())["rows"]}
+    assert rows["relu"]["test_acc_mean"] > 0.95
+    assert rows["tanh"]["test_acc_mean"] > 0.95
+    assert rows["sigmoid"]["test_acc_mean"] > 0.80
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert len(records) == 6 and {r["seed"] for r in records} == {0, 1}
+    assert all(len(r["train_loss"]) == 15 and r["status"] == "ok" for r in records)
+    with open(out / "history.csv") as fh:
+        assert len(list(csv.DictReader(fh))) == 6 * 15
+    assert (out / "loss_curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "table.csv").exists() and (out / "config.json").exists()
+    # the printed mean is the mean of the stored per-seed final accuracies
+    relu_final = [r["test_acc"][-1] for r in records if r["activation"] == "relu"]
+    assert rows["relu"]["test_acc_mean"] == pytest.approx(np.mean(relu_final))
+
+
+def test_compare_prototype_init_and_toy_data(tmp_path, capsys):
+    code = main(["compare", "--dataset", "moons", "--activations", "relu,leaky_relu:0.1,maxout",
+                 "--hidden", "8", "--init", "prototype", "--seeds", "0,3", "--epochs", "3",
+                 "--out", str(tmp_path / "r"), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "leaky_relu:0.1" in printed and "init = prototype" in printed
+    assert "[1/3]" not in printed  # --quiet keeps only the table
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--activations", "rleu"], "--activations|activation: got 'rleu'; allowed: one of"),
+    (["--activations", "relu,sigmod"], "did you mean 'sigmoid'"),
+    (["--init", "xavir"], "init: got 'xavir'"),
+    (["--dataset", "digit"], r"dataset: got 'digit'; allowed: one of .* \(did you mean 'digits'\?\)"),
+    (["--lr", "-0.1"], "--lr: got '-0.1'; allowed: a positive number"),
+    (["--lr", "abc"], "--lr: got 'abc'; allowed: a positive number"),
+    (["--epochs", "0"], "--epochs: got '0'; allowed: a positive integer"),
+    (["--epochs", "2.5"], "--epochs: got '2.5'; allowed: a positive integer"),
+    (["--hidden", "100,x"], "--hidden: got '100,x'; allowed: comma-separated positive integers"),
+    (["--hidden", "100,0"], "--hidden: got '100,0'"),
+    (["--batch-size", "-1"], "--batch-size: got '-1'"),
+    (["--seeds", "0"], "--seeds: got '0'"),
+    (["--optimizer", "adamw"], "optimizer: got 'adamw'; allowed: one of adam, gd, nesterov, sgd"),
+    (["--dataset", "mnist"], "path"),
+    (["--dataset", "mnist", "--path", "/nonexistent/mnist"], "/nonexistent/mnist"),
+    (["--dataset", "csv", "--path", "/nonexistent.csv", "--label", "y"], "/nonexistent.csv"),
+])
+def test_bad_input_one_line_exit_2(args, message, tmp_path):
+    out = tmp_path / "run"
+    proc = run_cli("compare", *args, "--out", str(out), "--epochs", "1") if "--epochs" not in args \
+        else run_cli("compare", *args, "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("actlab: error: ")
+
+    assert re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("content, message", [
+    ("a,b,y\n1,2,0\n3,nan,1\n", "line 3"),
+    ("a,b,y\n1,2,0\n3,inf,1\n", "inf"),
+    ("a,b,y\n1,2,0\n3,hello,1\n", "hello"),
+    ("a,b,z\n1,2,0\n3,4,1\n", "label"),
+])
+def test_bad_csv_is_refused_with_one_line(tmp_path, content, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    proc = run_cli("compare", "--dataset", "csv", "--path", str(path), "--label", "y",
+                   "--epochs", "1", "--out", str(tmp_path / "run"))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_existing_run_directory_is_never_overwritten(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "records.jsonl").write_text('{"kept": true}\n')
+    proc = run_cli("compare", "--epochs", "1", "--out", str(out))
+    assert proc.returncode == 2 and "out: got" in proc.stderr
+    assert (out / "records.jsonl").read_text() == '{"kept": true}\n'
+
+
+def test_debug_shows_the_traceback():
+    proc = run_cli("--debug", "compare", "--activations", "nope")
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_list_names_everything():
+    proc = run_cli("list")
+    assert proc.returncode == 0
+    for name in ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu", "swish",
+                 "maxout", "step", "gelu", "softplus", "softsign", "mish", "identity",
+                 "prototype", "standard", "xavier_uniform", "he_normal", "lecun_normal",
+                 "digits", "mnist1d", "moons", "spiral", "csv", "fashion-mnist"]:
+        assert name in proc.stdout
+    assert "he_normal" in proc.stdout.split("relu ")[1].splitlines()[0]
