@@ -39,7 +39,7 @@ from .network import Network
 from .optimizers import get_optimizer
 from .training import Trainer
 
-__all__ = ["MLPClassifier", "MLPRegressor", "DivergenceError"]
+__all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor"]
 
 _OPTIMIZERS = ("gd", "sgd", "nesterov", "adam")
 _OUT_ACTIVATION = {"softmax": "softmax", "sigmoid": "logistic", "identity": "identity"}
@@ -201,8 +201,11 @@ class _BaseMLP(BaseEstimator):
         X, y = validate_data(self, X, y, reset=reset, dtype=cfg["dtype"], multi_output=True,
                              y_numeric=not self._is_classifier, order="C")
         y_enc, head, fitted = self._prepare_targets(y, incremental, continuing, classes)
-        n, n_features = X.shape
-        n_outputs = y_enc.shape[1] if y_enc.ndim == 2 else (1 if head != "softmax" else len(fitted["classes_"]))
+        n_features = X.shape[1]
+        if y_enc.ndim == 2:
+            n_outputs = y_enc.shape[1]
+        else:
+            n_outputs = len(fitted["classes_"]) if head == "softmax" else 1
         hidden = cfg["hidden"]
         net = Network(n_features, hidden, n_outputs, activation=self.activation, output=head,
                       init=self.init, seeds=[cfg["seed"]], dtype=cfg["dtype"])
@@ -407,10 +410,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError("classes must be passed on the first call to partial_fit "
                                  "(all labels that will appear), e.g. classes=np.unique(y)")
             known = unique_labels(classes)
-        elif incremental and known is not None and classes is not None and not multilabel:
-            if not np.array_equal(unique_labels(classes), known):
-                raise ValueError(f"classes: got {list(unique_labels(classes))}, but the first "
-                                 f"call to partial_fit used {list(known)}")
+        elif (incremental and known is not None and classes is not None and not multilabel
+              and not np.array_equal(unique_labels(classes), known)):
+            raise ValueError(f"classes: got {list(unique_labels(classes))}, but the first "
+                             f"call to partial_fit used {list(known)}")
         if known is not None and not multilabel:
             unseen = np.setdiff1d(labels, known)
             if unseen.size:
