@@ -14,7 +14,7 @@ from actlab.cli import main
 
 def run_cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "actlab.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+                          text=True, cwd=cwd, timeout=300, check=False)
 
 
 def test_compare_end_to_end_on_digits(tmp_path, capsys):

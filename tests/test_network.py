@@ -5,7 +5,13 @@ import pytest
 from conftest import numerical_grad
 
 from actlab.layers import Dense
-from actlab.losses import IdentityMSE, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, log_softmax, softmax
+from actlab.losses import (
+    IdentityMSE,
+    SigmoidBinaryCrossEntropy,
+    SoftmaxCrossEntropy,
+    log_softmax,
+    softmax,
+)
 from actlab.network import Network
 
 

@@ -23,14 +23,14 @@ def test_gd_step():
 
 
 def test_momentum_by_hand():
-    p, trace = run(SGD(lr=0.1, momentum=0.5), steps=2)
+    _p, trace = run(SGD(lr=0.1, momentum=0.5), steps=2)
     # v1 = -0.2, p1 = 0.8; v2 = 0.5*-0.2 - 0.1*1.6 = -0.26, p2 = 0.54
     assert trace[0].ravel()[0] == pytest.approx(0.8)
     assert trace[1].ravel()[0] == pytest.approx(0.54)
 
 
 def test_nesterov_by_hand():
-    p, trace = run(SGD(lr=0.1, momentum=0.5, nesterov=True), steps=1)
+    _p, trace = run(SGD(lr=0.1, momentum=0.5, nesterov=True), steps=1)
     # v1 = -0.2; p1 = 1 + 0.5*-0.2 - 0.1*2 = 0.7
     assert trace[0].ravel()[0] == pytest.approx(0.7)
 

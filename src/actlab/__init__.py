@@ -7,21 +7,43 @@ initializations it contrasts, and an experiment engine that compares them.
 
 __version__ = "0.1.0"
 
-from .activations import (  # noqa: E402
+from .activations import (
     Activation,
     available_activations,
     get_activation,
     register_activation,
 )
-from .datasets import Dataset, available_datasets, from_arrays, load_dataset  # noqa: E402
-from .errors import ActlabError, DataError, ParameterError, UnknownNameError  # noqa: E402
-from .initializers import available_initializers  # noqa: E402
-from .network import Network  # noqa: E402
-from .training import History, Trainer  # noqa: E402
+from .datasets import Dataset, available_datasets, from_arrays, load_dataset
+from .errors import (
+    ActlabError,
+    DataError,
+    DivergenceError,
+    ParameterError,
+    UnknownNameError,
+)
+from .estimators import MLPClassifier, MLPRegressor
+from .initializers import available_initializers
+from .network import Network
+from .training import History, Trainer
 
 __all__ = [
-    "Activation", "ActlabError", "DataError", "Dataset", "History", "Network", "ParameterError",
-    "Trainer", "UnknownNameError", "available_activations", "available_datasets",
-    "available_initializers", "from_arrays", "get_activation", "load_dataset",
+    "Activation",
+    "ActlabError",
+    "DataError",
+    "Dataset",
+    "DivergenceError",
+    "History",
+    "MLPClassifier",
+    "MLPRegressor",
+    "Network",
+    "ParameterError",
+    "Trainer",
+    "UnknownNameError",
+    "available_activations",
+    "available_datasets",
+    "available_initializers",
+    "from_arrays",
+    "get_activation",
+    "load_dataset",
     "register_activation",
 ]

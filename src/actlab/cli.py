@@ -108,13 +108,10 @@ def cmd_compare(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from .activations import available_activations, describe
+    from .activations import available_activations, describe, get_activation
     from .datasets import available_datasets
-    from .initializers import describe_initializers
+    from .initializers import describe_initializers, resolve_init
     from .optimizers import available_optimizers
-
-    from .activations import get_activation
-    from .initializers import resolve_init
 
     print("activations (name  auto-init  formula  [source])")
     for name in available_activations():

@@ -39,3 +39,11 @@ class UnknownNameError(ParameterError):
 
 class DataError(ActlabError):
     """Data that cannot be used: missing file, NaN or inf cells, no label column."""
+
+
+class DivergenceError(RuntimeError):
+    """Training produced NaN or inf (loss or weights); the message says when and what to try.
+
+    Raised by the scikit-learn estimators, which train one network; the experiment engine
+    records a diverged replica as a result instead.
+    """

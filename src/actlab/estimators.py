@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .activations import get_activation
-from .errors import ParameterError, UnknownNameError
+from .errors import DivergenceError, ParameterError, UnknownNameError
 from .initializers import parse_init
 from .losses import log_softmax, sigmoid, softmax, softplus
 from .network import Network
@@ -43,10 +43,6 @@ __all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor"]
 
 _OPTIMIZERS = ("gd", "sgd", "nesterov", "adam")
 _OUT_ACTIVATION = {"softmax": "softmax", "sigmoid": "logistic", "identity": "identity"}
-
-
-class DivergenceError(RuntimeError):
-    """Training produced NaN or inf (loss or weights); the message says when and what to try."""
 
 
 # --------------------------------------------------------------------------- parameter checks

@@ -8,7 +8,6 @@ replica, given as arrays of shape (R,).
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .errors import ParameterError, UnknownNameError
@@ -184,4 +183,4 @@ def get_optimizer(name: str, lr=None, **options) -> Optimizer:
     return _OPTIMIZERS[name](**options)
 
 
-__all__ = ["GD", "SGD", "Adam", "Optimizer", "get_optimizer", "available_optimizers"]
+__all__ = ["GD", "SGD", "Adam", "Optimizer", "available_optimizers", "get_optimizer"]

@@ -12,7 +12,6 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
-
 from ..activations import get_activation
 from ..datasets import dataset_options, load_dataset
 from ..errors import ParameterError
@@ -42,7 +41,7 @@ class CompareConfig:
     target_acc: float = 0.95
     dtype: str = "float32"
 
-    def validate(self) -> "CompareConfig":
+    def validate(self) -> CompareConfig:
         if not self.activations:
             raise ParameterError("activations", self.activations, "at least one activation name")
         for spec in self.activations:
@@ -146,6 +145,10 @@ def history_rows(records: list[dict]) -> list[dict]:
     return rows
 
 
+def _row(cells, widths) -> str:
+    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+
 def format_table(rows: list[dict]) -> str:
     """The printed comparison: one table per init."""
     lines = []
@@ -169,10 +172,9 @@ def format_table(rows: list[dict]) -> str:
             loss = "nan" if math.isnan(r["train_loss_mean"]) else f"{r['train_loss_mean']:.3g}"
             body.append([r["activation"], acc, loss, reach, f"{r['seconds']:.1f}"])
         widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-        fmt = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-        lines.append(fmt(header))
-        lines.append(fmt(["-" * w for w in widths]))
-        lines.extend(fmt(b) for b in body)
+        lines.append(_row(header, widths))
+        lines.append(_row(["-" * w for w in widths], widths))
+        lines.extend(_row(b, widths) for b in body)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

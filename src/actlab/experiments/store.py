@@ -55,7 +55,7 @@ class RunStore:
         return path
 
     @classmethod
-    def create(cls, path, config: dict) -> "RunStore":
+    def create(cls, path, config: dict) -> RunStore:
         path = cls.check_new(path)
         path.mkdir(parents=True, exist_ok=True)
         store = cls(path)
@@ -73,8 +73,7 @@ class RunStore:
     def append_records(self, records: list[dict]) -> None:
         """Append one JSON line per record and flush to disk before returning."""
         with open(self.path / RECORDS, "a", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec, default=_plain) + "\n")
+            fh.writelines(json.dumps(rec, default=_plain) + "\n" for rec in records)
             fh.flush()
             os.fsync(fh.fileno())
 
