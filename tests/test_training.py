@@ -87,6 +87,19 @@ def test_early_stopping_restores_best_weights(blobs):
         assert val_loss[r] == pytest.approx(hist["val_loss"][r, best - 1], rel=1e-5)
 
 
+def test_validation_fraction_holds_out_rows(blobs):
+    Xtr, ytr, _, _ = blobs
+    net = Network(6, [8], 3, activation="relu", seeds=[0, 1])
+    hist = Trainer("sgd", lr=0.05, epochs=3, validation_fraction=0.25).fit(net, Xtr, ytr)
+    assert np.all(np.isfinite(hist["val_loss"])) and np.all(np.isfinite(hist["val_acc"]))
+    assert np.all(np.isnan(hist["test_loss"]))
+    held = Trainer(validation_fraction=0.25)._split(Xtr, ytr)
+    assert len(held[0]) == 150 and len(held[2]) == 50
+    assert not set(map(tuple, held[0])) & set(map(tuple, held[2]))
+    with pytest.raises(ValueError, match=r"validation_fraction: got 1.5; allowed: a number in \[0, 1\)"):
+        Trainer(validation_fraction=1.5)
+
+
 def test_full_batch_gradient_descent(blobs):
     Xtr, ytr, _, _ = blobs
     net = Network(6, [8], 3, activation="sigmoid", seeds=[0])

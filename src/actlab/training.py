@@ -62,6 +62,8 @@ class Trainer:
     lr, momentum : passed to the optimizer when it is given by name.
     epochs : passes over the training data.
     batch_size : minibatch size (None or the optimizer "gd": the whole training set).
+    validation_fraction : hold out this fraction of the training data (the same rows for every
+        replica, chosen by ``split_seed``) as validation data when ``fit`` is given none; 0 = no.
     early_stopping : stop a replica when its validation loss has not improved for ``patience``
         epochs, and restore its best weights. Needs validation data.
     callbacks : objects with ``on_epoch_end(trainer, network, epoch, history)`` (probes); they read
@@ -69,13 +71,18 @@ class Trainer:
     """
 
     def __init__(self, optimizer="sgd", lr=None, momentum=None, epochs=50, batch_size=32,
-                 early_stopping=False, patience=10, callbacks=(), shuffle=True):
+                 validation_fraction=0.0, split_seed=0, early_stopping=False, patience=10,
+                 callbacks=(), shuffle=True):
         options = {} if momentum is None else {"momentum": momentum}
         self.optimizer = get_optimizer(optimizer, lr=lr, **options)
         self.epochs = _check_positive_int("epochs", epochs)
         self.batch_size = None if batch_size is None else _check_positive_int("batch_size", batch_size)
         if self.optimizer.full_batch:
             self.batch_size = None
+        if not (isinstance(validation_fraction, (int, float)) and 0 <= validation_fraction < 1):
+            raise ParameterError("validation_fraction", validation_fraction, "a number in [0, 1)")
+        self.validation_fraction = float(validation_fraction)
+        self.split_seed = int(split_seed)
         self.early_stopping = bool(early_stopping)
         self.patience = _check_positive_int("patience", patience)
         self.callbacks = list(callbacks)
@@ -86,6 +93,8 @@ class Trainer:
 
         X: (n, features); y: as the head expects for one replica (class indices (n,), or (n, K)).
         """
+        if X_val is None and self.validation_fraction > 0:
+            X, y, X_val, y_val = self._split(X, y)
         if self.early_stopping and X_val is None:
             raise ParameterError("early_stopping", True, "False, or True with validation data")
         R, n = net.n_replicas, X.shape[0]
@@ -148,6 +157,16 @@ class Trainer:
                 break
         self._finish(hist, net, params, best_params)
         return hist
+
+    def _split(self, X, y):
+        n = len(X)
+        n_val = int(round(self.validation_fraction * n))
+        if not 1 <= n_val < n:
+            raise ParameterError("validation_fraction", self.validation_fraction,
+                                 f"a fraction that leaves both parts non-empty for {n} samples")
+        perm = np.random.default_rng(self.split_seed).permutation(n)
+        val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+        return X[train], np.asarray(y)[train], X[val], np.asarray(y)[val]
 
     def _order(self, net, n):
         if not self.shuffle:
