@@ -77,19 +77,30 @@ class Network:
         return Dense(W, b)
 
     # --- forward and backward -------------------------------------------------------------
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Logits (R, batch, n_outputs) for x of shape (R, batch, n_inputs) or (batch, n_inputs)."""
+    def forward(self, x: np.ndarray, trace: list | None = None) -> np.ndarray:
+        """Logits (R, batch, n_outputs) for x of shape (R, batch, n_inputs) or (batch, n_inputs).
+
+        ``trace``: a list that receives (z, a), pre-activation and output, per hidden layer.
+        """
         if x.ndim == 2:
             x = np.broadcast_to(x, (self.n_replicas, *x.shape))
         for dense, act in zip(self.dense, self.activations):
-            x = act.forward(dense.forward(x))
+            z = dense.forward(x)
+            x = act.forward(z)
+            if trace is not None:
+                trace.append((z, x))
         return self.dense[-1].forward(x)
 
-    def backward(self, grad_logits: np.ndarray) -> None:
-        """Fill every parameter gradient from dL/dlogits (chain rule, last layer first)."""
+    def backward(self, grad_logits: np.ndarray, trace: list | None = None) -> None:
+        """Fill every parameter gradient from dL/dlogits (chain rule, last layer first).
+
+        ``trace``: a list that receives dL/dz per hidden layer, first layer first.
+        """
         g = self.dense[-1].backward(grad_logits)
         for i in range(len(self.activations) - 1, -1, -1):
             g = self.activations[i].backward(g)
+            if trace is not None:
+                trace.insert(0, g)
             g = self.dense[i].backward(g, need_input_grad=i > 0)
 
     def loss_and_grad(self, x, y):

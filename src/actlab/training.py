@@ -66,8 +66,9 @@ class Trainer:
         replica, chosen by ``split_seed``) as validation data when ``fit`` is given none; 0 = no.
     early_stopping : stop a replica when its validation loss has not improved for ``patience``
         epochs, and restore its best weights. Needs validation data.
-    callbacks : objects with ``on_epoch_end(trainer, network, epoch, history)`` (probes); they read
-        and never write the network.
+    callbacks : objects (probes) with any of ``on_train_begin(trainer, network, X, y)``,
+        ``on_step(trainer, network, epoch, step)`` (after the gradients, before the update) and
+        ``on_epoch_end(trainer, network, epoch, history)``. They read and never write the network.
     """
 
     def __init__(self, optimizer="sgd", lr=None, momentum=None, epochs=50, batch_size=32,
@@ -113,13 +114,17 @@ class Trainer:
         best_val = np.full(R, np.inf)
         best_params = None
         since_best = np.zeros(R, dtype=int)
+        step_hooks = [cb for cb in self.callbacks if hasattr(cb, "on_step")]
+        for cb in self.callbacks:
+            if hasattr(cb, "on_train_begin"):
+                cb.on_train_begin(self, net, X, y)
         for epoch in range(self.epochs):
             start = time.perf_counter()
             order = self._order(net, n)
             loss_sum = np.zeros(R)
             correct = np.zeros(R)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                for i in range(0, n, batch):
+                for step, i in enumerate(range(0, n, batch)):
                     idx = order[:, i:i + batch]
                     xb = X[idx]
                     yb = y[idx]
@@ -129,6 +134,8 @@ class Trainer:
                         self._diverge(hist, active, bad, epoch)
                     if not active.any():
                         break
+                    for cb in step_hooks:
+                        cb.on_step(self, net, epoch, step)
                     self.optimizer.step(params, grads, None if active.all() else active)
                     loss_sum += loss * idx.shape[1]
                     nc = net.head.n_correct(logits, yb)
@@ -152,7 +159,8 @@ class Trainer:
                 best_params = self._early_stop(hist, net, params, active, best_val, since_best,
                                                best_params, epoch)
             for cb in self.callbacks:
-                cb.on_epoch_end(self, net, epoch, hist)
+                if hasattr(cb, "on_epoch_end"):
+                    cb.on_epoch_end(self, net, epoch, hist)
             if not active.any():
                 break
         self._finish(hist, net, params, best_params)
