@@ -88,7 +88,7 @@ def cmd_compare(args) -> int:
         optimizer=args.optimizer, lr=_number("--lr", args.lr), momentum=momentum,
         epochs=_number("--epochs", args.epochs, int), batch_size=_number("--batch-size", args.batch_size, int),
         seeds=_seeds(args.seeds), target_acc=_number("--target-acc", args.target_acc),
-        dtype=args.dtype,
+        dtype=args.dtype, probes=not args.no_probes,
     ).validate()
     out = args.out if args.out else default_run_dir("compare")
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--target-acc", default="0.95",
                       help="train accuracy whose first epoch is reported (default: 0.95)")
     cmp_.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    cmp_.add_argument("--no-probes", action="store_true",
+                      help="do not record the instruments (saturation, gradients, zig-zag)")
     cmp_.add_argument("--out", help="run directory to create (default: runs/compare-TIMESTAMP)")
     cmp_.add_argument("--quiet", action="store_true", help="print only the table")
     cmp_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)

@@ -168,7 +168,7 @@ class Trainer:
 
     def _split(self, X, y):
         n = len(X)
-        n_val = int(round(self.validation_fraction * n))
+        n_val = round(self.validation_fraction * n)
         if not 1 <= n_val < n:
             raise ParameterError("validation_fraction", self.validation_fraction,
                                  f"a fraction that leaves both parts non-empty for {n} samples")

@@ -12,12 +12,15 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from ..activations import get_activation
 from ..datasets import dataset_options, load_dataset
 from ..errors import ParameterError
 from ..initializers import parse_init, resolve_init
 from ..network import Network, check_sizes
 from ..optimizers import get_optimizer
+from ..probes import Probes
 from ..training import Trainer
 from .stats import summarize_group
 from .store import RunStore
@@ -40,6 +43,7 @@ class CompareConfig:
     seeds: list[int] = field(default_factory=lambda: list(range(5)))
     target_acc: float = 0.95
     dtype: str = "float32"
+    probes: bool = True
 
     def validate(self) -> CompareConfig:
         if not self.activations:
@@ -79,11 +83,13 @@ def train_group(config: CompareConfig, data, activation: str, init: str):
     net = Network(data.n_features, config.hidden, data.n_classes, activation=activation,
                   output="softmax", init=init, seeds=config.seeds, dtype=config.dtype)
     options = {} if config.optimizer in ("gd", "adam") else {"momentum": config.momentum}
+    probes = Probes() if config.probes else None
     trainer = Trainer(config.optimizer, lr=config.lr, epochs=config.epochs,
-                      batch_size=config.batch_size, **options)
+                      batch_size=config.batch_size, callbacks=[probes] if probes else [], **options)
     start = time.perf_counter()
     hist = trainer.fit(net, X_tr, y_tr, X_test=X_te, y_test=y_te)
     seconds = time.perf_counter() - start
+    boundary = decision_grid(net, data) if data.n_features == 2 else None
     resolved = resolve_init(init, net.activations[0]) if net.activations else init
     records = []
     for r in range(net.n_replicas):
@@ -93,8 +99,25 @@ def train_group(config: CompareConfig, data, activation: str, init: str):
                "batch_size": config.batch_size, "group_seconds": seconds,
                "n_parameters": net.n_parameters()}
         rec.update(hist.replica(r))
+        if probes is not None:
+            rec["probes"] = probes.replica(r)
+        if boundary is not None and r == 0:
+            rec["boundary"] = boundary
         records.append(rec)
     return records
+
+
+def decision_grid(net, data, steps=80) -> dict:
+    """Replica 0's predicted class and confidence on a grid over a 2-D data set (for plots)."""
+    X = np.vstack([data.X_train, data.X_test])
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    xs, ys = np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype(net.dtype)
+    with np.errstate(all="ignore"):
+        prob = net.predict_output(grid)[0]
+    return {"x": xs.round(5).tolist(), "y": ys.round(5).tolist(),
+            "label": prob.argmax(axis=1).reshape(steps, steps).tolist(),
+            "confidence": prob.max(axis=1).reshape(steps, steps).round(4).tolist()}
 
 
 def run_compare(config: CompareConfig, out=None, progress=None) -> CompareResult:
@@ -145,6 +168,14 @@ def history_rows(records: list[dict]) -> list[dict]:
     return rows
 
 
+def _pct(x) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{x:.1%}"
+
+
+def _num(x) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{x:.3g}"
+
+
 def _row(cells, widths) -> str:
     return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
 
@@ -157,8 +188,11 @@ def format_table(rows: list[dict]) -> str:
         resolved = sorted({r["init_resolved"] for r in group})
         target = group[0]["target_train_acc"]
         lines.append(f"init = {init}" + (f" ({', '.join(resolved)})" if resolved != [init] else ""))
+        probes = "last_hidden_saturation" in group[0]
         header = ["activation", "test accuracy", "final train loss",
                   f"epochs to {target:.0%} train acc", "seconds"]
+        if probes:
+            header[4:4] = ["saturation (last hidden)", "|dW first|/|dW last|"]
         body = []
         for r in group:
             n = r["n_seeds"]
@@ -170,7 +204,10 @@ def format_table(rows: list[dict]) -> str:
                      ("" if r["n_reached_target"] == r["n_ok"] else
                       f" ({r['n_reached_target']}/{n} seeds)"))
             loss = "nan" if math.isnan(r["train_loss_mean"]) else f"{r['train_loss_mean']:.3g}"
-            body.append([r["activation"], acc, loss, reach, f"{r['seconds']:.1f}"])
+            cells = [r["activation"], acc, loss, reach, f"{r['seconds']:.1f}"]
+            if probes:
+                cells[4:4] = [_pct(r["last_hidden_saturation"]), _num(r["grad_ratio"])]
+            body.append(cells)
         widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
         lines.append(_row(header, widths))
         lines.append(_row(["-" * w for w in widths], widths))

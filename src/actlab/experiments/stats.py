@@ -40,7 +40,7 @@ def summarize_group(records: list[dict], target_acc: float) -> dict:
     reached = [e for e in reach if e is not None]
     epochs_mean, _ = mean_std(reached)
     first = records[0]
-    return {
+    row = {
         "activation": first["activation"], "init": first["init"],
         "init_resolved": first.get("init_resolved", first["init"]),
         "test_acc_mean": acc_mean, "test_acc_std": acc_std,
@@ -51,3 +51,22 @@ def summarize_group(records: list[dict], target_acc: float) -> dict:
         "n_seeds": len(records), "n_ok": len(ok),
         "n_diverged": sum(r["status"] == "diverged" for r in records),
     }
+    if "probes" in first:
+        row.update(probe_summary(ok))
+    return row
+
+
+def probe_summary(records: list[dict]) -> dict:
+    """Means over seeds, at the last probe: last hidden layer's saturation, dead fraction and
+    mean activation, and the ratio of the first layer's |dL/dW| to the last layer's."""
+    def final(key, layer=None):
+        vals = []
+        for r in records:
+            series = r["probes"].get(key) or []
+            if series:
+                v = series[-1] if layer is None else (series[-1][layer] if series[-1] else None)
+                vals.append(math.nan if v is None else v)
+        return mean_std(vals)[0]
+
+    return {"last_hidden_saturation": final("saturation", -1), "last_hidden_dead": final("dead", -1),
+            "last_hidden_act_mean": final("act_mean", -1), "grad_ratio": final("grad_ratio")}
