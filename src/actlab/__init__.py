@@ -22,6 +22,7 @@ from .errors import (
     UnknownNameError,
 )
 from .estimators import MLPClassifier, MLPRegressor
+from .experiments.results import load
 from .initializers import available_initializers
 from .network import Network
 from .training import History, Trainer
@@ -44,6 +45,7 @@ __all__ = [
     "available_initializers",
     "from_arrays",
     "get_activation",
+    "load",
     "load_dataset",
     "register_activation",
 ]

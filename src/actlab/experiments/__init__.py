@@ -1,6 +1,9 @@
-"""Experiments: a configuration expanded into groups of seeds, trained, stored and summarised."""
+"""Experiments: a spec expanded into groups of seeds, trained (here, on a local pool or a Dask
+cluster), stored as they finish, and summarised with statistics."""
 
-from .compare import CompareConfig, run_compare
+from .plan import Group, expand
+from .spec import Spec, preset
 from .store import RunStore
+from .sweep import RunResult, run_spec
 
-__all__ = ["CompareConfig", "RunStore", "run_compare"]
+__all__ = ["Group", "RunResult", "RunStore", "Spec", "expand", "preset", "run_spec"]

@@ -1,26 +1,47 @@
-"""Summaries of a group of seeds: mean and spread, epochs to a target, divergence counts."""
+"""Statistics across seeds: summaries with confidence intervals, paired comparisons between
+activations on the same seeds (paired t, Wilcoxon signed-rank, Holm correction, effect size),
+a ranking with ties, and metrics beyond accuracy (epochs and seconds to a target, area under
+the loss curve, best epoch)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
+# ----------------------------------------------------------------------------- per curve
+
 
 def epochs_to_reach(curve, target: float, higher_is_better: bool = True):
     """The first epoch (1-based) at which ``curve`` reaches ``target``, or None."""
-    values = np.asarray(curve, dtype=float)
-    hit = values >= target if higher_is_better else values <= target
+    values = np.array([np.nan if v is None else v for v in curve], dtype=float)
+    with np.errstate(invalid="ignore"):
+        hit = values >= target if higher_is_better else values <= target
     idx = np.flatnonzero(hit & np.isfinite(values))
     return int(idx[0]) + 1 if idx.size else None
 
 
-def mean_std(values):
-    """Mean and sample standard deviation (ddof=1; 0 for one value) of the finite values."""
-    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+def seconds_to_reach(curve, epoch_seconds, target, higher_is_better=True):
+    """Wall seconds of training (the group's, all seeds in lockstep) until ``target``."""
+    e = epochs_to_reach(curve, target, higher_is_better)
+    return None if e is None else float(np.sum(epoch_seconds[:e]))
+
+
+def area_under_curve(curve) -> float:
+    """Mean of the per-epoch values (trapezoid rule over epochs, divided by their span)."""
+    v = np.array([np.nan if x is None else x for x in curve], dtype=float)
+    v = v[np.isfinite(v)]
     if v.size == 0:
-        return math.nan, math.nan
-    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+        return math.nan
+    if v.size == 1:
+        return float(v[0])
+    return float(np.trapezoid(v) / (v.size - 1))
+
+
+def best_epoch(curve):
+    v = np.array([np.nan if x is None else x for x in curve], dtype=float)
+    return None if not np.isfinite(v).any() else int(np.nanargmax(v)) + 1
 
 
 def last_finite(curve):
@@ -31,27 +52,147 @@ def last_finite(curve):
     return math.nan
 
 
-def summarize_group(records: list[dict], target_acc: float) -> dict:
-    """One row of the comparison table from the records of one group (one per seed)."""
+# ----------------------------------------------------------------------------- across seeds
+
+
+def mean_std(values):
+    """Mean and sample standard deviation (ddof=1; 0 for one value) of the finite values."""
+    v = _finite(values)
+    if v.size == 0:
+        return math.nan, math.nan
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
+def describe(values, confidence=0.95, method="t", n_boot=10_000, seed=0) -> dict:
+    """Mean, std, median and a confidence interval for the mean of the finite values.
+
+    method "t": mean +- t_{(1+c)/2, n-1} * std / sqrt(n); "bootstrap": percentile interval of
+    ``n_boot`` resampled means (Generator(seed)).
+    """
+    from scipy import stats
+
+    v = _finite(values)
+    out = {"n": int(v.size), "mean": math.nan, "std": math.nan, "median": math.nan,
+           "ci_low": math.nan, "ci_high": math.nan}
+    if v.size == 0:
+        return out
+    out.update(mean=float(v.mean()), median=float(np.median(v)),
+               std=float(v.std(ddof=1)) if v.size > 1 else 0.0)
+    if v.size < 2:
+        return out
+    if method == "t":
+        half = stats.t.ppf((1 + confidence) / 2, v.size - 1) * out["std"] / math.sqrt(v.size)
+        out.update(ci_low=out["mean"] - half, ci_high=out["mean"] + half)
+    elif method == "bootstrap":
+        rng = np.random.default_rng(seed)
+        means = rng.choice(v, size=(n_boot, v.size), replace=True).mean(axis=1)
+        lo, hi = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
+        out.update(ci_low=float(lo), ci_high=float(hi))
+    else:
+        raise ValueError(f"method: got {method!r}; allowed: 't' or 'bootstrap'")
+    return out
+
+
+def holm(pvalues) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1)."""
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p)
+    m = p.size
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted.tolist()
+
+
+def paired_comparison(a, b) -> dict:
+    """Paired t-test and Wilcoxon signed-rank on matched samples a[i], b[i], and Cohen's d_z.
+
+    d_z = mean(a - b) / std(a - b) (ddof=1). p-values are NaN where a test is undefined
+    (fewer than 2 pairs, or all differences zero).
+    """
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
+    d = a - b
+    out = {"n": int(d.size), "mean_diff": float(d.mean()) if d.size else math.nan,
+           "t_p": math.nan, "wilcoxon_p": math.nan, "effect_size": math.nan}
+    if d.size < 2 or np.all(d == 0):
+        return out
+    sd = d.std(ddof=1)
+    out["effect_size"] = float(d.mean() / sd) if sd > 0 else math.copysign(math.inf, d.mean())
+    out["t_p"] = float(stats.ttest_rel(a, b).pvalue) if sd > 0 else 0.0
+    out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue)
+    return out
+
+
+def compare_groups(samples: dict[str, dict[int, float]], alpha=0.05, test="t") -> dict:
+    """All pairwise comparisons of named groups on their common seeds, Holm-corrected.
+
+    samples: name -> {seed: value} (higher is better). Returns {"pairs": [...], "ranking":
+    [...]}; a group's rank is 1 + the number of groups significantly better than it, so groups
+    whose differences are not significant share a rank.
+    """
+    names = list(samples)
+    pairs = []
+    for x, y in itertools.combinations(names, 2):
+        seeds = sorted(set(samples[x]) & set(samples[y]))
+        res = paired_comparison([samples[x][s] for s in seeds], [samples[y][s] for s in seeds])
+        pairs.append({"a": x, "b": y, **res})
+    key = "t_p" if test == "t" else "wilcoxon_p"
+    raw = [p[key] if math.isfinite(p[key]) else 1.0 for p in pairs]
+    for p, adj in zip(pairs, holm(raw) if raw else []):
+        p["p_holm"] = adj
+        p["significant"] = adj < alpha
+    means = {n: mean_std(samples[n].values())[0] for n in names}
+    better = {n: 0 for n in names}
+    for p in pairs:
+        if p["significant"]:
+            better[p["b"] if p["mean_diff"] > 0 else p["a"]] += 1
+    ranking = sorted(({"name": n, "mean": means[n], "rank": 1 + better[n]} for n in names),
+                     key=lambda r: (r["rank"], -_nan_low(r["mean"])))
+    return {"pairs": pairs, "ranking": ranking, "test": test, "alpha": alpha}
+
+
+# ----------------------------------------------------------------------------- one group
+
+
+def summarize_group(records: list[dict], target_acc: float, target_loss=None) -> dict:
+    """One row of a results table from the records of one group (one per seed)."""
     ok = [r for r in records if r["status"] == "ok"]
-    acc_mean, acc_std = mean_std([last_finite(r["test_acc"]) for r in ok])
+    first = records[0]
+    acc = describe([last_finite(r["test_acc"]) for r in ok])
     loss_mean, loss_std = mean_std([last_finite(r["train_loss"]) for r in ok])
     reach = [epochs_to_reach(r["train_acc"], target_acc) for r in ok]
     reached = [e for e in reach if e is not None]
-    epochs_mean, _ = mean_std(reached)
-    first = records[0]
+    secs = [seconds_to_reach(r["train_acc"], r["epoch_seconds"], target_acc) for r in ok]
     row = {
-        "activation": first["activation"], "init": first["init"],
-        "init_resolved": first.get("init_resolved", first["init"]),
-        "test_acc_mean": acc_mean, "test_acc_std": acc_std,
+        "group_id": first.get("group_id"), "activation": first["activation"],
+        "init": first["init"], "init_resolved": first.get("init_resolved", first["init"]),
+        "dataset": first.get("dataset"), "hidden": "-".join(map(str, first.get("hidden", []))),
+        "optimizer": first.get("optimizer"), "lr": first.get("lr"),
+        "test_acc_mean": acc["mean"], "test_acc_std": acc["std"],
+        "test_acc_ci_low": acc["ci_low"], "test_acc_ci_high": acc["ci_high"],
+        "test_acc_median": acc["median"],
         "train_loss_mean": loss_mean, "train_loss_std": loss_std,
-        "epochs_to_target_mean": epochs_mean, "n_reached_target": len(reached),
+        "epochs_to_target_mean": mean_std(reached)[0], "n_reached_target": len(reached),
+        "seconds_to_target_mean": mean_std([s for s in secs if s is not None])[0],
         "target_train_acc": target_acc,
-        "seconds": first["group_seconds"],
+        "loss_auc_mean": mean_std([area_under_curve(r["train_loss"]) for r in ok])[0],
+        "best_epoch_mean": mean_std([best_epoch(r["test_acc"]) or math.nan for r in ok])[0],
+        "seconds": first.get("group_seconds", math.nan),
         "n_seeds": len(records), "n_ok": len(ok),
         "n_diverged": sum(r["status"] == "diverged" for r in records),
+        "n_failed": sum(r["status"] == "failed" for r in records),
     }
-    if "probes" in first:
+    if target_loss is not None:
+        hits = [epochs_to_reach(r["train_loss"], target_loss, False) for r in ok]
+        row["epochs_to_target_loss_mean"] = mean_std([h for h in hits if h is not None])[0]
+        row["n_reached_target_loss"] = sum(h is not None for h in hits)
+    if ok and isinstance(ok[0].get("probes"), dict):
         row.update(probe_summary(ok))
     return row
 
@@ -59,14 +200,23 @@ def summarize_group(records: list[dict], target_acc: float) -> dict:
 def probe_summary(records: list[dict]) -> dict:
     """Means over seeds, at the last probe: last hidden layer's saturation, dead fraction and
     mean activation, and the ratio of the first layer's |dL/dW| to the last layer's."""
-    def final(key, layer=None):
+    def final(key):
         vals = []
         for r in records:
             series = r["probes"].get(key) or []
-            if series:
-                v = series[-1] if layer is None else (series[-1][layer] if series[-1] else None)
-                vals.append(math.nan if v is None else v)
+            v = series[-1] if series else None
+            if isinstance(v, list):
+                v = v[-1] if v else None
+            vals.append(math.nan if v is None else v)
         return mean_std(vals)[0]
 
-    return {"last_hidden_saturation": final("saturation", -1), "last_hidden_dead": final("dead", -1),
-            "last_hidden_act_mean": final("act_mean", -1), "grad_ratio": final("grad_ratio")}
+    return {"last_hidden_saturation": final("saturation"), "last_hidden_dead": final("dead"),
+            "last_hidden_act_mean": final("act_mean"), "grad_ratio": final("grad_ratio")}
+
+
+def _finite(values) -> np.ndarray:
+    return np.array([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+
+
+def _nan_low(x):
+    return -math.inf if x is None or math.isnan(x) else x

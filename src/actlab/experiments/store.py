@@ -55,6 +55,43 @@ class RunStore:
         return path
 
     @classmethod
+    def open(cls, path, config: dict) -> RunStore:
+        """Create a run directory, or reopen one made for the same ``config`` (to resume).
+
+        A half-written last record (a run killed mid-write) is cut off before appending.
+        """
+        path = Path(path)
+        meta = path / "config.json"
+        if path.is_dir() and meta.exists():
+            try:
+                stored = json.loads(meta.read_text(encoding="utf-8")).get("config")
+            except json.JSONDecodeError:
+                stored = None
+            if _comparable(stored) != _comparable(config):
+                raise ParameterError("out", str(path), "a new directory, or the run directory of "
+                                     "this same spec to resume it (this one holds another run)")
+            store = cls(path)
+            store.repair()
+            return store
+        return cls.create(path, config)
+
+    def repair(self) -> int:
+        """Cut a partial last line off records.jsonl; returns the bytes removed."""
+        path = self.path / RECORDS
+        if not path.exists():
+            return 0
+        data = path.read_bytes()
+        keep = data.rfind(b"\n") + 1
+        if keep < len(data):
+            with open(path, "r+b") as fh:
+                fh.truncate(keep)
+            return len(data) - keep
+        return 0
+
+    def done_groups(self) -> set[str]:
+        return {rec["group_id"] for rec in self.records() if "group_id" in rec}
+
+    @classmethod
     def create(cls, path, config: dict) -> RunStore:
         path = cls.check_new(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -97,6 +134,13 @@ class RunStore:
             writer.writeheader()
             writer.writerows(rows)
         return target
+
+
+def _comparable(config):
+    """A spec without the fields that do not change results (where and how it runs)."""
+    if not isinstance(config, dict):
+        return config
+    return {k: v for k, v in config.items() if k not in ("workers", "scheduler")}
 
 
 def _plain(obj):

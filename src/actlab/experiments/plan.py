@@ -1,0 +1,100 @@
+"""The plan: a spec expanded into run groups.
+
+A group is one configuration (data set, architecture, activation, init, optimizer, learning
+rate) with all its seeds; the seeds train together in lockstep on the replica axis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import asdict, dataclass
+
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class Group:
+    dataset: str
+    data_options: tuple  # sorted (key, value) pairs, hashable
+    hidden: tuple[int, ...]
+    activation: str
+    init: str
+    optimizer: str
+    lr: float
+    momentum: float
+    epochs: int
+    batch_size: int
+    seeds: tuple[int, ...]
+    dtype: str
+    probes: bool
+
+    @property
+    def id(self) -> str:
+        """A stable identifier of the configuration and its seeds (resume keys on it)."""
+        text = json.dumps(self.config(), sort_keys=True)
+        return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+    def config(self) -> dict:
+        d = asdict(self)
+        d["data_options"] = dict(self.data_options)
+        d["hidden"] = list(self.hidden)
+        d["seeds"] = list(self.seeds)
+        return d
+
+    def label(self) -> str:
+        return (f"{self.activation} init={self.init} {self.dataset} "
+                f"{'-'.join(map(str, self.hidden)) or 'linear'} {self.optimizer} lr={self.lr}")
+
+
+def expand(spec: Spec) -> list[Group]:
+    """Every combination of the spec's grid axes, in a fixed order (dataset, hidden, optimizer,
+    lr, init, activation)."""
+    spec.validate()
+    options = tuple(sorted(spec.data_options.items()))
+    groups = []
+    for dataset, hidden, optimizer, lr, init, activation in itertools.product(
+            spec.datasets, spec.hidden, spec.optimizers, spec.lrs, spec.inits, spec.activations):
+        groups.append(Group(dataset=dataset, data_options=options, hidden=tuple(hidden),
+                            activation=activation, init=init, optimizer=optimizer, lr=float(lr),
+                            momentum=float(spec.momentum), epochs=spec.epochs,
+                            batch_size=spec.batch_size, seeds=tuple(spec.seeds),
+                            dtype=spec.dtype, probes=spec.probes))
+    return groups
+
+
+def describe_plan(spec: Spec, groups: list[Group]) -> list[str]:
+    n_seeds = len(spec.seeds)
+    axes = [("datasets", spec.datasets), ("hidden", spec.hidden), ("optimizers", spec.optimizers),
+            ("lrs", spec.lrs), ("inits", spec.inits), ("activations", spec.activations)]
+    lines = [(f"spec {spec.name!r}: {len(groups)} groups x {n_seeds} seeds = "
+              f"{len(groups) * n_seeds} trainings of {spec.epochs} epochs")]
+    for name, values in axes:
+        lines.append(f"  {name:<12} {len(values):>3}  {', '.join(map(str, values))}")
+    return lines
+
+
+def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None) -> dict:
+    """Time one epoch of the first group of each distinct (data set, architecture) and scale
+    by the number of groups and epochs, divided among the workers."""
+    import os
+    import time
+    from dataclasses import replace
+
+    from .runner import train_group
+
+    cores = os.cpu_count() or 1
+    workers = min(workers or spec.workers or cores, max(len(groups), 1))
+    per_shape: dict[tuple, float] = {}
+    for g in groups:
+        key = (g.dataset, g.data_options, g.hidden)
+        if key not in per_shape:
+            probe = replace(g, epochs=1, probes=False)
+            train_group(probe)  # warm-up: data loading and caches
+            start = time.perf_counter()
+            train_group(probe)
+            per_shape[key] = time.perf_counter() - start
+    total = sum(per_shape[(g.dataset, g.data_options, g.hidden)] * g.epochs for g in groups)
+    return {"total_seconds": total / workers, "workers": workers,
+            "epoch_seconds": sum(per_shape.values()) / len(per_shape)}

@@ -1,0 +1,45 @@
+"""Reading a run directory back: records as a pandas DataFrame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ParameterError
+from .stats import area_under_curve, best_epoch, epochs_to_reach, last_finite
+from .store import RECORDS, RunStore
+
+CONFIG_COLUMNS = ("group_id", "dataset", "hidden", "activation", "init", "init_resolved",
+                  "optimizer", "lr", "momentum", "epochs", "batch_size", "dtype", "seed", "status",
+                  "diverged_epoch", "error")
+
+
+def load(run_dir, history: bool = False, target_acc: float = 0.95):
+    """The records of a run as a pandas DataFrame.
+
+    history=False: one row per replica with its configuration, status, final metrics and
+    derived ones (epochs to ``target_acc`` train accuracy, area under the train loss curve,
+    best test epoch). history=True: one row per replica and epoch.
+    """
+    import pandas as pd
+
+    path = Path(run_dir)
+    if not (path / RECORDS).exists():
+        raise ParameterError("run_dir", str(path), f"a run directory holding {RECORDS}")
+    records = RunStore(path).records()
+    rows = []
+    for rec in records:
+        base = {k: rec.get(k) for k in CONFIG_COLUMNS}
+        base["hidden"] = "-".join(map(str, rec.get("hidden", [])))
+        curves = {m: rec.get(m) or [] for m in ("train_loss", "train_acc", "test_loss", "test_acc",
+                                                "val_loss", "val_acc")}
+        if history:
+            for e in range(len(curves["train_loss"])):
+                rows.append({**base, "epoch": e + 1, **{m: c[e] for m, c in curves.items() if c}})
+            continue
+        base.update({f"final_{m}": last_finite(c) for m, c in curves.items() if c})
+        base["epochs_to_target"] = epochs_to_reach(curves["train_acc"], target_acc)
+        base["train_loss_auc"] = area_under_curve(curves["train_loss"])
+        base["best_epoch"] = best_epoch(curves["test_acc"])
+        base["group_seconds"] = rec.get("group_seconds")
+        rows.append(base)
+    return pd.DataFrame(rows)

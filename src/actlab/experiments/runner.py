@@ -1,0 +1,154 @@
+"""Run the groups of a plan: in this process, on a local pool of worker processes, or on a Dask
+cluster. Records are stored as each group finishes; a run directory that already holds some
+groups resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from functools import lru_cache
+
+import numpy as np
+
+from ..datasets import load_dataset
+from ..initializers import resolve_init
+from ..network import Network
+from ..probes import Probes
+from ..training import Trainer
+from .plan import Group
+
+
+@lru_cache(maxsize=8)
+def _data(dataset: str, options: tuple):
+    return load_dataset(dataset, **{"seed": 0, **dict(options)})
+
+
+def train_group(group: Group, on_epoch=None) -> list[dict]:
+    """Train every seed of ``group`` in lockstep; one record per seed."""
+    data = _data(group.dataset, group.data_options)
+    if data.task != "classification":
+        raise ValueError(f"dataset {group.dataset!r} is not a classification data set")
+    X_tr, y_tr, X_te, y_te = data
+    net = Network(data.n_features, list(group.hidden), data.n_classes, activation=group.activation,
+                  output="softmax", init=group.init, seeds=group.seeds, dtype=group.dtype)
+    options = {} if group.optimizer in ("gd", "adam") else {"momentum": group.momentum}
+    probes = Probes() if group.probes else None
+    callbacks = [cb for cb in (probes, on_epoch) if cb is not None]
+    trainer = Trainer(group.optimizer, lr=group.lr, epochs=group.epochs,
+                      batch_size=group.batch_size, callbacks=callbacks, **options)
+    start = time.perf_counter()
+    hist = trainer.fit(net, X_tr, y_tr, X_test=X_te, y_test=y_te)
+    seconds = time.perf_counter() - start
+    boundary = decision_grid(net, data) if data.n_features == 2 else None
+    resolved = resolve_init(group.init, net.activations[0]) if net.activations else group.init
+    records = []
+    for r in range(net.n_replicas):
+        rec = _base_record(group)
+        rec.update({"init_resolved": resolved, "group_seconds": seconds,
+                    "n_parameters": net.n_parameters()})
+        rec.update(hist.replica(r))
+        if probes is not None:
+            rec["probes"] = probes.replica(r)
+        if boundary is not None and r == 0:
+            rec["boundary"] = boundary
+        records.append(rec)
+    return records
+
+
+def _base_record(group: Group) -> dict:
+    cfg = group.config()
+    cfg.pop("seeds")
+    cfg.pop("probes")  # a record's "probes" holds the recorded series when they were on
+    return {"group_id": group.id, **cfg}
+
+
+def failed_records(group: Group, exc: BaseException) -> list[dict]:
+    """A group that raised: one record per seed, status failed, with the error."""
+    text = f"{type(exc).__name__}: {exc}"
+    return [{**_base_record(group), "seed": s, "status": "failed", "error": text,
+             "traceback": traceback.format_exc(limit=5)} for s in group.seeds]
+
+
+def run_group_task(group: Group, blas_threads: int | None = 1) -> list[dict]:
+    """The unit of work sent to a worker: never raises, a failure becomes failed records."""
+    try:
+        if blas_threads:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=blas_threads):
+                return train_group(group)
+        return train_group(group)
+    except Exception as exc:  # noqa: BLE001 - a failed group is a result, the sweep goes on
+        return failed_records(group, exc)
+
+
+def decision_grid(net, data, steps=80) -> dict:
+    """Replica 0's predicted class and confidence on a grid over a 2-D data set (for plots)."""
+    X = np.vstack([data.X_train, data.X_test])
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    xs, ys = np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype(net.dtype)
+    with np.errstate(all="ignore"):
+        prob = net.predict_output(grid)[0]
+    return {"x": xs.round(5).tolist(), "y": ys.round(5).tolist(),
+            "label": prob.argmax(axis=1).reshape(steps, steps).tolist(),
+            "confidence": prob.max(axis=1).reshape(steps, steps).round(4).tolist()}
+
+
+def _limit_threads(n):
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n)
+
+
+def execute(groups: list[Group], on_done, workers: int | None = None,
+            scheduler: str | None = None, on_epoch=None) -> None:
+    """Run ``groups`` and call ``on_done(group, records)`` in this process as each finishes.
+
+    workers: processes of the local pool (default: one per core; 1 runs in this process).
+    scheduler: a Dask scheduler address (tcp://HOST:PORT), or a distributed.Client.
+    """
+    if not groups:
+        return
+    if scheduler is not None:
+        return _execute_dask(groups, on_done, scheduler)
+    cores = os.cpu_count() or 1
+    workers = min(workers or cores, len(groups))
+    if workers == 1:
+        for group in groups:
+            try:
+                records = train_group(group, on_epoch=on_epoch)
+            except Exception as exc:  # noqa: BLE001
+                records = failed_records(group, exc)
+            on_done(group, records)
+        return
+    threads = max(1, cores // workers)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_limit_threads,
+                             initargs=(threads,)) as pool:
+        pending = {pool.submit(run_group_task, g, None): g for g in groups}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    on_done(pending.pop(fut), fut.result())
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+
+
+def _execute_dask(groups, on_done, scheduler) -> None:
+    from distributed import Client, as_completed
+
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="20s")
+    try:
+        futures = {client.submit(run_group_task, g, 1, pure=False, key=f"actlab-{g.id}"): g
+                   for g in groups}
+        for fut in as_completed(list(futures)):
+            on_done(futures[fut], fut.result())
+    finally:
+        if client is not scheduler:
+            client.close()

@@ -1,0 +1,174 @@
+"""Experiment specs: a grid over activations, inits, data sets, depths and widths, optimizers,
+learning rates and seeds, from a TOML file, CLI flags or Python; named presets.
+
+Every field is validated before any training; an error names the field, the value and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from ..activations import get_activation
+from ..datasets import dataset_options
+from ..errors import ParameterError, UnknownNameError
+from ..initializers import parse_init
+from ..optimizers import available_optimizers
+
+TEN_ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu",
+                   "swish", "maxout"]
+
+
+@dataclass
+class Spec:
+    """What to run. Lists are grid axes: every combination is one group of ``seeds``."""
+
+    name: str = "compare"
+    activations: list[str] = field(default_factory=lambda: ["sigmoid", "tanh", "relu"])
+    inits: list[str] = field(default_factory=lambda: ["auto", "prototype"])
+    datasets: list[str] = field(default_factory=lambda: ["digits"])
+    data_options: dict = field(default_factory=dict)
+    hidden: list[list[int]] = field(default_factory=lambda: [[100, 100]])
+    optimizers: list[str] = field(default_factory=lambda: ["sgd"])
+    lrs: list[float] = field(default_factory=lambda: [0.03])
+    momentum: float = 0.9
+    epochs: int = 30
+    batch_size: int = 32
+    seeds: list[int] = field(default_factory=lambda: list(range(5)))
+    target_acc: float = 0.95
+    target_loss: float | None = None
+    dtype: str = "float32"
+    probes: bool = True
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def validate(self) -> Spec:
+        _nonempty_str_list("activations", self.activations)
+        for spec in self.activations:
+            get_activation(spec)
+        _nonempty_str_list("inits", self.inits)
+        for spec in self.inits:
+            parse_init(spec)
+        _nonempty_str_list("datasets", self.datasets)
+        for name in self.datasets:
+            dataset_options(name)
+        if not isinstance(self.data_options, dict):
+            raise ParameterError("data_options", self.data_options, "a table of data set options")
+        if not isinstance(self.hidden, list) or not self.hidden:
+            raise ParameterError("hidden", self.hidden, "a list of layer-size lists, e.g. [[100, 100]]")
+        for sizes in self.hidden:
+            if not isinstance(sizes, list) or not all(_is_int(h) and h > 0 for h in sizes):
+                raise ParameterError("hidden", self.hidden,
+                                     "a list of lists of positive integers, e.g. [[100, 100], [50]]")
+        _nonempty_str_list("optimizers", self.optimizers)
+        for name in self.optimizers:
+            if name not in available_optimizers():
+                raise UnknownNameError("optimizer", name, available_optimizers())
+        if not isinstance(self.lrs, list) or not self.lrs or not all(
+                _is_real(x) and math.isfinite(x) and x > 0 for x in self.lrs):
+            raise ParameterError("lrs", self.lrs, "a list of positive numbers")
+        if not (_is_real(self.momentum) and 0 <= self.momentum < 1):
+            raise ParameterError("momentum", self.momentum, "a number in [0, 1)")
+        for key in ("epochs", "batch_size"):
+            value = getattr(self, key)
+            if not (_is_int(value) and value > 0):
+                raise ParameterError(key, value, "a positive integer")
+        if not isinstance(self.seeds, list) or not self.seeds or not all(map(_is_int, self.seeds)) \
+                or len(set(self.seeds)) != len(self.seeds):
+            raise ParameterError("seeds", self.seeds, "a count N > 0 or a list of distinct integers")
+        if not (_is_real(self.target_acc) and 0 < self.target_acc <= 1):
+            raise ParameterError("target_acc", self.target_acc, "a number in (0, 1]")
+        if self.target_loss is not None and not (_is_real(self.target_loss) and self.target_loss > 0):
+            raise ParameterError("target_loss", self.target_loss, "a positive number")
+        if self.dtype not in ("float32", "float64"):
+            raise ParameterError("dtype", self.dtype, "float32 or float64")
+        if not isinstance(self.probes, bool):
+            raise ParameterError("probes", self.probes, "true or false")
+        if self.workers is not None and not (_is_int(self.workers) and self.workers > 0):
+            raise ParameterError("workers", self.workers, "a positive integer")
+        if self.scheduler is not None and not (isinstance(self.scheduler, str) and
+                                               "://" in self.scheduler):
+            raise ParameterError("scheduler", self.scheduler, "an address like tcp://HOST:PORT")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "spec") -> Spec:
+        """Build from a flat dict, or one with [grid], [train], [data] and [cluster] tables."""
+        flat: dict = {}
+        for key, value in data.items():
+            if key in _SECTIONS and isinstance(value, dict):
+                if key == "data":
+                    flat["data_options"] = value
+                else:
+                    flat.update(value)
+            else:
+                flat[key] = value
+        allowed = [f.name for f in fields(cls)]
+        for key in flat:
+            if key not in allowed and key not in _SINGULAR:
+                raise UnknownNameError(f"{source} key", key, allowed)
+        for singular, plural in _SINGULAR.items():
+            if singular in flat:
+                if plural in flat:
+                    raise ParameterError(f"{source} key", singular, f"either {singular} or {plural}")
+                value = flat.pop(singular)
+                flat[plural] = value if isinstance(value, list) else [value]
+        if "seeds" in flat and _is_int(flat["seeds"]):
+            if flat["seeds"] <= 0:
+                raise ParameterError("seeds", flat["seeds"], "a count N > 0 or a list of integers")
+            flat["seeds"] = list(range(flat["seeds"]))
+        if "hidden" in flat and isinstance(flat["hidden"], list) and flat["hidden"] \
+                and all(_is_int(h) for h in flat["hidden"]):
+            flat["hidden"] = [flat["hidden"]]  # one architecture given as a plain list
+        return cls(**flat)
+
+    @classmethod
+    def from_toml(cls, path) -> Spec:
+        path = Path(path)
+        if not path.is_file():
+            raise ParameterError("spec", str(path), "a TOML file that exists")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ParameterError("spec", str(path), f"valid TOML ({exc})") from None
+        return cls.from_dict(data, source=path.name)
+
+
+_SECTIONS = ("grid", "train", "data", "cluster")
+_SINGULAR = {"activation": "activations", "init": "inits", "dataset": "datasets",
+             "optimizer": "optimizers", "lr": "lrs"}
+
+PRESETS: dict[str, dict] = {
+    "compare": {},
+    "sweep": {"name": "sweep", "activations": TEN_ACTIVATIONS, "seeds": list(range(10))},
+    "mnist1d": {"name": "mnist1d", "datasets": ["mnist1d"], "inits": ["auto"],
+                "activations": ["relu", "tanh", "sigmoid", "elu", "swish"], "optimizers": ["adam"],
+                "lrs": [0.01], "batch_size": 100, "epochs": 40},
+}
+
+
+def preset(name: str, **overrides) -> Spec:
+    """A named spec: compare (the default job), sweep (10 activations x 2 inits x 10 seeds on
+    digits), mnist1d."""
+    if name not in PRESETS:
+        raise UnknownNameError("preset", name, PRESETS)
+    return Spec.from_dict({**PRESETS[name], **overrides})
+
+
+def _nonempty_str_list(name, value):
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ParameterError(name, value, "a non-empty list of names")
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_real(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
