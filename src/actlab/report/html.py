@@ -1,0 +1,203 @@
+"""The run's page: one self-contained report.html (figures embedded as base64 PNG, inline CSS,
+no script, no network), rendered only from the files stored in the run directory."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from html import escape
+from pathlib import Path
+
+from ..activations import get_activation
+from . import texts
+from .boundary import plot_decision_boundaries
+from .cost import plot_cost
+from .curves import plot_training_curves
+from .gallery import plot_activation_gallery
+from .heatmaps import plot_layer_heatmaps
+from .load import Run, load_run
+from .zigzag import plot_zigzag
+
+FIGURES = "figures"
+# Hook for actlab.explain: a 2-D weight-path figure written to figures/weight_path.png (or
+# passed as ``weight_path_figure``) is embedded in the zig-zag section.
+WEIGHT_PATH_STEM = "weight_path"
+
+CSS = """
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;
+max-width:1200px;margin:0 auto;padding:1em 1.5em 4em;background:#fff}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd}
+nav a{margin-right:1em}figure{margin:1em 0}figure img{max-width:100%;height:auto;
+border:1px solid #eee}figcaption{font-size:.85em;color:#666}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
+th,td{padding:.3em .6em;border-bottom:1px solid #e4e4e4;text-align:right}td{white-space:nowrap}
+th:first-child,td:first-child,th.l,td.l{text-align:left}th{background:#f6f6f6}
+.note{color:#555;background:#f8f8f0;border-left:3px solid #cc9;padding:.4em .8em}
+pre{background:#f6f6f6;padding:.8em;overflow:auto;font-size:.85em}.muted{color:#777}
+"""
+
+
+def _fmt(x, spec=".3f") -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "&ndash;"
+    return format(x, spec) if isinstance(x, (int, float)) else escape(str(x))
+
+
+def _figure(png: Path, caption: str = "") -> str:
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    svg = png.with_suffix(".svg")
+    link = (f' <a href="{escape(FIGURES + "/" + svg.name)}">SVG</a>' if svg.exists() else "")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption or png.stem)}">'
+            f"<figcaption>{escape(caption)}{link}</figcaption></figure>")
+
+
+def _section(anchor: str, title: str, text: str, body: str = "") -> str:
+    return f'<section id="{anchor}"><h2>{escape(title)}</h2><p>{text}</p>{body}</section>'
+
+
+def results_table(run: Run) -> str:
+    rows = run.rows
+    if not rows:
+        return '<p class="note">No table.json in this run directory.</p>'
+    extra = [f for f in run.variants if f in rows[0]]
+    probes = "last_hidden_saturation" in rows[0]
+    head = ["activation", "init"] + extra + ["test accuracy", "final train loss",
+                                             f"epochs to {_fmt(rows[0].get('target_train_acc'), '.0%')} train acc"]
+    if probes:
+        head += ["saturation (last hidden)", "dead (last hidden)", "|dW first|/|dW last|"]
+    head += ["diverged", "seconds"]
+    best = {}
+    for r in rows:
+        key = (r.get("init"),) + tuple(json.dumps(r.get(f)) for f in extra)
+        acc = r.get("test_acc_mean")
+        if isinstance(acc, float) and math.isfinite(acc) and acc > best.get(key, -1):
+            best[key] = acc
+    lines = ["<table><tr>" + "".join(f'<th{" class=l" if k < 2 + len(extra) else ""}>{h}</th>'
+                                          for k, h in enumerate(head)) + "</tr>"]
+    for r in rows:
+        key = (r.get("init"),) + tuple(json.dumps(r.get(f)) for f in extra)
+        init = escape(str(r.get("init")))
+        if r.get("init_resolved") not in (None, r.get("init")):
+            init += f' <span class="muted">({escape(str(r["init_resolved"]))})</span>'
+        acc = f"{_fmt(r.get('test_acc_mean'))} &plusmn; {_fmt(r.get('test_acc_std'))}"
+        if r.get("test_acc_mean") == best.get(key):
+            acc = f"<b>{acc}</b>"
+        reach = ("never" if not r.get("n_reached_target") else _fmt(r.get("epochs_to_target_mean"), ".1f")
+                 + ("" if r.get("n_reached_target") == r.get("n_ok") else
+                    f' <span class="muted">({r["n_reached_target"]}/{r.get("n_seeds")} seeds)</span>'))
+        cells = [escape(str(r.get("activation"))), init] + [escape(str(r.get(f))) for f in extra]
+        cells += [acc, _fmt(r.get("train_loss_mean"), ".3g"), reach]
+        if probes:
+            cells += [_fmt(r.get("last_hidden_saturation"), ".1%"),
+                      _fmt(r.get("last_hidden_dead"), ".1%"), _fmt(r.get("grad_ratio"), ".3g")]
+        cells += [f"{r.get('n_diverged', 0)}/{r.get('n_seeds', '?')}", _fmt(r.get("seconds"), ".1f")]
+        lines.append("<tr>" + "".join(f'<td{" class=l" if k < 2 + len(extra) else ""}>{c}</td>'
+                                      for k, c in enumerate(cells)) + "</tr>")
+    return "\n".join(lines) + "</table>"
+
+
+def _gallery(run: Run, figdir: Path) -> tuple[str, list[str]]:
+    names, notes = [], []
+    for spec in dict.fromkeys(r.get("activation_spec", r["activation"]) for r in run.records):
+        try:
+            get_activation(spec)
+            names.append(spec)
+        except ValueError:
+            notes.append(f"{spec}: not a registered activation in this session, not drawn")
+    if not names:
+        return "", notes
+    png, _ = plot_activation_gallery(names, figdir / "activations")
+    if any(get_activation(n).pieces > 1 for n in names):
+        notes.append("maxout is drawn as the 1-D max(z, 0.5z); in a network its f' is a 0/1 "
+                     "mask choosing the winning piece, so it never saturates")
+    return _figure(png, "activations and their derivatives"), notes
+
+
+def _boundaries(run: Run, figdir: Path) -> tuple[str, list[str]]:
+    from ..datasets import load_dataset
+
+    cache, notes = {}, []
+
+    def data_for(record):
+        name = record.get("dataset") or run.config.get("dataset") or run.config.get("datasets", [""])[0]
+        options = record.get("data_options", run.config.get("data_options", {})) or {}
+        key = json.dumps([name, options], sort_keys=True, default=str)
+        if key not in cache:
+            cache[key] = load_dataset(name, seed=0, **options)
+        return cache[key]
+
+    try:
+        out = plot_decision_boundaries(run.records, data_for, figdir / "boundaries")
+    except (ValueError, OSError) as exc:  # the data set file moved or changed
+        notes.append(f"the data set could not be reloaded to draw the boundaries: {exc}")
+        return "", notes
+    return (_figure(out[0], "decision boundaries") if out else ""), notes
+
+
+def _notes(notes: list[str]) -> str:
+    return "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
+
+
+def write_report(run_dir, weight_path_figure=None) -> Path:
+    """Render every figure and ``report.html`` in ``run_dir`` from its stored files."""
+    run = load_run(run_dir)
+    figdir = run.path / FIGURES
+    sections = []
+    sections.append(_section("results", "Results", texts.TABLE, results_table(run)))
+    body, notes = _gallery(run, figdir)
+    sections.append(_section("activations", "The activation functions", texts.GALLERY,
+                             body + _notes(notes)))
+    png, _ = plot_training_curves(run.records, figdir / "training_curves")
+    sections.append(_section("curves", "Training curves: good init vs bad init", texts.CURVES,
+                             _figure(png, "train loss and test accuracy per epoch")))
+    heat = plot_layer_heatmaps(run.records, figdir / "layer_heatmaps")
+    zig = plot_zigzag(run.records, figdir / "zigzag")
+    if heat:
+        sections.append(_section("inside", "Inside the network: saturation, gradients, "
+                                 "activations", texts.HEATMAPS, _figure(heat[0], "per-layer probes")))
+    else:
+        sections.append(_section("inside", "Inside the network", texts.NO_PROBES))
+    weight_path = Path(weight_path_figure) if weight_path_figure else figdir / f"{WEIGHT_PATH_STEM}.png"
+    if zig:
+        extra = (f"<p>{texts.WEIGHT_PATH}</p>" + _figure(weight_path, "weight path")
+                 if weight_path.is_file() else "")
+        sections.append(_section("zigzag", "Zig-zag: one sign for every weight", texts.ZIGZAG,
+                                 _figure(zig[0], "sign coherence and flips per Dense layer") + extra))
+    body, notes = _boundaries(run, figdir)
+    if body or notes:
+        sections.append(_section("boundaries", "Decision boundaries", texts.BOUNDARY,
+                                 body + _notes(notes)))
+    cost = plot_cost(run.cost, figdir / "cost") if run.cost else None
+    sections.append(_section("cost", "Cost per activation", texts.COST if cost else texts.NO_COST,
+                             _figure(cost[0], "time per element") if cost else ""))
+    config = json.dumps(run.meta, indent=2, default=str)
+    sections.append(_section("config", "Configuration", "The run's config.json as stored.",
+                             f"<pre>{escape(config)}</pre>"))
+    page = _page(run, sections)
+    target = run.path / "report.html"
+    tmp = target.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def _page(run: Run, sections: list[str]) -> str:
+    c = run.config
+    acts = ", ".join(dict.fromkeys(r.get("activation_spec", r["activation"]) for r in run.records))
+    inits = ", ".join(dict.fromkeys(str(r["init"]) for r in run.records))
+    datasets = ", ".join(dict.fromkeys(str(r.get("dataset", c.get("dataset", "?")))
+                                       for r in run.records))
+    seeds = len({r.get("seed") for r in run.records})
+    summary = (f"{escape(acts)} on <b>{escape(datasets)}</b>; init {escape(inits)}; "
+               f"{seeds} seed{'s' if seeds != 1 else ''}, {len(run.records)} trained networks; "
+               f"created {escape(str(run.meta.get('created', '?')))}")
+    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
+        ("results", "results"), ("activations", "activations"), ("curves", "curves"),
+        ("inside", "inside"), ("zigzag", "zig-zag"), ("boundaries", "boundaries"),
+        ("cost", "cost"), ("config", "config")) if f'id="{a}"' in "".join(sections))
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>actlab report: {escape(run.path.name)}</title><style>{CSS}</style></head>"
+            f"<body><h1>actlab report</h1><p class=\"muted\">{escape(str(run.path))}</p>"
+            f"<p>{summary}</p><p>{texts.INTRO}</p><nav>{nav}</nav>"
+            + "\n".join(sections) + "</body></html>\n")
