@@ -100,11 +100,51 @@ def cmd_compare(args) -> int:
     from .report.curves import plot_loss_curves
 
     plot_loss_curves(result.records, f"{result.run_dir}/loss_curves.png")
+    from .report.html import write_report
+
+    write_report(result.run_dir)
     print()
     print(format_table(result.rows))
     print(f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
-          f"loss_curves.png); {time.perf_counter() - start:.1f} s")
+          f"loss_curves.png, report.html); {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def cmd_report(args) -> int:
+    from .report.html import write_report
+
+    print(f"report: {write_report(args.run_dir)}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from pathlib import Path
+
+    from .activations import available_activations
+    from .report.gallery import plot_activation_gallery
+
+    out = Path(args.out)
+    stem = out.with_suffix("") if out.suffix.lower() in (".png", ".svg") else out
+    paths = plot_activation_gallery(args.names or available_activations(), stem)
+    print("wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _report_parsers(sub) -> None:
+    rep = sub.add_parser("report", help="render a run directory's report.html again",
+                         description="Draw every figure and report.html from the files stored "
+                         "in RUN_DIR (config.json, records.jsonl, table.json, cost.json).")
+    rep.add_argument("run_dir", metavar="RUN_DIR")
+    rep.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    rep.set_defaults(func=cmd_report)
+    show = sub.add_parser("show", help="draw the activation gallery (f, f', flat regions)")
+    show.add_argument("what", choices=["activations"])
+    show.add_argument("names", nargs="*", metavar="NAME",
+                      help="activation specs (default: every registered activation)")
+    show.add_argument("--out", default="activations",
+                      help="path stem; writes STEM.png and STEM.svg (default: ./activations)")
+    show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    show.set_defaults(func=cmd_show)
 
 
 def cmd_list(args) -> int:
@@ -165,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     cmp_.set_defaults(func=cmd_compare)
 
+    _report_parsers(sub)
     lst = sub.add_parser("list", help="the activations, initializers and data sets")
     lst.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     lst.set_defaults(func=cmd_list)
