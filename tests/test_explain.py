@@ -116,7 +116,8 @@ def test_verdict_lines_match_the_measurements(results):
     line = collapse.accuracy_verdict(a["deep identity"], a["single layer"], a["deep relu"])[1]
     assert line in c.lines
     dr = results["dead-relu"]
-    assert dead_relu.dead_verdict(dr.measurements["dead_final"])[1] in dr.lines
+    m = dr.measurements
+    assert dead_relu.dead_verdict(m["dead_final"], m["dead_max_any_epoch_any_seed"])[1] in dr.lines
 
 
 def test_weight_path_only_reads(rng):
@@ -192,9 +193,10 @@ def test_cost_verdicts_planted():
 
 def test_dead_and_init_verdicts_planted():
     dead = {"relu": 0.4, "leaky_relu": 0.0, "prelu": 0.0, "elu": 0.3}
-    assert dead_relu.dead_verdict(dead)[1].endswith(HOLDS)
-    assert not dead_relu.dead_verdict({**dead, "relu": 0.0})[0]
-    assert not dead_relu.dead_verdict({**dead, "prelu": 0.01})[0]
+    ever = {"relu": 0.5, "leaky_relu": 0.0, "prelu": 0.0, "elu": 0.3}
+    assert dead_relu.dead_verdict(dead, ever)[1].endswith(HOLDS)
+    assert not dead_relu.dead_verdict({**dead, "relu": 0.0}, ever)[0]
+    assert not dead_relu.dead_verdict(dead, {**ever, "prelu": 0.03})[0]  # died once, recovered
     good = {"sigmoid": 0.961, "tanh": 0.964, "relu": 0.969, "swish": 0.970, "identity": 0.964}
     assert initialization.good_init_verdict(good)[0]
     assert not initialization.good_init_verdict({**good, "identity": 0.975})[0]
