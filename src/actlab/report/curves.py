@@ -16,7 +16,7 @@ METRICS = (("train_loss", "train loss", True), ("test_acc", "test accuracy", Fal
 
 def _panel(ax, records, init, acts, colors, metric):
     for act in acts:
-        runs = group(records, init, act)
+        runs = [r for r in group(records, init, act) if r.get(metric)]  # failed groups have none
         if not runs:
             continue
         arr = as_array([r[metric] for r in runs if len(r[metric]) == len(runs[0][metric])])

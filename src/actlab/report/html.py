@@ -62,7 +62,8 @@ def results_table(run: Run) -> str:
         return '<p class="note">No table.json in this run directory.</p>'
     extra = [f for f in run.variants if f in rows[0]]
     probes = "last_hidden_saturation" in rows[0]
-    head = ["activation", "init"] + extra + ["test accuracy", "final train loss",
+    ci = " (95% CI)" if "test_acc_ci_low" in rows[0] else ""
+    head = ["activation", "init"] + extra + [f"test accuracy{ci}", "final train loss",
                                              f"epochs to {_fmt(rows[0].get('target_train_acc'), '.0%')} train acc"]
     if probes:
         head += ["saturation (last hidden)", "dead (last hidden)", "|dW first|/|dW last|"]
@@ -83,6 +84,9 @@ def results_table(run: Run) -> str:
         acc = f"{_fmt(r.get('test_acc_mean'))} &plusmn; {_fmt(r.get('test_acc_std'))}"
         if r.get("test_acc_mean") == best.get(key):
             acc = f"<b>{acc}</b>"
+        if "test_acc_ci_low" in r:
+            acc += (f' <span class="muted">[{_fmt(r["test_acc_ci_low"])}, '
+                    f'{_fmt(r.get("test_acc_ci_high"))}]</span>')
         reach = ("never" if not r.get("n_reached_target") else _fmt(r.get("epochs_to_target_mean"), ".1f")
                  + ("" if r.get("n_reached_target") == r.get("n_ok") else
                     f' <span class="muted">({r["n_reached_target"]}/{r.get("n_seeds")} seeds)</span>'))
@@ -144,7 +148,11 @@ def write_report(run_dir, weight_path_figure=None) -> Path:
     run = load_run(run_dir)
     figdir = run.path / FIGURES
     sections = []
-    sections.append(_section("results", "Results", texts.TABLE, results_table(run)))
+    failed = {(str(r.get("init")), str(r.get("activation"))): str(r.get("error", "?"))
+              for r in run.records if r.get("status") == "failed"}
+    notes = [f"{act} (init {init}) failed: {error}" for (init, act), error in failed.items()]
+    sections.append(_section("results", "Results", texts.TABLE,
+                             results_table(run) + _notes(notes)))
     body, notes = _gallery(run, figdir)
     sections.append(_section("activations", "The activation functions", texts.GALLERY,
                              body + _notes(notes)))

@@ -9,7 +9,8 @@ INTRO = (
 
 TABLE = (
     "One row per (init, activation) group; accuracy is the mean &plusmn; standard deviation "
-    "over seeds at the last epoch, the best of each init in bold. <em>Saturation</em> is the "
+    "over seeds at the last epoch (a 95% confidence interval in brackets where the run stored "
+    "one), the best of each init in bold. <em>Saturation</em> is the "
     "fraction of the last hidden layer's (sample, unit) pairs where |f'(z)| &lt; 1% of "
     "max|f'|; <em>|dW first|/|dW last|</em> below 1 means the first layer gets a smaller "
     "gradient than the last (vanishing gradients).")
