@@ -73,7 +73,7 @@ def _train(act, quick):
     if quick:
         Xtr, ytr = Xtr[:400], ytr[:400]
     hidden = [32] * 4 if quick else [100] * 4
-    seeds = range(2) if quick else range(4)
+    seeds = range(2) if quick else range(3)
     epochs = 2 if quick else 20
     net = Network(64, hidden, 10, activation=act, init="standard", seeds=seeds)
     probes = Probes(every=1, flip_steps=0)
