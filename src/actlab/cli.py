@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from .errors import ActlabError, ParameterError
 
@@ -35,7 +34,8 @@ def _seeds(text: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",")]
     except ValueError:
-        raise ParameterError("--seeds", text, "a count N (seeds 0..N-1) or a comma list of integers") from None
+        raise ParameterError("--seeds", text,
+                             "a count N (seeds 0..N-1) or a comma list of integers") from None
     if len(values) == 1:
         if values[0] <= 0:
             raise ParameterError("--seeds", text, "a positive count N, or a comma list of integers")
@@ -77,26 +77,51 @@ def _literal(text: str):
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def cmd_compare(args) -> int:
-    from .experiments.compare import CompareConfig, format_table, run_compare
-    from .experiments.store import default_run_dir
+def _spec_from_flags(args, base):
+    """The compare preset (or a spec file) with the flags the user gave applied on top."""
+    from .experiments.spec import Spec
 
-    momentum = _number("--momentum", args.momentum, positive=False)
-    config = CompareConfig(
-        activations=_split(args.activations), dataset=args.dataset,
-        data_options=_data_options(args), hidden=_hidden(args.hidden), inits=_split(args.init),
-        optimizer=args.optimizer, lr=_number("--lr", args.lr), momentum=momentum,
-        epochs=_number("--epochs", args.epochs, int), batch_size=_number("--batch-size", args.batch_size, int),
-        seeds=_seeds(args.seeds), target_acc=_number("--target-acc", args.target_acc),
-        dtype=args.dtype, probes=not args.no_probes,
-    ).validate()
-    out = args.out if args.out else default_run_dir("compare")
-    say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
-    say(f"actlab compare: {', '.join(config.activations)} on {config.dataset}, hidden "
-        f"{','.join(map(str, config.hidden)) or 'none'}, init {', '.join(config.inits)}, "
-        f"{len(config.seeds)} seeds, {config.optimizer} lr {config.lr}, {config.epochs} epochs")
-    start = time.perf_counter()
-    result = run_compare(config, out=out, progress=say)
+    data = base.to_dict()
+    given = lambda value, parse: None if value is None else parse(value)
+    flags = {
+        "activations": given(args.activations, _split),
+        "datasets": given(args.dataset, lambda v: [v]),
+        "hidden": given(args.hidden, lambda v: [_hidden(v)]),
+        "inits": given(args.init, _split),
+        "optimizers": given(args.optimizer, lambda v: [v]),
+        "lrs": given(args.lr, lambda v: [_number("--lr", v)]),
+        "momentum": given(args.momentum, lambda v: _number("--momentum", v, positive=False)),
+        "epochs": given(args.epochs, lambda v: _number("--epochs", v, int)),
+        "batch_size": given(args.batch_size, lambda v: _number("--batch-size", v, int)),
+        "seeds": given(args.seeds, _seeds),
+        "target_acc": given(args.target_acc, lambda v: _number("--target-acc", v)),
+        "dtype": args.dtype,
+        "workers": given(args.workers, lambda v: _number("--workers", v, int)),
+        "scheduler": args.scheduler,
+    }
+    data.update({k: v for k, v in flags.items() if v is not None})
+    options = _data_options(args)
+    if options:
+        data["data_options"] = {**data["data_options"], **options}
+    if args.no_probes:
+        data["probes"] = False
+    return Spec.from_dict(data).validate()
+
+
+def _run_and_print(spec, args, kind) -> int:
+    from .experiments.compare import format_table
+    from .experiments.store import default_run_dir
+    from .experiments.sweep import run_spec
+
+    out = args.out if args.out else default_run_dir(kind)
+    progress = "none" if args.quiet else "auto"
+    if not args.quiet:
+        print(f"actlab {kind}: {', '.join(spec.activations)} on {', '.join(spec.datasets)}, "
+              f"hidden {' | '.join(','.join(map(str, h)) or 'none' for h in spec.hidden)}, "
+              f"init {', '.join(spec.inits)}, {len(spec.seeds)} seeds, "
+              f"{'/'.join(spec.optimizers)} lr {'/'.join(map(str, spec.lrs))}, "
+              f"{spec.epochs} epochs", flush=True)
+    result = run_spec(spec, out=out, progress=progress)
     from .report.curves import plot_loss_curves
 
     plot_loss_curves(result.records, f"{result.run_dir}/loss_curves.png")
@@ -104,9 +129,44 @@ def cmd_compare(args) -> int:
 
     write_report(result.run_dir)
     print()
-    print(format_table(result.rows))
+    print(format_table(result.rows, result.records))
     print(f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
-          f"loss_curves.png, report.html); {time.perf_counter() - start:.1f} s")
+          f"loss_curves.png, report.html); {result.seconds:.1f} s")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .experiments.spec import preset
+
+    return _run_and_print(_spec_from_flags(args, preset("compare")), args, "compare")
+
+
+def cmd_run(args) -> int:
+    from .experiments.spec import Spec, preset
+
+    if (args.spec is None) == (args.preset is None):
+        raise ParameterError("spec", args.spec, "a TOML spec file or --preset NAME (one of them)")
+    base = Spec.from_toml(args.spec) if args.spec else preset(args.preset)
+    return _run_and_print(_spec_from_flags(args, base), args, base.name)
+
+
+def cmd_plan(args) -> int:
+    from .experiments.plan import describe_plan, expand
+    from .experiments.spec import Spec, preset
+
+    if (args.spec is None) == (args.preset is None):
+        raise ParameterError("spec", args.spec, "a TOML spec file or --preset NAME (one of them)")
+    spec = _spec_from_flags(args, Spec.from_toml(args.spec) if args.spec else preset(args.preset))
+    groups = expand(spec)
+    for line in describe_plan(spec, groups):
+        print(line)
+    if not args.no_calibrate:
+        from .experiments.plan import estimate_seconds
+
+        est = estimate_seconds(spec, groups)
+        print(f"estimated time: {est['total_seconds']:.0f} s on {est['workers']} worker(s) "
+              f"(calibrated: one epoch of each distinct data set/architecture took "
+              f"{est['epoch_seconds']:.3f} s for {len(spec.seeds)} seeds in lockstep)")
     return 0
 
 
@@ -170,6 +230,35 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _grid_flags(p) -> None:
+    """Flags shared by compare, run and plan; each overrides the spec or preset it is given."""
+    p.add_argument("--activations", help="comma list of activation names, with a parameter as in "
+                   "leaky_relu:0.1 (compare default: sigmoid,tanh,relu)")
+    p.add_argument("--dataset", help="data set name (default: digits)")
+    p.add_argument("--path", help="file or directory for mnist, fashion-mnist and csv")
+    p.add_argument("--label", help="label column of a csv data set")
+    p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
+                   help="a data set option, e.g. n_samples=1000 (repeatable)")
+    p.add_argument("--hidden", help="hidden layer sizes (default: 100,100; 'none' for none)")
+    p.add_argument("--init", help="comma list of initializers (default: auto,prototype)")
+    p.add_argument("--optimizer", help="gd, sgd, nesterov or adam (default: sgd)")
+    p.add_argument("--lr", help="learning rate (default: 0.03)")
+    p.add_argument("--momentum", help="momentum for sgd/nesterov (default: 0.9)")
+    p.add_argument("--epochs", help="epochs (default: 30)")
+    p.add_argument("--batch-size", help="minibatch size (default: 32)")
+    p.add_argument("--seeds", help="number of seeds, or a comma list (default: 5)")
+    p.add_argument("--target-acc", help="train accuracy whose first epoch is reported (default: 0.95)")
+    p.add_argument("--dtype", choices=["float32", "float64"])
+    p.add_argument("--no-probes", action="store_true",
+                   help="do not record the instruments (saturation, gradients, zig-zag)")
+    p.add_argument("--workers", help="worker processes (default: one per core)")
+    p.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:PORT")
+    p.add_argument("--out", help="run directory (default: runs/NAME-TIMESTAMP); an existing one "
+                   "of the same spec resumes")
+    p.add_argument("--quiet", action="store_true", help="print only the table")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="actlab", description="A laboratory for activation functions.")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
@@ -177,33 +266,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="train several activations side by side, many seeds",
                           description="Train the same network with each activation and init, "
-                          "several seeds each, and print a comparison table.")
-    cmp_.add_argument("--activations", default="sigmoid,tanh,relu",
-                      help="comma list of activation names, with a parameter as in leaky_relu:0.1 "
-                      "(default: sigmoid,tanh,relu)")
-    cmp_.add_argument("--dataset", default="digits", help="data set name (default: digits)")
-    cmp_.add_argument("--path", help="file or directory for mnist, fashion-mnist and csv")
-    cmp_.add_argument("--label", help="label column of a csv data set")
-    cmp_.add_argument("--data-option", action="append", metavar="KEY=VALUE",
-                      help="a data set option, e.g. n_samples=1000 (repeatable)")
-    cmp_.add_argument("--hidden", default="100,100", help="hidden layer sizes (default: 100,100)")
-    cmp_.add_argument("--init", default="auto,prototype",
-                      help="comma list of initializers (default: auto,prototype)")
-    cmp_.add_argument("--optimizer", default="sgd", help="gd, sgd, nesterov or adam (default: sgd)")
-    cmp_.add_argument("--lr", default="0.03", help="learning rate (default: 0.03)")
-    cmp_.add_argument("--momentum", default="0.9", help="momentum for sgd/nesterov (default: 0.9)")
-    cmp_.add_argument("--epochs", default="30", help="epochs (default: 30)")
-    cmp_.add_argument("--batch-size", default="32", help="minibatch size (default: 32)")
-    cmp_.add_argument("--seeds", default="5", help="number of seeds, or a comma list (default: 5)")
-    cmp_.add_argument("--target-acc", default="0.95",
-                      help="train accuracy whose first epoch is reported (default: 0.95)")
-    cmp_.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    cmp_.add_argument("--no-probes", action="store_true",
-                      help="do not record the instruments (saturation, gradients, zig-zag)")
-    cmp_.add_argument("--out", help="run directory to create (default: runs/compare-TIMESTAMP)")
-    cmp_.add_argument("--quiet", action="store_true", help="print only the table")
-    cmp_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+                          "several seeds each, and print a comparison table (the compare preset: "
+                          "sigmoid,tanh,relu on digits, hidden 100,100, init auto,prototype, "
+                          "sgd lr 0.03 momentum 0.9, batch 32, 30 epochs, 5 seeds).")
+    _grid_flags(cmp_)
     cmp_.set_defaults(func=cmd_compare)
+
+    run = sub.add_parser("run", help="run an experiment spec (TOML) or a preset; resumes a run dir",
+                         description="Run every group of a spec. Running it again on the same "
+                         "--out directory resumes: finished groups are kept, not recomputed.")
+    run.add_argument("spec", nargs="?", help="a TOML spec file")
+    run.add_argument("--preset", help="compare, sweep (10 activations x 2 inits x 10 seeds) or mnist1d")
+    _grid_flags(run)
+    run.set_defaults(func=cmd_run)
+
+    plan = sub.add_parser("plan", help="print a spec's groups and an estimated time")
+    plan.add_argument("spec", nargs="?", help="a TOML spec file")
+    plan.add_argument("--preset", help="a preset name instead of a file")
+    plan.add_argument("--no-calibrate", action="store_true", help="skip the timing estimate")
+    _grid_flags(plan)
+    plan.set_defaults(func=cmd_plan)
 
     _report_parsers(sub)
     lst = sub.add_parser("list", help="the activations, initializers and data sets")

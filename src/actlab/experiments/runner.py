@@ -26,11 +26,20 @@ def _data(dataset: str, options: tuple):
     return load_dataset(dataset, **{"seed": 0, **dict(options)})
 
 
+def check_data(dataset: str, options: tuple):
+    """Load (and cache) a data set in this process; raises its one-line error if it is bad."""
+    data = _data(dataset, options)
+    if data.task != "classification":
+        from ..errors import ParameterError
+
+        raise ParameterError("dataset", dataset, "a classification data set (this one is "
+                             "regression; use actlab.MLPRegressor)")
+    return data
+
+
 def train_group(group: Group, on_epoch=None) -> list[dict]:
     """Train every seed of ``group`` in lockstep; one record per seed."""
-    data = _data(group.dataset, group.data_options)
-    if data.task != "classification":
-        raise ValueError(f"dataset {group.dataset!r} is not a classification data set")
+    data = check_data(group.dataset, group.data_options)
     X_tr, y_tr, X_te, y_te = data
     net = Network(data.n_features, list(group.hidden), data.n_classes, activation=group.activation,
                   output="softmax", init=group.init, seeds=group.seeds, dtype=group.dtype)

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from .plan import expand
-from .runner import execute
+from .runner import check_data, execute
 from .spec import Spec
 from .stats import summarize_group
 from .store import RunStore
@@ -32,6 +32,8 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
     a terminal, lines otherwise).
     """
     groups = expand(spec)
+    for key in dict.fromkeys((g.dataset, g.data_options) for g in groups):
+        check_data(*key)  # bad paths, NaN or inf cells: refused before anything is written
     store = RunStore.open(out, spec.to_dict()) if out is not None else None
     done = store.done_groups() if store is not None else set()
     todo = [g for g in groups if g.id not in done]
