@@ -70,6 +70,7 @@ class Network:
             fan_in = width
         self.dense.append(self._dense(init, fan_in, n_outputs, None))
         self.sizes = [n_inputs, *hidden, n_outputs]
+        self._fuse_parameters()
 
     def _dense(self, init, fan_in, fan_out, act):
         W = init_weights(init, self.init_rngs, fan_in, fan_out, act, self.dtype)
@@ -121,6 +122,35 @@ class Network:
             for key, value in act.params.items():
                 out.append((f"act{i}.{key}", value, act.grads[key]))
         return out
+
+    def _fuse_parameters(self) -> None:
+        """Move every parameter into one (R, P) array and every gradient into another.
+
+        The layers' and activations' arrays become views of these two (same shapes and values,
+        still updated in place), so an optimizer can update all of them with a few numpy calls
+        per step instead of a few per array: the small models are bound by per-call overhead.
+        """
+        entries = self.parameters()
+        total = sum(p[0].size for _, p, _ in entries)
+        self.flat_params = np.empty((self.n_replicas, total), dtype=self.dtype)
+        self.flat_grads = np.zeros((self.n_replicas, total), dtype=self.dtype)
+        owners = [(d.params, d.grads, k) for d in self.dense for k in ("W", "b")]
+        owners += [(a.params, a.grads, k) for a in self.activations for k in a.params]
+        start = 0
+        for params, grads, key in owners:
+            shape, size = params[key].shape, params[key][0].size
+            view = self.flat_params[:, start:start + size].reshape(shape)  # a view: rows stay whole
+            view[...] = params[key]
+            params[key], grads[key] = view, self.flat_grads[:, start:start + size].reshape(shape)
+            start += size
+
+    def fused_parameters(self):
+        """(flat_params, flat_grads), or None if some array was replaced since (not a view)."""
+        for _, p, g in self.parameters():
+            if not (np.may_share_memory(p, self.flat_params)
+                    and np.may_share_memory(g, self.flat_grads)):
+                return None
+        return self.flat_params, self.flat_grads
 
     def n_parameters(self) -> int:
         """Learnable numbers in one replica."""

@@ -79,7 +79,7 @@ class SGD(Optimizer):
     def _update(self, i, p, g, idx):
         lr = _per_replica(self.lr, p)
         mu = _per_replica(self.momentum, p)
-        if np.all(np.asarray(self.momentum) == 0):
+        if (mu == 0) if isinstance(mu, float) else not mu.any():  # plain SGD
             if idx is None:
                 p -= lr * g
             else:

@@ -109,8 +109,9 @@ class Trainer:
         hist.stopped_epoch = [None] * R
         hist.best_epoch = [None] * R
         active = np.ones(R, dtype=bool)
-        params = [p for _, p, _ in net.parameters()]
-        grads = [g for _, _, g in net.parameters()]
+        fused = net.fused_parameters()  # one (R, P) array: a few optimizer calls, not a few per array
+        params = [fused[0]] if fused else [p for _, p, _ in net.parameters()]
+        grads = [fused[1]] if fused else [g for _, _, g in net.parameters()]
         best_val = np.full(R, np.inf)
         best_params = None
         since_best = np.zeros(R, dtype=int)
@@ -124,26 +125,24 @@ class Trainer:
             loss_sum = np.zeros(R)
             correct = np.zeros(R)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                for step, i in enumerate(range(0, n, batch)):
-                    idx = order[:, i:i + batch]
-                    xb = X[idx]
-                    yb = y[idx]
+                for step, (xb, yb) in enumerate(_minibatches(X, y, order, batch)):
                     loss, logits = net.loss_and_grad(xb, yb)
-                    bad = active & ~np.isfinite(loss)
-                    if bad.any():
-                        self._diverge(hist, active, bad, epoch)
-                    if not active.any():
-                        break
+                    if not np.isfinite(loss).all():  # rare: one check per step in the common case
+                        self._diverge(hist, active, active & ~np.isfinite(loss), epoch)
+                        if not active.any():
+                            break
                     for cb in step_hooks:
                         cb.on_step(self, net, epoch, step)
                     self.optimizer.step(params, grads, None if active.all() else active)
-                    loss_sum += loss * idx.shape[1]
+                    loss_sum += loss * yb.shape[1]
                     nc = net.head.n_correct(logits, yb)
                     if nc is not None:
                         correct += nc
-                for r in np.flatnonzero(active):
-                    if not all(np.isfinite(p[r]).all() for p in params):
-                        self._diverge(hist, active, np.arange(R) == r, epoch)
+                finite = np.ones(R, dtype=bool)  # weights: checked once per epoch, not per step
+                for p in params:
+                    finite &= np.isfinite(p.reshape(R, -1)).all(axis=1)
+                if not finite[active].all():
+                    self._diverge(hist, active, active & ~finite, epoch)
                 m = hist.metrics
                 live = active
                 m["train_loss"][live, epoch] = loss_sum[live] / n
@@ -212,6 +211,25 @@ class Trainer:
                 if hist.status[r] == "ok" and hist.best_epoch[r] is not None:
                     for saved, p in zip(best_params, params):
                         p[r] = saved[r]
+
+
+GATHER_BYTES = 8 << 20  # rows gathered at once for an epoch's minibatches (per chunk)
+
+
+def _minibatches(X, y, order, batch):
+    """Each replica's minibatches in its own ``order`` (R, n): (xb, yb) of shape (R, b, ...).
+
+    Rows are gathered with one np.take per chunk of steps (the whole epoch for small data) and
+    each minibatch is a view of the chunk, instead of one fancy-index copy per step.
+    """
+    R, n = order.shape
+    row_bytes = R * X.itemsize * int(np.prod(X.shape[1:]))
+    chunk = max(batch, GATHER_BYTES // max(row_bytes, 1) // batch * batch)
+    for a in range(0, n, chunk):
+        idx = order[:, a:a + chunk]
+        Xc, yc = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
+        for i in range(0, idx.shape[1], batch):
+            yield Xc[:, i:i + batch], yc[:, i:i + batch]
 
 
 def _as_target(y, net):
