@@ -42,6 +42,12 @@ def softplus(z: np.ndarray) -> np.ndarray:
     return np.logaddexp(0, z)
 
 
+def _flat_targets(y, K):
+    """Flat indices of the target entries y (R, B) in a C-contiguous (R, B, K) array."""
+    R, B = y.shape
+    return np.arange(0, R * B * K, K, dtype=np.intp).reshape(R, B) + y
+
+
 class SoftmaxCrossEntropy:
     """Softmax output + cross-entropy, for multi-class classification.
 
@@ -59,12 +65,18 @@ class SoftmaxCrossEntropy:
         return -picked.mean(axis=1)
 
     def loss_and_grad(self, logits, y):
-        logp = log_softmax(logits)
-        picked = np.take_along_axis(logp, y[..., None], axis=-1)[..., 0]
-        grad = np.exp(logp)
-        np.put_along_axis(grad, y[..., None], np.take_along_axis(grad, y[..., None], -1) - 1, -1)
-        grad /= logits.shape[1]
-        return -picked.mean(axis=1), grad
+        # One pass of exp, and the target entries read and written through flat indices (np.take
+        # and np.put) instead of take/put_along_axis, which build index grids on every call.
+        R, B, K = logits.shape
+        shifted = _shift(logits, -1)
+        grad = np.exp(shifted)
+        total = np.add.reduce(grad, axis=-1, keepdims=True)
+        flat = _flat_targets(y, K)
+        loss = np.add.reduce(np.log(total[..., 0]) - shifted.take(flat), axis=1) / B
+        grad /= total  # softmax
+        grad.put(flat, grad.take(flat) - 1)  # - onehot(y)
+        grad /= B
+        return loss, grad
 
     def predict(self, logits):
         return softmax(logits)
