@@ -122,3 +122,22 @@ def test_list_names_everything():
                  "digits", "mnist1d", "moons", "spiral", "csv", "fashion-mnist"]:
         assert name in proc.stdout
     assert "he_normal" in proc.stdout.split("relu ")[1].splitlines()[0]
+
+
+def test_explain_runs_a_topic_and_names_bad_ones(tmp_path):
+    proc = run_cli("explain", "collapse", "--quick", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("claim: ") and "holds" in proc.stdout
+    assert (tmp_path / "explain_collapse.png").stat().st_size > 10_000
+    bad = run_cli("explain", "zigzg")
+    assert bad.returncode == 2
+    assert "topic: got 'zigzg'" in bad.stderr and "did you mean 'zigzag'" in bad.stderr
+
+
+def test_compare_writes_report_with_cost_and_weight_path(tmp_path):
+    out = tmp_path / "r"
+    assert main(["compare", "--activations", "relu,tanh", "--init", "auto", "--seeds", "2",
+                 "--epochs", "2", "--hidden", "16", "--out", str(out), "--quiet"]) == 0
+    page = (out / "report.html").read_text()
+    assert (out / "cost.json").exists() and (out / "figures" / "weight_path.png").exists()
+    assert page.count("<img") >= 6 and "No cost.json" not in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from .errors import ActlabError, ParameterError
 
@@ -121,17 +122,51 @@ def _run_and_print(spec, args, kind) -> int:
               f"init {', '.join(spec.inits)}, {len(spec.seeds)} seeds, "
               f"{'/'.join(spec.optimizers)} lr {'/'.join(map(str, spec.lrs))}, "
               f"{spec.epochs} epochs", flush=True)
+    start = time.perf_counter()
     result = run_spec(spec, out=out, progress=progress)
     from .report.curves import plot_loss_curves
 
     plot_loss_curves(result.records, f"{result.run_dir}/loss_curves.png")
+    if spec.probes:
+        _measure_extras(result.run_dir, spec)
     from .report.html import write_report
 
     write_report(result.run_dir)
     print()
     print(format_table(result.rows, result.records))
     print(f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
-          f"loss_curves.png, report.html); {result.seconds:.1f} s")
+          f"loss_curves.png, report.html); training {result.seconds:.1f} s, "
+          f"in all {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _measure_extras(run_dir, spec) -> None:
+    """What the report shows beyond the run itself: each activation's cost per element on this
+    machine (cost.json) and the seed's zig-zag picture, two weights of one unit moving under
+    sigmoid-fed vs tanh-fed updates (figures/weight_path.png). Both take well under a second."""
+    import json
+    from pathlib import Path
+
+    from .cost import activation_cost
+    from .explain import plot_zigzag_paths, zigzag_paths
+    from .report.html import WEIGHT_PATH_STEM
+
+    rows = activation_cost(list(dict.fromkeys(spec.activations)), sizes=(100_000,), repeats=3)
+    Path(run_dir, "cost.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
+    figures = Path(run_dir, "figures")
+    figures.mkdir(exist_ok=True)
+    plot_zigzag_paths(zigzag_paths(quick=True), figures / WEIGHT_PATH_STEM)
+
+
+def cmd_explain(args) -> int:
+    from .explain import run_explain
+
+    out = args.out or "explain"
+    result = run_explain(args.topic, out, quick=args.quick)
+    print(f"claim: {result.claim}")
+    for line in result.lines:
+        print(line)
+    print("figures: " + ", ".join(str(p) for p in result.figures))
     return 0
 
 
@@ -288,6 +323,22 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=cmd_plan)
 
     _report_parsers(sub)
+    import textwrap
+
+    from .explain import describe_topics
+
+    topics = "\n".join(textwrap.fill(f"{t}: {c}", 88, initial_indent="  ",
+                                      subsequent_indent="      ") for t, c in describe_topics())
+    exp = sub.add_parser("explain", help="a one-minute demonstration of one claim of the seed",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Run a small experiment that measures one claim of the seed "
+                         "and print what it found, with a figure.\n\ntopics:\n" + topics)
+    exp.add_argument("topic", help="saturation, zigzag, collapse, cost, dead-relu or init")
+    exp.add_argument("--out", help="folder for the figure (default: ./explain)")
+    exp.add_argument("--quick", action="store_true", help="a few seconds instead of a minute")
+    exp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    exp.set_defaults(func=cmd_explain)
+
     lst = sub.add_parser("list", help="the activations, initializers and data sets")
     lst.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     lst.set_defaults(func=cmd_list)
