@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from .activations import get_activation
-from .errors import ParameterError
+from .errors import ParameterError, check_float_dtype
 from .network import Network, check_sizes
 from .optimizers import get_optimizer
 
@@ -34,14 +34,6 @@ _WIDTH = 100  # last axis of the benchmark input (times ``pieces`` for Maxout wh
 _MIN_ELEMENTS_PER_SAMPLE = 1_000_000
 
 
-def _check_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ParameterError("dtype", dtype, "float32 or float64")
-    return dt
 
 
 def _check_int(name, value, minimum, allowed):
@@ -140,7 +132,7 @@ def activation_cost(names, sizes=(10_000, 100_000, 1_000_000), repeats=5,
         get_activation(spec)  # UnknownNameError / ParameterError before any timing
     sizes = _check_sizes(sizes)
     repeats = _check_int("repeats", repeats, 1, "a positive integer")
-    dt = _check_dtype(dtype)
+    dt = check_float_dtype(dtype)
     order = ["relu"] + [n for n in dict.fromkeys(names) if n != "relu"]
     rng = np.random.default_rng(0)
     rows = []
@@ -202,7 +194,7 @@ def step_share(name, hidden=(100, 100), n_features=64, n_classes=10, batch_size=
     n_classes = _check_int("n_classes", n_classes, 2, "an integer >= 2")
     batch_size = _check_int("batch_size", batch_size, 1, "a positive integer")
     steps = _check_int("steps", steps, 1, "a positive integer")
-    dt = _check_dtype(dtype)
+    dt = check_float_dtype(dtype)
     net = Network(n_features, hidden, n_classes, activation=name, seeds=(0,), dtype=dt)
     rng = np.random.default_rng(0)
     n = batch_size * 4

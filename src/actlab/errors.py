@@ -47,3 +47,16 @@ class DivergenceError(RuntimeError):
     Raised by the scikit-learn estimators, which train one network; the experiment engine
     records a diverged replica as a result instead.
     """
+
+
+def check_float_dtype(value, parameter: str = "dtype"):
+    """``value`` as np.float32 or np.float64, the two dtypes actlab computes in."""
+    import numpy as np
+
+    try:
+        dt = np.dtype(value)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ParameterError(parameter, value, "'float32' or 'float64'")
+    return dt

@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .activations import get_activation
-from .errors import DivergenceError, ParameterError, UnknownNameError
+from .errors import DivergenceError, ParameterError, UnknownNameError, check_float_dtype
 from .initializers import parse_init
 from .losses import log_softmax, sigmoid, softmax, softplus
 from .network import Network
@@ -88,14 +88,6 @@ def _check_activation(spec, n_hidden):
     return spec
 
 
-def _dtype(value):
-    try:
-        dt = np.dtype(value)
-    except TypeError:
-        dt = None
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ParameterError("dtype", value, "'float32' or 'float64'")
-    return dt
 
 
 def _seed(random_state) -> int:
@@ -185,7 +177,7 @@ class _BaseMLP(BaseEstimator):
             raise ParameterError("validation_fraction", vf, "a number in (0, 1)")
         for name in ("warm_start", "early_stopping", "verbose"):
             _flag(name, getattr(self, name))
-        dtype = _dtype(self.dtype)
+        dtype = check_float_dtype(self.dtype)
         seed = _seed(self.random_state)
         return {"hidden": hidden, "dtype": dtype, "seed": seed}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from actlab.errors import DataError, ParameterError
+from actlab.errors import DataError, ParameterError, check_float_dtype
 
 _REQUIRED = object()  # default of an option that the caller must give
 
@@ -191,14 +191,7 @@ def _check_bool(parameter: str, value) -> bool:
     return bool(value)
 
 
-def _check_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ParameterError("dtype", dtype, "'float32' or 'float64'")
-    return dt
+_check_dtype = check_float_dtype
 
 
 def _check_task(task, allowed=("auto", "classification", "regression")) -> str:
