@@ -115,9 +115,42 @@ def test_full_batch_gradient_descent(blobs):
     ({"lr": 0.0}, r"lr: got 0.0; allowed: a finite number > 0"),
     ({"lr": float("nan")}, r"lr: got nan; allowed: a finite number > 0"),
     ({"momentum": 1.5}, r"momentum: got 1.5; allowed: a number in \[0, 1\)"),
+    ({"blas_threads": 0}, r"blas_threads: got 0; allowed: a positive integer"),
     ({"optimizer": "sgdd"}, r"optimizer: got 'sgdd'; allowed: one of adam, gd, nesterov, sgd \(did you mean 'sgd'\?\)"),
 ])
 def test_bad_trainer_arguments(kw, message):
     args = {"optimizer": "sgd", "lr": 0.1, **kw}
     with pytest.raises(ValueError, match=message):
         Trainer(**args)
+
+
+def test_blas_threads_apply_during_fit_only(blobs):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+
+    class Watch:
+        def on_epoch_end(self, trainer, net, epoch, history):
+            seen.extend(blas_threads())
+
+    _, hist = train([0], blobs, blas_threads=1, callbacks=[Watch()])
+    assert seen and set(seen) == {1}
+    assert blas_threads() == before
+    _, plain = train([0], blobs)  # layers this small are computed by one thread either way
+    np.testing.assert_array_equal(hist["train_loss"], plain["train_loss"])
+
+
+def test_fused_parameters_are_views_and_a_replaced_array_falls_back(blobs):
+    net, _ = train([1, 2], blobs, epochs=1)
+    flat, flat_grads = net.fused_parameters()
+    assert flat.shape == flat_grads.shape == (2, net.n_parameters())
+    net.dense[0].params["W"] = net.dense[0].W.copy()  # someone replaced an array
+    assert net.fused_parameters() is None
+    Xtr, ytr, _, _ = blobs
+    before = net.dense[0].W.copy()
+    Trainer("sgd", lr=0.05, epochs=1, batch_size=16).fit(net, Xtr, ytr)  # per-array updates
+    assert not np.array_equal(net.dense[0].W, before)

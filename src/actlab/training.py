@@ -66,6 +66,10 @@ class Trainer:
         replica, chosen by ``split_seed``) as validation data when ``fit`` is given none; 0 = no.
     early_stopping : stop a replica when its validation loss has not improved for ``patience``
         epochs, and restore its best weights. Needs validation data.
+    blas_threads : threads for the BLAS library (matmul) during ``fit``, through threadpoolctl;
+        None leaves the process's setting. On a busy machine 1 can beat 2 (a second thread that
+        is descheduled stalls every large GEMM). Results can differ in the last bits between
+        thread counts for large layers (OpenBLAS splits the work differently).
     callbacks : objects (probes) with any of ``on_train_begin(trainer, network, X, y)``,
         ``on_step(trainer, network, epoch, step)`` (after the gradients, before the update) and
         ``on_epoch_end(trainer, network, epoch, history)``. They read and never write the network.
@@ -73,7 +77,7 @@ class Trainer:
 
     def __init__(self, optimizer="sgd", lr=None, momentum=None, epochs=50, batch_size=32,
                  validation_fraction=0.0, split_seed=0, early_stopping=False, patience=10,
-                 callbacks=(), shuffle=True):
+                 callbacks=(), shuffle=True, blas_threads=None):
         options = {} if momentum is None else {"momentum": momentum}
         self.optimizer = get_optimizer(optimizer, lr=lr, **options)
         self.epochs = _check_positive_int("epochs", epochs)
@@ -88,12 +92,23 @@ class Trainer:
         self.patience = _check_positive_int("patience", patience)
         self.callbacks = list(callbacks)
         self.shuffle = shuffle
+        if blas_threads is not None:
+            blas_threads = _check_positive_int("blas_threads", blas_threads)
+        self.blas_threads = blas_threads
 
     def fit(self, net, X, y, X_val=None, y_val=None, X_test=None, y_test=None) -> History:
         """Train ``net`` in place on (X, y); evaluate validation and test data after each epoch.
 
         X: (n, features); y: as the head expects for one replica (class indices (n,), or (n, K)).
         """
+        if self.blas_threads is None:
+            return self._fit(net, X, y, X_val, y_val, X_test, y_test)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.blas_threads, user_api="blas"):
+            return self._fit(net, X, y, X_val, y_val, X_test, y_test)
+
+    def _fit(self, net, X, y, X_val, y_val, X_test, y_test) -> History:
         if X_val is None and self.validation_fraction > 0:
             X, y, X_val, y_val = self._split(X, y)
         if self.early_stopping and X_val is None:
