@@ -15,7 +15,7 @@ def _shift(z, axis):
     """z - max(z). For logits near the float maximum the difference can exceed it; it is then
     -inf, which is the exact limit for what follows (exp gives 0), so the overflow is silenced."""
     with np.errstate(over="ignore"):
-        return z - np.max(z, axis=axis, keepdims=True)
+        return z - np.maximum.reduce(z, axis=axis, keepdims=True)  # np.max minus its wrapper
 
 
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -42,10 +42,18 @@ def softplus(z: np.ndarray) -> np.ndarray:
     return np.logaddexp(0, z)
 
 
+_ROW_STARTS: dict[tuple[int, int, int], np.ndarray] = {}  # (R, B, K) -> flat index of each row
+
+
 def _flat_targets(y, K):
     """Flat indices of the target entries y (R, B) in a C-contiguous (R, B, K) array."""
     R, B = y.shape
-    return np.arange(0, R * B * K, K, dtype=np.intp).reshape(R, B) + y
+    starts = _ROW_STARTS.get((R, B, K))
+    if starts is None:
+        if len(_ROW_STARTS) > 64:
+            _ROW_STARTS.clear()
+        starts = _ROW_STARTS[R, B, K] = np.arange(0, R * B * K, K, dtype=np.intp).reshape(R, B)
+    return starts + y
 
 
 class SoftmaxCrossEntropy:
@@ -82,7 +90,7 @@ class SoftmaxCrossEntropy:
         return softmax(logits)
 
     def n_correct(self, logits, y):
-        return np.sum(np.argmax(logits, axis=-1) == y, axis=1)
+        return (logits.argmax(axis=-1) == y).sum(axis=1)  # methods: half the cost of np.sum(...)
 
 
 class SigmoidBinaryCrossEntropy:
