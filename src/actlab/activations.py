@@ -239,7 +239,10 @@ class Sigmoid(Activation):
 
     def backward(self, grad_a):
         a = self._a
-        return grad_a * a * (1 - a)
+        d = np.subtract(1, a, dtype=np.result_type(grad_a, a))  # one temporary, in place:
+        d *= a  # a (1 - a)
+        d *= grad_a
+        return d
 
 
 @register
@@ -268,7 +271,10 @@ class Tanh(Activation):
 
     def backward(self, grad_a):
         a = self._a
-        return grad_a * (1 - a * a)
+        d = np.multiply(a, a, dtype=np.result_type(grad_a, a))  # one temporary, in place:
+        np.subtract(1, d, out=d)  # 1 - a^2
+        d *= grad_a
+        return d
 
 
 @register
@@ -561,11 +567,15 @@ class Swish(Activation):
 
     def backward(self, grad_a):
         z, t, s = self._z, self._t_cache, self._s
-        ds = s * (1 - s)  # sigmoid'(t)
+        ds = np.subtract(1, s, dtype=np.result_type(grad_a, s))
+        ds *= s  # sigmoid'(t) = s (1 - s)
         if self.trainable:
             # df/dbeta = z * (z s'): z s' first, so z^2 never overflows where s' is 0
             _store_grad(self.grads, "beta", grad_a * ((z * ds) * z))
-        return grad_a * (s + t * ds)
+        ds *= t  # then, in the same temporary, grad_a (s + t s')
+        ds += s
+        ds *= grad_a
+        return ds
 
 
 @register
