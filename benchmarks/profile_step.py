@@ -1,0 +1,76 @@
+"""Where one training step of the small model goes: microseconds per stage.
+
+``python benchmarks/profile_step.py`` times each stage of one step of figure 1's model (R = 1,
+batch 32) on its own, many times, and prints the minimum (the least disturbed by other jobs):
+forward, loss + gradient at the logits, backward, optimizer update, bookkeeping (accuracy), and
+the GEMMs alone (np.matmul on the step's shapes), the floor of a NumPy implementation.
+For a whole-run view use cProfile: ``python -m cProfile -s tottime benchmarks/profile_step.py
+--fit``.
+"""
+
+from __future__ import annotations
+
+import sys
+import timeit
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from small_model import BATCH, HIDDEN, LR, MOMENTUM, actlab_fit, digits  # noqa: E402
+
+
+def _t(fn, number=500, repeat=9):
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def stages(activation: str) -> dict[str, float]:
+    from actlab.network import Network
+    from actlab.training import Trainer
+
+    X, y, _, _ = digits()
+    net = Network(X.shape[1], list(HIDDEN), 10, activation=activation, init="standard", seeds=[0])
+    opt = Trainer("sgd", lr=LR, momentum=MOMENTUM).optimizer
+    params = [p for _, p, _ in net.parameters()]
+    grads = [g for _, _, g in net.parameters()]
+    if hasattr(net, "fused_parameters"):
+        params, grads = ([a] for a in net.fused_parameters())
+    xb, yb = X[None, :BATCH], y[None, :BATCH]
+    logits = net.forward(xb)
+    _, grad = net.head.loss_and_grad(logits, yb)
+    out = {"forward": _t(lambda: net.forward(xb)),
+           "loss+grad": _t(lambda: net.head.loss_and_grad(logits, yb)),
+           "backward": _t(lambda: net.backward(grad)),
+           "optimizer": _t(lambda: opt.step(params, grads, None)),
+           "accuracy": _t(lambda: net.head.n_correct(logits, yb))}
+    out["step (sum)"] = sum(out.values())
+    rng = np.random.default_rng(0)
+    sizes = [X.shape[1], *HIDDEN, 10]
+    mats = [(rng.random((1, BATCH, a), dtype=np.float32), rng.random((1, a, b), dtype=np.float32),
+             rng.random((1, BATCH, b), dtype=np.float32)) for a, b in zip(sizes[:-1], sizes[1:])]
+
+    def gemms():
+        for i, (x, W, g) in enumerate(mats):
+            np.matmul(x, W)
+            np.matmul(x.transpose(0, 2, 1), g)
+            if i:
+                np.matmul(g, W.transpose(0, 2, 1))
+    out["GEMMs alone"] = _t(gemms)
+    return out
+
+
+def main():
+    if "--fit" in sys.argv:
+        actlab_fit("tanh", 50)
+        return
+    rows = {a: stages(a) for a in ("sigmoid", "tanh", "relu")}
+    names = list(next(iter(rows.values())))
+    print("us per stage, one step, R=1, batch 32 (min of 9 x 500)")
+    print("stage".ljust(12) + "".join(a.rjust(10) for a in rows))
+    for n in names:
+        print(n.ljust(12) + "".join(f"{rows[a][n]:10.1f}" for a in rows))
+
+
+if __name__ == "__main__":
+    main()

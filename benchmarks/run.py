@@ -1,0 +1,125 @@
+"""actlab's speed against scikit-learn and PyTorch: ``python benchmarks/run.py [--quick]``.
+
+Prints one table per figure of issue #5 and the goal each one is held to. Peers are imported
+lazily; without them only actlab's own figures are measured (``pip install -e '.[bench]'``).
+Every timing is the median of several runs after a warm-up, peers interleaved in the same run;
+compare the ratios, not the seconds (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+
+import common  # noqa: E402
+from common import have, table, verdict  # noqa: E402
+
+FIGURES = ("small", "sweep", "large", "kernels", "compare")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and epochs (minutes)")
+    ap.add_argument("--only", nargs="+", choices=FIGURES, help="run only these figures")
+    ap.add_argument("--repeats", type=int, help="timed repeats per measurement (default 5)")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    repeats = args.repeats or (3 if quick else 5)
+    epochs = 10 if quick else 50
+    only = set(args.only or FIGURES)
+    print("actlab benchmarks" + (" (--quick: fewer repeats, 10 epochs)" if quick else ""))
+    for line in common.machine_info():
+        print("  " + line)
+    print(f"  load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"median of {repeats} runs after a warm-up, peers interleaved\n")
+    missing = [m for m in ("torch", "sklearn") if not have(m)]
+    if missing:
+        print(f"peers missing: {', '.join(missing)} -- {common.INSTALL_HINT}\n")
+    goals = []
+    t_start = time.perf_counter()
+
+    if "small" in only:
+        import small_model
+
+        peers = tuple(p for p in ("torch1", "torch2", "sklearn")
+                      if have("torch" if p.startswith("torch") else p))
+        header, rows, worst, accs_ok = small_model.run(epochs, repeats, peers)
+        print(table(header, rows, f"1. small model: digits 64-100-100-10, SGD 0.1/0.9, batch 32, "
+                                  f"{epochs} epochs, float32; actlab R=1 init "
+                                  f"'{small_model.ACTLAB_INIT}' (U(+-1/sqrt(fan_in)), as torch), "
+                                  f"sklearn Glorot uniform"))
+        print()
+        torch_worst = min((worst[p] for p in peers if p.startswith("torch")), default=None)
+        torch_threads = 1 if worst.get("torch1", 0) <= worst.get("torch2", np.inf) else 2
+        if torch_worst is not None:
+            goals.append((f"1. small model: >= 4x faster than torch (fastest of 1 / 2 threads)",
+                          f"{torch_worst:.2f}x", torch_worst >= 4))
+        if "sklearn" in worst:
+            goals.append(("1. small model: >= 3x faster than sklearn", f"{worst['sklearn']:.2f}x",
+                          worst["sklearn"] >= 3))
+        goals.append(("1. small model: test accuracy within 1 point of the peers (each activation)",
+                       "see table", accs_ok))
+
+    if "sweep" in only:
+        import sweep
+
+        threads = (torch_threads,) if "small" in only else (1,)
+        header, rows, ratio = sweep.run(epochs, 1 if quick else repeats, threads)
+        print(table(header, rows, f"2. sweep: 3 activations x 10 seeds, {epochs} epochs"))
+        print()
+        goals.append(("2. sweep: >= 10x faster than 30 torch trainings", f"{ratio:.1f}x",
+                      ratio >= 10))
+
+    if "large" in only:
+        import large_model
+
+        header, rows, to_torch, of_gemm = large_model.run(repeats, steps=10 if quick else 20)
+        print(table(header, rows, "3. large model: 784-1024-1024-10, batch 256, random data, "
+                                  "SGD momentum, float32 (one epoch of steps per timed run)"))
+        print()
+        goals.append(("3. large model: step throughput >= 1.0x torch", f"{to_torch:.2f}x",
+                      to_torch >= 1.0))
+        goals.append(("3. large model: >= 75% of the float32 GEMM rate", f"{of_gemm:.0%}",
+                      of_gemm >= 0.75))
+
+    if "kernels" in only:
+        import kernels
+
+        header, rows, over, note = kernels.run(repeats if not quick else 3, 20 if not quick else 5)
+        print(table(header, rows, "4. activation kernels: forward + backward per element, "
+                                  "(1, 256, 1024) float32"))
+        print("   " + note)
+        print()
+        ne = kernels.run_numexpr(repeats if not quick else 3, 20 if not quick else 5)
+        if ne is not None:
+            print(table(*ne, "4b. the same kernels as numexpr expressions (not a dependency of "
+                             "actlab: would it pay?)"))
+            print()
+        goals.append(("4. kernels: fwd+bwd within 2x of a copy", "over: " + (", ".join(over) or
+                                                                               "none"), not over))
+
+    if "compare" in only:
+        import compare_job
+
+        header, rows, wall = compare_job.run(1 if quick else 3)
+        print(table(header, rows, "5. the default 'actlab compare' job (3 activations x 2 inits "
+                                  "x 5 seeds, 30 epochs, probes, report)"))
+        print()
+        goals.append(("5. actlab compare wall time (measured, no goal ratio)", f"{wall:.1f} s",
+                      None))
+
+    print(table(["goal", "measured", "status"],
+                [[g, m, "-" if ok is None else verdict(ok)] for g, m, ok in goals], "goals"))
+    print(f"\ntotal benchmark time {time.perf_counter() - t_start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

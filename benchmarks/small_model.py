@@ -1,0 +1,140 @@
+"""Figure 1: one small model on digits, actlab (R = 1) against PyTorch and scikit-learn.
+
+digits (8x8, 75/25 stratified split, standardized, float32), 64-100-100-10, SGD lr 0.1
+momentum 0.9, batch 32, shuffled every epoch, 50 epochs. Every system starts from the same
+kind of init: U(+-1/sqrt(fan_in)) for actlab ("standard") and torch (its default
+kaiming_uniform(a=sqrt 5) weights; torch also draws biases from that range, actlab starts them
+at 0), Glorot uniform for scikit-learn (its only choice). actlab's 'auto' init for relu would be
+He normal, which is unstable at lr 0.1 with momentum 0.9 in this net.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+
+import numpy as np
+
+from common import need
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+HIDDEN = (100, 100)
+LR, MOMENTUM, BATCH = 0.1, 0.9, 32
+ACTLAB_INIT = "standard"
+
+
+@lru_cache(maxsize=1)
+def digits():
+    from actlab.datasets import load_dataset
+
+    X_tr, y_tr, X_te, y_te = load_dataset("digits", seed=0, test_size=0.25, standardize=True,
+                                          dtype="float32")
+    return (np.ascontiguousarray(X_tr, dtype=np.float32), np.asarray(y_tr, dtype=np.int64),
+            np.ascontiguousarray(X_te, dtype=np.float32), np.asarray(y_te, dtype=np.int64))
+
+
+def actlab_fit(activation: str, epochs: int, seeds=(0,), init: str = ACTLAB_INIT):
+    """Train R = len(seeds) replicas in lockstep; test accuracy per replica, shape (R,)."""
+    from actlab.network import Network
+    from actlab.training import Trainer, evaluate
+
+    X_tr, y_tr, X_te, y_te = digits()
+    net = Network(X_tr.shape[1], list(HIDDEN), 10, activation=activation, init=init,
+                  seeds=list(seeds), dtype=np.float32)
+    trainer = Trainer("sgd", lr=LR, momentum=MOMENTUM, epochs=epochs, batch_size=BATCH)
+    hist = trainer.fit(net, X_tr, y_tr)
+    acc = evaluate(net, X_te, y_te)[1]
+    return np.where([s == "ok" for s in hist.status], acc, np.nan)
+
+
+_TORCH_ACT = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "swish": "SiLU"}
+
+
+def torch_fit(activation: str, epochs: int, seed: int = 0, threads: int = 2) -> float:
+    """The plain PyTorch loop a user would write: nn.Sequential, torch.optim.SGD, CPU."""
+    torch = need("torch")
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    X_tr, y_tr, X_te, y_te = (torch.from_numpy(a) for a in digits())
+    act = getattr(torch.nn, _TORCH_ACT[activation])
+    model = torch.nn.Sequential(torch.nn.Linear(X_tr.shape[1], HIDDEN[0]), act(),
+                                torch.nn.Linear(HIDDEN[0], HIDDEN[1]), act(),
+                                torch.nn.Linear(HIDDEN[1], 10))
+    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = X_tr.shape[0]
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for i in range(0, n, BATCH):
+            idx = perm[i:i + BATCH]
+            opt.zero_grad()
+            loss = loss_fn(model(X_tr[idx]), y_tr[idx])
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        return float((model(X_te).argmax(1) == y_te).float().mean())
+
+
+_SK_ACT = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
+
+
+def sklearn_fit(activation: str, epochs: int, seed: int = 0) -> float:
+    """scikit-learn's MLPClassifier with the same settings (no early stop, no L2, float32)."""
+    need("sklearn")
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X_tr, y_tr, X_te, y_te = digits()
+    clf = MLPClassifier(hidden_layer_sizes=HIDDEN, activation=_SK_ACT[activation], solver="sgd",
+                        learning_rate_init=LR, momentum=MOMENTUM, nesterovs_momentum=False,
+                        batch_size=BATCH, max_iter=epochs, tol=0, n_iter_no_change=10**9,
+                        alpha=0.0, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_tr, y_tr)
+    return float(clf.score(X_te, y_te))
+
+
+def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"),
+        activations=ACTIVATIONS):
+    """Time every system per activation, interleaved: repeat k trains every system with seed k.
+
+    The accuracy column is the mean over those seeds (one seed says little at lr 0.1 with
+    momentum 0.9, where relu networks of every system sometimes collapse).
+    """
+    import statistics
+    import time
+
+    fits = {"actlab": lambda a, s: float(actlab_fit(a, epochs, seeds=(s,))[0]),
+            "torch1": lambda a, s: torch_fit(a, epochs, s, threads=1),
+            "torch2": lambda a, s: torch_fit(a, epochs, s, threads=2),
+            "sklearn": lambda a, s: sklearn_fit(a, epochs, s)}
+    names = {"actlab": "actlab", "torch1": "torch 1 thr", "torch2": "torch 2 thr",
+             "sklearn": "sklearn"}
+    systems = ["actlab", *peers]
+    rows, worst, accs_ok = [], {}, True
+    for act in activations:
+        for s in systems:  # warm-up
+            fits[s](act, 0)
+        times = {s: [] for s in systems}
+        accs = {s: [] for s in systems}
+        for k in range(repeats):
+            for s in systems:
+                t0 = time.perf_counter()
+                accs[s].append(fits[s](act, k))
+                times[s].append(time.perf_counter() - t0)
+        t = {s: statistics.median(v) for s, v in times.items()}
+        acc = {s: float(np.nanmean(v)) for s, v in accs.items()}
+        row = [act] + [f"{t[s]:.3f}" for s in systems]
+        for p in peers:
+            worst[p] = min(worst.get(p, np.inf), t[p] / t["actlab"])
+            row.append(f"{t[p] / t['actlab']:.2f}x")
+        row.append(" / ".join(f"{acc[s]:.3f}" for s in systems))
+        if peers:
+            accs_ok &= max(acc[p] for p in peers) - acc["actlab"] <= 0.01
+        rows.append(row)
+    header = (["activation"] + [f"{names[s]} s" for s in systems]
+              + [f"{names[p]} / actlab" for p in peers]
+              + [f"test acc, mean of {repeats} seeds (" + " / ".join(names[s] for s in systems)
+                 + ")"])
+    return header, rows, worst, accs_ok

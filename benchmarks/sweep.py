@@ -1,0 +1,63 @@
+"""Figure 2: a sweep of 3 activations x 10 seeds of the small model (figure 1's settings).
+
+actlab trains each activation's 10 seeds as one group on the replica axis (R = 10): three groups
+one after another in this process, and the same three groups through the experiment engine's
+local process pool (one worker per core, records and test accuracy every epoch, as
+``actlab run`` does). PyTorch trains the 30 networks one after another, the way a user's loop
+over seeds would.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from small_model import ACTIVATIONS, ACTLAB_INIT, BATCH, HIDDEN, LR, MOMENTUM, actlab_fit, torch_fit
+
+SEEDS = tuple(range(10))
+
+
+def actlab_sweep(epochs: int):
+    return {a: actlab_fit(a, epochs, seeds=SEEDS) for a in ACTIVATIONS}
+
+
+def actlab_pool_sweep(epochs: int, workers: int = 2):
+    from actlab.experiments.plan import Group
+    from actlab.experiments.runner import execute
+
+    groups = [Group("digits", (), HIDDEN, a, ACTLAB_INIT, "sgd", LR, MOMENTUM, epochs, BATCH,
+                    SEEDS, "float32", False) for a in ACTIVATIONS]
+    out = {}
+
+    def on_done(group, records):
+        out[group.activation] = np.array([r["test_acc"][-1] if r["status"] == "ok" else np.nan
+                                          for r in records])
+
+    execute(groups, on_done, workers=workers)
+    return out
+
+
+def torch_sweep(epochs: int, threads: int):
+    return {a: np.array([torch_fit(a, epochs, seed=s, threads=threads) for s in SEEDS])
+            for a in ACTIVATIONS}
+
+
+def run(epochs: int, repeats: int, torch_threads=(1,)):
+    from common import have, interleaved
+
+    fns = {"actlab R=10, in process": lambda: actlab_sweep(epochs),
+           "actlab R=10, engine pool": lambda: actlab_pool_sweep(epochs)}
+    if have("torch"):
+        for t in torch_threads:
+            fns[f"torch x30, {t} thread{'s' if t > 1 else ''}"] = (
+                lambda t=t: torch_sweep(epochs, t))
+    res = interleaved(fns, repeats, warmup=0)  # figure 1 warmed every system up
+    torch_best = min((v[0] for k, v in res.items() if k.startswith("torch")), default=np.nan)
+    # (one thread count for torch, the one that was faster in figure 1: 30 runs are long)
+    rows = []
+    for name, (sec, _, accs) in res.items():
+        mean_acc = " / ".join(f"{np.nanmean(accs[a]):.3f}" for a in ACTIVATIONS)
+        rows.append([name, f"{sec:.2f}", f"{torch_best / sec:.1f}x", mean_acc])
+    header = ["system", "seconds", "fastest torch / this",
+              "mean test acc over 10 seeds (" + " / ".join(ACTIVATIONS) + ")"]
+    best_actlab = min(res[k][0] for k in res if k.startswith("actlab"))
+    return header, rows, torch_best / best_actlab
