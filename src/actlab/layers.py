@@ -35,16 +35,18 @@ class Dense:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._x = x
-        z = np.matmul(x, self.W)
-        z += self.b
+        params = self.params
+        z = np.matmul(x, params["W"])
+        z += params["b"]
         return z
 
     def backward(self, grad_z: np.ndarray, need_input_grad: bool = True):
-        np.matmul(self._x.transpose(0, 2, 1), grad_z, out=self.grads["W"])
-        np.add.reduce(grad_z, axis=1, keepdims=True, out=self.grads["b"])  # np.sum, minus its wrapper
+        grads = self.grads
+        np.matmul(self._x.transpose(0, 2, 1), grad_z, out=grads["W"])
+        np.add.reduce(grad_z, axis=1, keepdims=True, out=grads["b"])  # np.sum, minus its wrapper
         if not need_input_grad:
             return None
-        return np.matmul(grad_z, self.W.transpose(0, 2, 1))
+        return np.matmul(grad_z, self.params["W"].transpose(0, 2, 1))
 
     def __repr__(self):
         return f"Dense({self.fan_in} -> {self.fan_out}, replicas={self.W.shape[0]})"

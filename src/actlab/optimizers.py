@@ -31,7 +31,7 @@ def _fraction(name, value):
 
 def _per_replica(value, like: np.ndarray):
     """A scalar, or an (R,) array reshaped to broadcast against ``like`` (R, ...)."""
-    if np.ndim(value) == 0:
+    if isinstance(value, float) or np.ndim(value) == 0:  # the common case without np.ndim
         return float(value)
     return np.asarray(value, dtype=like.dtype).reshape((-1,) + (1,) * (like.ndim - 1))
 
