@@ -12,7 +12,9 @@ import numpy as np
 
 from .errors import ParameterError, UnknownNameError
 
-# name -> (description for `actlab list`, function(rng, fan_in, fan_out, gain, arg) -> float64 array)
+# name -> (description for `actlab list`,
+#          function(rng, fan_in, fan_out, gain, arg, shape) -> float64 array of ``shape``).
+# fan_in / fan_out set the scale; ``shape`` is what is drawn ((fan_in, fan_out) for Dense).
 _INITIALIZERS: dict[str, tuple[str, object]] = {}
 
 
@@ -24,61 +26,61 @@ def _register(name: str, description: str):
 
 
 @_register("prototype", "U(-1, 1): the seed's prototype, independent of the layer size")
-def _prototype(rng, fan_in, fan_out, gain, arg):
-    return rng.uniform(-1.0, 1.0, size=(fan_in, fan_out))
+def _prototype(rng, fan_in, fan_out, gain, arg, shape):
+    return rng.uniform(-1.0, 1.0, size=shape)
 
 
 @_register("standard", "U(+-1/sqrt(fan_in)): the 'standard' init of Glorot & Bengio 2010")
-def _standard(rng, fan_in, fan_out, gain, arg):
+def _standard(rng, fan_in, fan_out, gain, arg, shape):
     bound = 1.0 / math.sqrt(fan_in)
-    return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+    return rng.uniform(-bound, bound, size=shape)
 
 
 @_register("xavier_uniform", "U(+-gain*sqrt(6/(fan_in+fan_out))) (Glorot & Bengio 2010)")
-def _xavier_uniform(rng, fan_in, fan_out, gain, arg):
+def _xavier_uniform(rng, fan_in, fan_out, gain, arg, shape):
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+    return rng.uniform(-bound, bound, size=shape)
 
 
 @_register("xavier_normal", "N(0, gain^2 * 2/(fan_in+fan_out)) (Glorot & Bengio 2010)")
-def _xavier_normal(rng, fan_in, fan_out, gain, arg):
-    return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
+def _xavier_normal(rng, fan_in, fan_out, gain, arg, shape):
+    return rng.normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
 
 @_register("he_uniform", "U(+-sqrt(6/fan_in)) (He et al. 2015, arXiv 1502.01852)")
-def _he_uniform(rng, fan_in, fan_out, gain, arg):
+def _he_uniform(rng, fan_in, fan_out, gain, arg, shape):
     bound = math.sqrt(6.0 / fan_in)
-    return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+    return rng.uniform(-bound, bound, size=shape)
 
 
 @_register("he_normal", "N(0, 2/fan_in) (He et al. 2015, arXiv 1502.01852)")
-def _he_normal(rng, fan_in, fan_out, gain, arg):
-    return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+def _he_normal(rng, fan_in, fan_out, gain, arg, shape):
+    return rng.normal(0.0, math.sqrt(2.0 / fan_in), size=shape)
 
 
 @_register("lecun_normal", "N(0, 1/fan_in) (LeCun 1998; for SELU, Klambauer et al. 2017)")
-def _lecun_normal(rng, fan_in, fan_out, gain, arg):
-    return rng.normal(0.0, math.sqrt(1.0 / fan_in), size=(fan_in, fan_out))
+def _lecun_normal(rng, fan_in, fan_out, gain, arg, shape):
+    return rng.normal(0.0, math.sqrt(1.0 / fan_in), size=shape)
 
 
 @_register("small", "N(0, 0.01^2): small random weights")
-def _small(rng, fan_in, fan_out, gain, arg):
-    return rng.normal(0.0, 0.01, size=(fan_in, fan_out))
+def _small(rng, fan_in, fan_out, gain, arg, shape):
+    return rng.normal(0.0, 0.01, size=shape)
 
 
 @_register("normal:STD", "N(0, STD^2), e.g. normal:0.05")
-def _normal(rng, fan_in, fan_out, gain, arg):
-    return rng.normal(0.0, arg, size=(fan_in, fan_out))
+def _normal(rng, fan_in, fan_out, gain, arg, shape):
+    return rng.normal(0.0, arg, size=shape)
 
 
 @_register("uniform:A", "U(-A, A), e.g. uniform:0.5")
-def _uniform(rng, fan_in, fan_out, gain, arg):
-    return rng.uniform(-arg, arg, size=(fan_in, fan_out))
+def _uniform(rng, fan_in, fan_out, gain, arg, shape):
+    return rng.uniform(-arg, arg, size=shape)
 
 
 @_register("auto", "He normal for the ReLU family, LeCun normal for SELU, "
                    "Xavier uniform with the activation's gain for tanh, sigmoid and the rest")
-def _auto(rng, fan_in, fan_out, gain, arg):  # resolved by resolve_init before drawing
+def _auto(rng, fan_in, fan_out, gain, arg, shape):  # resolved by resolve_init before drawing
     raise AssertionError("auto is resolved by resolve_init")
 
 
@@ -124,12 +126,27 @@ def resolve_init(spec: str, activation) -> str:
     return "xavier_uniform"
 
 
-def init_weights(spec: str, rngs, fan_in: int, fan_out: int, activation=None, dtype=np.float32):
+def init_weights(spec: str, rngs, fan_in: int, fan_out: int, activation=None, dtype=np.float32,
+                 fans=None):
     """Weights of shape (R, fan_in, fan_out), replica r drawn from ``rngs[r]``.
 
     ``activation`` supplies the gain for the Xavier forms (torch.nn.init.calculate_gain values).
+    ``fans``: an optional (fan_in, fan_out) pair that sets the scale instead, while the drawn
+    matrix keeps the shape (fan_in, fan_out) of the positional arguments. A convolution draws
+    its im2col matrix (K*C_in, C_out) with fans (K*C_in, K*C_out): see actlab.conv.conv_fans.
     """
     name, arg = parse_init(resolve_init(spec, activation))
     gain = float(getattr(activation, "gain", 1.0)) if activation is not None else 1.0
     draw = _INITIALIZERS[name][1]
-    return np.stack([draw(rng, fan_in, fan_out, gain, arg) for rng in rngs]).astype(dtype)
+    shape = (fan_in, fan_out)
+    if fans is not None:
+        try:
+            scale_in, scale_out = (int(f) for f in fans)
+        except (TypeError, ValueError):
+            scale_in = scale_out = 0
+        if scale_in <= 0 or scale_out <= 0:
+            raise ParameterError("init fans", fans, "a pair of positive integers (fan_in, fan_out)")
+    else:
+        scale_in, scale_out = shape
+    drawn = [draw(rng, scale_in, scale_out, gain, arg, shape) for rng in rngs]
+    return np.stack(drawn).astype(dtype)
