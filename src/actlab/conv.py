@@ -263,16 +263,19 @@ class _Conv:
                       out=self.grads["b"])
         if not need_input_grad:
             return None
-        dcols = np.matmul(g, self.W.transpose(0, 2, 1))  # (R, B * prod(out), K * C_in)
         if self._trivial():
-            return dcols.reshape(self._x_shape)
-        # col2im: add each kernel offset's column block back where forward read it
+            return np.matmul(g, self.W.transpose(0, 2, 1)).reshape(self._x_shape)
+        # dcols = g W^T, computed per kernel offset k as g W_k^T with W_k the k-th (C_in, C_out)
+        # block of W, so each offset's columns are one contiguous (B, *out, C_in) block: col2im
+        # then adds whole blocks into strided slices of dx, much faster than strided-to-strided
         B, C_in = self._x_shape[1], self._x_shape[-1]
-        dcols = dcols.reshape(R, B, *self._out, *self.kernel, C_in)
+        field = math.prod(self.kernel)
+        W_k = self.W.reshape(R, field, C_in, self.out_channels).transpose(0, 1, 3, 2)
+        dcols = np.matmul(g[:, None], W_k).reshape(R, field, B, *self._out, C_in)
+        # col2im: add each kernel offset's block back where forward read it
         dxp = np.zeros(self._padded_shape, dtype=dcols.dtype)
-        rest = (slice(None),) * (2 + self.n)
-        for offset in product(*(range(k) for k in self.kernel)):
-            dxp[_slices(offset, self.stride, self._out)] += dcols[(*rest, *offset)]
+        for k, offset in enumerate(product(*(range(k) for k in self.kernel))):
+            dxp[_slices(offset, self.stride, self._out)] += dcols[:, k]
         if dxp.shape == self._x_shape:
             return dxp
         return dxp[(slice(None), slice(None),
