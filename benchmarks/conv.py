@@ -7,8 +7,9 @@ One step is forward through both layers and backward from a fixed upstream gradi
 and bias gradients of both, the input gradient of the second only (as in training: nothing
 needs dL/dx of the data). torch gets its natural channels-first layout and 2 threads
 (torch.set_num_threads(2); --threads N); numpy's BLAS is held to as many threads when
-threadpoolctl is installed. Each peer is timed side by side, median of 7 repeats of ``number`` steps after a
-warm-up; the ratio actlab / torch is the result (above 1: actlab is slower).
+threadpoolctl is installed. Each peer is timed side by side, median of 7 repeats of
+``number`` steps after a warm-up; the ratio actlab / torch is the result (above 1: actlab is
+slower).
 
     python benchmarks/conv.py [--number 20] [--threads 2]
 """
