@@ -6,8 +6,8 @@ Two stacks of two convolutions, float32, R = 1, the sizes actlab trains on:
 One step is forward through both layers and backward from a fixed upstream gradient: weight
 and bias gradients of both, the input gradient of the second only (as in training: nothing
 needs dL/dx of the data). torch gets its natural channels-first layout and 2 threads
-(torch.set_num_threads(2); --threads N); numpy's BLAS is held to as many threads when
-threadpoolctl is installed. Each peer is timed side by side, median of 7 repeats of
+(torch.set_num_threads(2); --threads N); numpy's BLAS and every OpenMP pool are held to as many
+threads when threadpoolctl is installed. Each peer is timed side by side, median of 7 repeats of
 ``number`` steps after a warm-up; the ratio actlab / torch is the result (above 1: actlab is
 slower).
 
@@ -114,7 +114,9 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     try:
         from threadpoolctl import threadpool_limits
-        limit = threadpool_limits(args.threads, user_api="blas")
+        # every pool, OpenMP too: a second libgomp (scikit-learn's) may serve torch's parallel
+        # regions, and its idle threads spin on the cores numpy is using
+        limit = threadpool_limits(args.threads)
     except ImportError:
         limit = contextlib.nullcontext()
         print("threadpoolctl missing: numpy's BLAS uses its default thread count")
