@@ -141,3 +141,38 @@ def test_bad_hidden_sizes_are_refused():
         Network(3, [10, 0], 2)
     with pytest.raises(ValueError, match="activation: got"):
         Network(3, [10, 10], 2, activation=["relu"])
+
+
+@pytest.mark.parametrize("arch, input_shape", [
+    ("conv1d:3x3:p1,act,maxpool1d:2,conv1d:4x2:s2,act,flatten,dense:5,act", (8, 2)),
+    ("conv2d:2x3,act,avgpool2d:2,flatten", (6, 6, 1)),
+    ("conv1d:3x3,maxout:2,flatten,dense:4,prelu", (7, 1)),
+])
+def test_conv_network_gradient(arch, input_shape, rng):
+    """A whole convolutional network against central differences, float64, two replicas."""
+    net = Network(int(np.prod(input_shape)), n_outputs=3, activation="tanh", arch=arch,
+                  input_shape=input_shape, init="xavier_normal", seeds=[1, 2], dtype=np.float64)
+    for layer in net.dense:
+        layer.b[...] += rng.normal(scale=0.1, size=layer.b.shape)
+    x = rng.normal(size=(2, 4, *input_shape))
+    y = rng.integers(0, 3, size=(2, 4))
+
+    def f():
+        return float(net.head.loss(net.forward(x), y).sum())
+
+    net.loss_and_grad(x, y)
+    analytic = {name: g.copy() for name, _, g in net.parameters()}
+    assert any(name.startswith("conv") for name in analytic)
+    for name, p, _ in net.parameters():
+        np.testing.assert_allclose(analytic[name], numerical_grad(f, p), rtol=1e-5, atol=1e-7,
+                                   err_msg=name)
+
+
+def test_arch_network_reshapes_flat_rows_and_checks_outputs(rng):
+    net = Network(40, n_outputs=10, arch="conv1d:4x5,relu,flatten", input_shape=(40, 1), seeds=[0])
+    assert net.forward(rng.normal(size=(3, 40)).astype(np.float32)).shape == (1, 3, 10)
+    assert net.dense[-1].W.shape == (1, 36 * 4, 10)  # a final dense:10 was appended
+    with pytest.raises(ValueError, match=r"arch: got .*; allowed: a last layer dense:10"):
+        Network(40, n_outputs=10, arch="conv1d:4x5,relu,flatten,dense:7", input_shape=(40, 1))
+    with pytest.raises(ValueError, match="kernel 50 larger than"):
+        Network(40, n_outputs=10, arch="conv1d:4x50,relu,flatten", input_shape=(40, 1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import get_activation
+from .activations import Activation, get_activation
 from .errors import ParameterError
 from .initializers import init_weights, parse_init
 from .layers import Dense
@@ -30,21 +30,29 @@ def check_sizes(hidden) -> list[int]:
 
 
 class Network:
-    """An MLP: [Dense -> activation] per hidden layer, then Dense -> output head.
+    """A stack of layers and activations with an output head; forward and backward by hand.
+
+    The default is an MLP: [Dense -> activation] per hidden layer, then Dense -> output head.
+    With ``arch`` it is any stack of convolution, pooling, flatten, dense and activation layers
+    (see actlab.conv.parse_arch), ending in the Dense layer that produces the logits.
 
     Parameters
     ----------
     n_inputs, hidden, n_outputs : layer widths (hidden may be empty: a single-layer model).
     activation : a name such as "relu" or "leaky_relu:0.1", an Activation instance (used as a
-        template), or a list with one entry per hidden layer.
+        template), or a list with one entry per hidden layer. With ``arch``: what the token
+        ``act`` stands for.
     output : "softmax", "sigmoid" or "identity" (the head fuses it with its loss).
     init : initializer name (see actlab.initializers), one for every layer.
     seeds : one integer per replica; replica r draws its weights from SeedSequence(seeds[r]).
+    arch : an architecture string such as "conv1d:25x5,act,conv1d:25x3,act,flatten,dense:10"
+        (a final ``dense:n_outputs`` is appended when the string does not end with a dense).
+    input_shape : the per-sample shape the first layer sees, e.g. (40, 1) for MNIST-1D or
+        (8, 8, 1) for digits; flat rows of that many features are reshaped to it.
     """
 
-    def __init__(self, n_inputs, hidden, n_outputs, activation="relu", output="softmax",
-                 init="auto", seeds=(0,), dtype=np.float32):
-        hidden = check_sizes(hidden)
+    def __init__(self, n_inputs, hidden=(), n_outputs=None, activation="relu", output="softmax",
+                 init="auto", seeds=(0,), dtype=np.float32, arch=None, input_shape=None):
         parse_init(init)
         self.dtype = np.dtype(dtype)
         self.seeds = [int(s) for s in seeds]
@@ -53,56 +61,127 @@ class Network:
         self.n_replicas = len(self.seeds)
         self.init = init
         self.head = get_head(output)
+        self.init_rngs, self.shuffle_rngs = replica_rngs(self.seeds)
+        self.input_shape = tuple(input_shape) if input_shape is not None else (int(n_inputs),)
+        if arch is None:
+            self.layers = self._mlp(int(n_inputs), check_sizes(hidden), n_outputs, activation)
+            self.arch = None
+        else:
+            self.layers = self._from_arch(arch, n_outputs, activation)
+            self.arch = arch if isinstance(arch, str) else None
+        self.dense = [layer for layer in self.layers if "W" in getattr(layer, "params", {})]
+        self.activations = [layer for layer in self.layers if isinstance(layer, Activation)]
+        self._is_act = [isinstance(layer, Activation) for layer in self.layers]
+        self._fuse_parameters()
+
+    def _mlp(self, n_inputs, hidden, n_outputs, activation):
         specs = activation if isinstance(activation, (list, tuple)) else [activation] * len(hidden)
         if len(specs) != len(hidden):
             raise ParameterError("activation", activation,
                                  f"one activation or a list of {len(hidden)} (one per hidden layer)")
-        self.init_rngs, self.shuffle_rngs = replica_rngs(self.seeds)
-        self.dense: list[Dense] = []
-        self.activations = []
-        fan_in = n_inputs
+        layers, fan_in = [], n_inputs
         for width, spec in zip(hidden, specs):
             act = get_activation(spec)
-            fan_out = width * act.pieces
-            self.dense.append(self._dense(init, fan_in, fan_out, act))
+            layers.append(self._dense(fan_in, width * act.pieces, act))
             act.build(self.n_replicas, (width,), self.dtype)
-            self.activations.append(act)
+            layers.append(act)
             fan_in = width
-        self.dense.append(self._dense(init, fan_in, n_outputs, None))
+        layers.append(self._dense(fan_in, n_outputs, None))
         self.sizes = [n_inputs, *hidden, n_outputs]
-        self._fuse_parameters()
+        return layers
 
-    def _dense(self, init, fan_in, fan_out, act):
-        W = init_weights(init, self.init_rngs, fan_in, fan_out, act, self.dtype)
+    def _from_arch(self, arch, n_outputs, activation):
+        from .conv import infer_shapes, parse_arch
+
+        specs = parse_arch(arch) if isinstance(arch, str) else list(arch)
+        if not specs or specs[-1]["kind"] != "dense":
+            specs.append({"kind": "dense", "token": f"dense:{n_outputs}", "units": n_outputs})
+        elif n_outputs is not None and specs[-1]["units"] != n_outputs:
+            raise ParameterError("arch", arch, f"a last layer dense:{n_outputs} (the data set has "
+                                 f"{n_outputs} outputs)")
+        shapes = infer_shapes(specs, self.input_shape, act=activation)
+        layers, shape = [], self.input_shape
+        for i, spec in enumerate(specs):
+            following = next((s for s in specs[i + 1:] if s["kind"] in ("act", "activation")), None)
+            act_after = None
+            if following is not None and spec["kind"] in ("conv1d", "conv2d", "dense"):
+                act_after = get_activation(activation if following["kind"] == "act"
+                                           else following["name"])
+            if spec["kind"] in ("act", "activation"):
+                layer = get_activation(activation if spec["kind"] == "act" else spec["name"])
+                layer.build(self.n_replicas, shapes[i], self.dtype)
+            else:
+                layer = self._layer(spec, shape, shapes[i], act_after)
+            layers.append(layer)
+            shape = shapes[i]
+        self.sizes = [int(np.prod(self.input_shape)), *[int(np.prod(s)) for s in shapes]]
+        return layers
+
+    def _layer(self, spec, in_shape, out_shape, act_after):
+        """One non-activation layer of an arch spec, its weights drawn per replica."""
+        from . import conv
+
+        kind, R = spec["kind"], self.n_replicas
+        if kind == "dense":
+            return self._dense(in_shape[0], out_shape[0], act_after)
+        if kind in ("conv1d", "conv2d"):
+            n = int(kind[4])
+            kernel = spec["kernel"] if n == 2 else (spec["kernel"],)
+            kernel = tuple(kernel) if isinstance(kernel, (tuple, list)) else (kernel,) * n
+            c_in, c_out, k = in_shape[-1], out_shape[-1], int(np.prod(kernel))
+            W = init_weights(self.init, self.init_rngs, k * c_in, c_out, act_after, self.dtype,
+                             fans=conv.conv_fans(kernel, c_in, c_out))
+            b = np.zeros((R,) + (1,) * (n + 1) + (c_out,), dtype=self.dtype)
+            cls = conv.Conv1D if n == 1 else conv.Conv2D
+            return cls(W, b, stride=spec.get("stride", 1), padding=spec.get("padding", 0),
+                       kernel_size=spec["kernel"], name=spec.get("token"))
+        if kind == "flatten":
+            return conv.Flatten(name=spec.get("token"))
+        pools = {"maxpool1d": conv.MaxPool1D, "avgpool1d": conv.AvgPool1D,
+                 "maxpool2d": conv.MaxPool2D, "avgpool2d": conv.AvgPool2D}
+        return pools[kind](spec["size"], spec.get("stride"), name=spec.get("token"))
+
+    def _dense(self, fan_in, fan_out, act):
+        W = init_weights(self.init, self.init_rngs, fan_in, fan_out, act, self.dtype)
         b = np.zeros((self.n_replicas, 1, fan_out), dtype=self.dtype)
         return Dense(W, b)
 
     # --- forward and backward -------------------------------------------------------------
     def forward(self, x: np.ndarray, trace: list | None = None) -> np.ndarray:
-        """Logits (R, batch, n_outputs) for x of shape (R, batch, n_inputs) or (batch, n_inputs).
+        """Logits (R, batch, n_outputs) for x of shape (R, batch, *input_shape) or
+        (batch, *input_shape); flat rows of prod(input_shape) features are reshaped.
 
-        ``trace``: a list that receives (z, a), pre-activation and output, per hidden layer.
+        ``trace``: a list that receives (z, a), an activation's input and output, per activation.
         """
-        if x.ndim == 2:
+        if x.shape[-1] != self.input_shape[-1] or x.ndim < len(self.input_shape) + 1:
+            x = x.reshape(*x.shape[:-1], *self.input_shape)
+        if x.ndim == len(self.input_shape) + 1:
             x = np.broadcast_to(x, (self.n_replicas, *x.shape))
-        for dense, act in zip(self.dense, self.activations):
-            z = dense.forward(x)
-            x = act.forward(z)
-            if trace is not None:
-                trace.append((z, x))
-        return self.dense[-1].forward(x)
+        for layer, is_act in zip(self.layers, self._is_act):
+            out = layer.forward(x)
+            if trace is not None and is_act:
+                trace.append((x, out))
+            x = out
+        return x
 
-    def backward(self, grad_logits: np.ndarray, trace: list | None = None) -> None:
+    def backward(self, grad_logits: np.ndarray, trace: list | None = None,
+                 deltas: list | None = None) -> None:
         """Fill every parameter gradient from dL/dlogits (chain rule, last layer first).
 
-        ``trace``: a list that receives dL/dz per hidden layer, first layer first.
+        ``trace``: receives dL/dz (the gradient at an activation's input) per activation;
+        ``deltas``: the gradient at each weighted layer's output; both first layer first.
         """
-        g = self.dense[-1].backward(grad_logits)
-        for i in range(len(self.activations) - 1, -1, -1):
-            g = self.activations[i].backward(g)
-            if trace is not None:
-                trace.insert(0, g)
-            g = self.dense[i].backward(g, need_input_grad=i > 0)
+        g = grad_logits
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if self._is_act[i]:
+                g = layer.backward(g)
+                if trace is not None:
+                    trace.insert(0, g)
+            else:
+                if deltas is not None and "W" in layer.params:
+                    deltas.insert(0, g)
+                g = layer.backward(g, need_input_grad=i > 0)
 
     def loss_and_grad(self, x, y):
         """Forward, loss (R,), backward; returns (loss, logits)."""
@@ -116,8 +195,9 @@ class Network:
         """(name, array, grad) for every learnable array, weights first, then activation params."""
         out = []
         for i, dense in enumerate(self.dense):
-            out.append((f"dense{i}.W", dense.params["W"], dense.grads["W"]))
-            out.append((f"dense{i}.b", dense.params["b"], dense.grads["b"]))
+            kind = "dense" if isinstance(dense, Dense) else "conv"
+            out.append((f"{kind}{i}.W", dense.params["W"], dense.grads["W"]))
+            out.append((f"{kind}{i}.b", dense.params["b"], dense.grads["b"]))
         for i, act in enumerate(self.activations):
             for key, value in act.params.items():
                 out.append((f"act{i}.{key}", value, act.grads[key]))
@@ -167,4 +247,5 @@ class Network:
 
     def __repr__(self):
         acts = ",".join(a.name for a in self.activations) or "none"
-        return f"Network({'-'.join(map(str, self.sizes))}, activations={acts}, R={self.n_replicas})"
+        shape = self.arch or "-".join(map(str, self.sizes))
+        return f"Network({shape}, activations={acts}, R={self.n_replicas})"

@@ -139,30 +139,37 @@ class Probes:
 
     # --- one probe pass ----------------------------------------------------------------------
     def _record(self, net, epoch):
-        fwd, bwd = [], []
+        fwd, bwd, deltas = [], [], []
         with np.errstate(all="ignore"):
             logits = net.forward(self._X, trace=fwd)
+            inputs = [getattr(layer, "_x", None) for layer in net.dense]  # Dense caches its input
             yb = np.broadcast_to(self._y, (net.n_replicas, *self._y.shape))
             _, grad = net.head.loss_and_grad(logits, yb)
-            net.backward(grad, trace=bwd)
+            net.backward(grad, trace=bwd, deltas=deltas)
             values = {m: [] for m in LAYER_METRICS + DENSE_METRICS}
+            R = net.n_replicas
             for act, limit, (z, a), dz in zip(net.activations, self._limits, fwd, bwd):
                 slow = unit_slopes(act, z) < limit
-                values["saturation"].append(slow.mean(axis=(1, 2)))
-                values["dead"].append(slow.all(axis=1).mean(axis=1))
-                values["act_mean"].append(a.mean(axis=(1, 2)))
-                values["act_std"].append(a.std(axis=(1, 2)))
-                for q in (2, 50, 98):
-                    values[f"act_p{q:02d}"].append(np.percentile(a.reshape(a.shape[0], -1), q, axis=1))
-                values["grad_z_norm"].append(np.sqrt((dz.astype(np.float64) ** 2).sum(axis=(1, 2))))
-                values["grad_z_std"].append(dz.std(axis=(1, 2)))
-            inputs = [np.broadcast_to(self._X, (net.n_replicas, *self._X.shape))]
-            inputs += [a for _, a in fwd]
-            deltas = [*bwd, grad]
-            for dense, x, delta in zip(net.dense, inputs, deltas):
-                gW = dense.grads["W"]
+                units = slow.shape[-1]  # a unit: a neuron, or a channel of a convolution
+                values["saturation"].append(slow.reshape(R, -1).mean(axis=1))
+                values["dead"].append(slow.reshape(R, -1, units).all(axis=1).mean(axis=1))
+                flat = a.reshape(R, -1)
+                values["act_mean"].append(flat.mean(axis=1))
+                values["act_std"].append(flat.std(axis=1))
+                for q, v in zip((2, 50, 98), np.percentile(flat, (2, 50, 98), axis=1)):
+                    values[f"act_p{q:02d}"].append(v)
+                dz = dz.reshape(R, -1).astype(np.float64)
+                values["grad_z_norm"].append(np.sqrt((dz ** 2).sum(axis=1)))
+                values["grad_z_std"].append(dz.std(axis=1))
+            for layer, x, delta in zip(net.dense, inputs, deltas):
+                gW = layer.grads["W"]
                 values["grad_W_norm"].append(np.sqrt((gW.astype(np.float64) ** 2).sum(axis=(1, 2))))
                 values["grad_W_std"].append(gW.std(axis=(1, 2)))
+                if x is None or x.ndim != 3:  # per-sample coherence is defined for Dense layers
+                    values["coherence"].append(np.full(R, np.nan))
+                    values["batch_coherence"].append(np.full(R, np.nan))
+                    continue
+                x = np.broadcast_to(x, (R, *x.shape[1:]))
                 values["coherence"].append(sign_coherence(x, delta))
                 k = self._step_batch
                 step_grad = np.matmul(x[:, :k].transpose(0, 2, 1), delta[:, :k])
