@@ -98,7 +98,9 @@ def machine_info() -> list[str]:
 
         for info in threadpool_info():
             if info.get("user_api") == "blas":
-                lines.append(f"blas: {info.get('internal_api')} {info.get('version')} "
+                owner = next((m for m in ("numpy", "scipy", "torch", "sklearn")
+                              if m in info["filepath"]), "?")
+                lines.append(f"blas ({owner}): {info.get('internal_api')} {info.get('version')} "
                              f"({info.get('architecture', '?')} kernels, "
                              f"{info.get('num_threads')} threads) {Path(info['filepath']).name}")
     except ImportError:
