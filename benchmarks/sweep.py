@@ -21,11 +21,15 @@ def actlab_sweep(epochs: int):
 
 
 def actlab_pool_sweep(epochs: int, workers: int = 2):
-    from actlab.experiments.plan import Group
+    from actlab.experiments.plan import expand
     from actlab.experiments.runner import execute
+    from actlab.experiments.spec import Spec
 
-    groups = [Group("digits", (), HIDDEN, a, ACTLAB_INIT, "sgd", LR, MOMENTUM, epochs, BATCH,
-                    SEEDS, "float32", False) for a in ACTIVATIONS]
+    spec = Spec(name="bench", activations=list(ACTIVATIONS), inits=[ACTLAB_INIT],
+                datasets=["digits"], hidden=[list(HIDDEN)], optimizers=["sgd"], lrs=[LR],
+                momentum=MOMENTUM, epochs=epochs, batch_size=BATCH, seeds=list(SEEDS),
+                dtype="float32", probes=False)
+    groups = expand(spec)
     out = {}
 
     def on_done(group, records):
