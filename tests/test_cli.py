@@ -141,3 +141,26 @@ def test_compare_writes_report_with_cost_and_weight_path(tmp_path):
     page = (out / "report.html").read_text()
     assert (out / "cost.json").exists() and (out / "figures" / "weight_path.png").exists()
     assert page.count("<img") >= 6 and "No cost.json" not in page
+
+
+def test_compare_a_cnn_with_an_arch_string(tmp_path):
+    out = tmp_path / "cnn"
+    code = main(["compare", "--dataset", "digits", "--arch",
+                 "conv2d:4x3:p1,act,maxpool2d:2,flatten,dense:10", "--activations", "relu,tanh",
+                 "--init", "auto", "--seeds", "2", "--epochs", "2", "--out", str(out), "--quiet"])
+    assert code == 0
+    rows = json.loads((out / "table.json").read_text())["rows"]
+    assert [r["hidden"] for r in rows] == ["conv2d:4x3:p1,act,maxpool2d:2,flatten,dense:10"] * 2
+    assert all(r["test_acc_mean"] > 0.5 for r in rows)
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert len(records[0]["probes"]["saturation"][-1]) == 1  # one activation layer, probed
+    assert (out / "report.html").exists()
+
+
+def test_bad_arch_is_one_line(tmp_path):
+    proc = run_cli("compare", "--arch", "conv1d:25", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2 and "arch: got 'conv1d:25'" in proc.stderr
+    proc = run_cli("compare", "--dataset", "mnist1d", "--arch", "conv2d:4x3,act,flatten",
+                   "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2 and "image data set" in proc.stderr
+    assert not (tmp_path / "r").exists()

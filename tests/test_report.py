@@ -69,13 +69,15 @@ def test_compare_writes_a_self_contained_page(digits_run):
     page_path = digits_run / "report.html"
     page = parse(page_path)
     n_figures = page.tags.count("figure")
-    assert n_figures == 4  # gallery, curves, heat maps, zig-zag (no boundary: digits; no cost)
+    # gallery, curves, heat maps, zig-zag, the weight path and the cost (no boundary: digits)
+    assert n_figures == 6
     assert page.tags.count("img") + page.tags.count("svg") == n_figures
     assert page.scripts == 0 and "link" not in page.tags
     assert not [u for u in page.urls if "http" in u or u.startswith("//")]
     text = page_path.read_text()
-    assert "No cost.json" in text and "<table>" in text
-    for stem in ("activations", "training_curves", "layer_heatmaps", "zigzag"):
+    assert "No cost.json" not in text and "<table>" in text
+    for stem in ("activations", "training_curves", "layer_heatmaps", "zigzag", "weight_path",
+                 "cost"):
         check_png(digits_run / "figures" / f"{stem}.png")
         check_svg(digits_run / "figures" / f"{stem}.svg")
 
@@ -88,7 +90,11 @@ def test_cost_section_from_cost_json(digits_run, tmp_path):
             for s in (1000, 10000) for k, a in enumerate(["copy", "relu", "sigmoid"], 1)]
     (run / "cost.json").write_text(json.dumps({"rows": rows}))
     page = parse(write_report(run))
+    assert page.tags.count("img") == page.tags.count("figure") == 6
+    (run / "cost.json").unlink()
+    page = parse(write_report(run))
     assert page.tags.count("img") == page.tags.count("figure") == 5
+    assert "No cost.json" in (run / "report.html").read_text()
     check_png(run / "figures" / "cost.png")
 
 
@@ -112,7 +118,7 @@ def test_user_supplied_names_are_escaped(digits_run, tmp_path):
 
 def test_decision_boundaries_for_moons(moons_run):
     page = parse(moons_run / "report.html")
-    assert page.tags.count("img") == page.tags.count("figure") == 5
+    assert page.tags.count("img") == page.tags.count("figure") == 7
     check_png(moons_run / "figures" / "boundaries.png")
     check_svg(moons_run / "figures" / "boundaries.svg")
     assert "maxout is drawn as the 1-D max(z, 0.5z)" in (moons_run / "report.html").read_text()
@@ -125,7 +131,7 @@ def test_report_command_regenerates_the_page(digits_run, tmp_path, capsys):
     shutil.rmtree(run / "figures")
     assert main(["report", str(run)]) == 0
     assert "report.html" in capsys.readouterr().out
-    assert parse(run / "report.html").tags.count("img") == 4
+    assert parse(run / "report.html").tags.count("img") == 5  # the weight path went with figures/
 
 
 @pytest.mark.parametrize("make, missing", [

@@ -88,6 +88,7 @@ def _spec_from_flags(args, base):
         "activations": given(args.activations, _split),
         "datasets": given(args.dataset, lambda v: [v]),
         "hidden": given(args.hidden, lambda v: [_hidden(v)]),
+        "archs": args.arch,
         "inits": given(args.init, _split),
         "optimizers": given(args.optimizer, lambda v: [v]),
         "lrs": given(args.lr, lambda v: [_number("--lr", v)]),
@@ -118,7 +119,7 @@ def _run_and_print(spec, args, kind) -> int:
     progress = "none" if args.quiet else "auto"
     if not args.quiet:
         print(f"actlab {kind}: {', '.join(spec.activations)} on {', '.join(spec.datasets)}, "
-              f"hidden {' | '.join(','.join(map(str, h)) or 'none' for h in spec.hidden)}, "
+              f"network {' | '.join(spec.archs) if spec.archs else ' | '.join(','.join(map(str, h)) or 'none' for h in spec.hidden)}, "
               f"init {', '.join(spec.inits)}, {len(spec.seeds)} seeds, "
               f"{'/'.join(spec.optimizers)} lr {'/'.join(map(str, spec.lrs))}, "
               f"{spec.epochs} epochs", flush=True)
@@ -275,6 +276,10 @@ def _grid_flags(p) -> None:
     p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
                    help="a data set option, e.g. n_samples=1000 (repeatable)")
     p.add_argument("--hidden", help="hidden layer sizes (default: 100,100; 'none' for none)")
+    p.add_argument("--arch", action="append", metavar="LAYERS",
+                   help="a network as layers instead of --hidden, e.g. "
+                   "'conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10' ('act' is the "
+                   "activation being compared); repeat for several")
     p.add_argument("--init", help="comma list of initializers (default: auto,prototype)")
     p.add_argument("--optimizer", help="gd, sgd, nesterov or adam (default: sgd)")
     p.add_argument("--lr", help="learning rate (default: 0.03)")

@@ -75,7 +75,7 @@ class SoftmaxCrossEntropy:
     def loss_and_grad(self, logits, y):
         # One pass of exp, and the target entries read and written through flat indices (np.take
         # and np.put) instead of take/put_along_axis, which build index grids on every call.
-        R, B, K = logits.shape
+        _, B, K = logits.shape
         shifted = _shift(logits, -1)
         grad = np.exp(shifted)
         total = np.add.reduce(grad, axis=-1, keepdims=True)

@@ -44,7 +44,7 @@ def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05
         init = group[0]["init"]
         title = f"init = {init}" + (f" ({', '.join(resolved)})" if resolved != [init] else "")
         if many:
-            title = (f"{group[0]['dataset']}, hidden {group[0]['hidden'] or 'none'}, "
+            title = (f"{group[0]['dataset']}, network {group[0]['hidden'] or 'linear'}, "
                      f"{group[0]['optimizer']} lr {group[0]['lr']}, " + title)
         lines.append(title)
         ranks = {}

@@ -19,6 +19,7 @@ class Group:
     dataset: str
     data_options: tuple  # sorted (key, value) pairs, hashable
     hidden: tuple[int, ...]
+    arch: str  # an architecture string ("" for the MLP given by ``hidden``)
     activation: str
     init: str
     optimizer: str
@@ -44,8 +45,8 @@ class Group:
         return d
 
     def label(self) -> str:
-        return (f"{self.activation} init={self.init} {self.dataset} "
-                f"{'-'.join(map(str, self.hidden)) or 'linear'} {self.optimizer} lr={self.lr}")
+        shape = self.arch or "-".join(map(str, self.hidden)) or "linear"
+        return f"{self.activation} init={self.init} {self.dataset} {shape} {self.optimizer} lr={self.lr}"
 
 
 def expand(spec: Spec) -> list[Group]:
@@ -54,9 +55,10 @@ def expand(spec: Spec) -> list[Group]:
     spec.validate()
     options = tuple(sorted(spec.data_options.items()))
     groups = []
-    for dataset, hidden, optimizer, lr, init, activation in itertools.product(
-            spec.datasets, spec.hidden, spec.optimizers, spec.lrs, spec.inits, spec.activations):
-        groups.append(Group(dataset=dataset, data_options=options, hidden=tuple(hidden),
+    shapes = [((), arch) for arch in spec.archs] or [(tuple(h), "") for h in spec.hidden]
+    for dataset, (hidden, arch), optimizer, lr, init, activation in itertools.product(
+            spec.datasets, shapes, spec.optimizers, spec.lrs, spec.inits, spec.activations):
+        groups.append(Group(dataset=dataset, data_options=options, hidden=hidden, arch=arch,
                             activation=activation, init=init, optimizer=optimizer, lr=float(lr),
                             momentum=float(spec.momentum), epochs=spec.epochs,
                             batch_size=spec.batch_size, seeds=tuple(spec.seeds),
@@ -66,7 +68,8 @@ def expand(spec: Spec) -> list[Group]:
 
 def describe_plan(spec: Spec, groups: list[Group]) -> list[str]:
     n_seeds = len(spec.seeds)
-    axes = [("datasets", spec.datasets), ("hidden", spec.hidden), ("optimizers", spec.optimizers),
+    shapes = ("archs", spec.archs) if spec.archs else ("hidden", spec.hidden)
+    axes = [("datasets", spec.datasets), shapes, ("optimizers", spec.optimizers),
             ("lrs", spec.lrs), ("inits", spec.inits), ("activations", spec.activations)]
     lines = [(f"spec {spec.name!r}: {len(groups)} groups x {n_seeds} seeds = "
               f"{len(groups) * n_seeds} trainings of {spec.epochs} epochs")]
@@ -88,13 +91,14 @@ def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None
     workers = min(workers or spec.workers or cores, max(len(groups), 1))
     per_shape: dict[tuple, float] = {}
     for g in groups:
-        key = (g.dataset, g.data_options, g.hidden)
+        key = (g.dataset, g.data_options, g.hidden, g.arch)
         if key not in per_shape:
             probe = replace(g, epochs=1, probes=False)
             train_group(probe)  # warm-up: data loading and caches
             start = time.perf_counter()
             train_group(probe)
             per_shape[key] = time.perf_counter() - start
-    total = sum(per_shape[(g.dataset, g.data_options, g.hidden)] * g.epochs for g in groups)
+    total = sum(per_shape[(g.dataset, g.data_options, g.hidden, g.arch)] * g.epochs
+                for g in groups)
     return {"total_seconds": total / workers, "workers": workers,
             "epoch_seconds": sum(per_shape.values()) / len(per_shape)}

@@ -26,6 +26,39 @@ def _data(dataset: str, options: tuple):
     return load_dataset(dataset, **{"seed": 0, **dict(options)})
 
 
+IMAGE_SHAPES = {"digits": (8, 8, 1), "mnist": (28, 28, 1), "fashion-mnist": (28, 28, 1)}
+
+
+def input_shape(arch: str, dataset: str, data) -> tuple[int, ...]:
+    """What the first layer of ``arch`` sees: (features, 1) for conv1d, the image for conv2d."""
+    first = arch.split(",")[0].strip().lower()
+    if first.startswith(("conv2d", "maxpool2d", "avgpool2d")):
+        if dataset not in IMAGE_SHAPES:
+            from ..errors import ParameterError
+
+            raise ParameterError("arch", arch, "a conv2d network on an image data set ("
+                                 + ", ".join(IMAGE_SHAPES) + ")")
+        return IMAGE_SHAPES[dataset]
+    if first.startswith(("conv1d", "maxpool1d", "avgpool1d")):
+        return (data.n_features, 1)
+    return (data.n_features,)
+
+
+def check_arch(arch: str, dataset: str, data, activation: str):
+    """Every layer's shape on this data set (ShapeError naming the layer if impossible)."""
+    from ..conv import infer_shapes, parse_arch
+
+    specs = parse_arch(arch)
+    if specs[-1]["kind"] != "dense":
+        specs.append({"kind": "dense", "token": f"dense:{data.n_classes}", "units": data.n_classes})
+    elif specs[-1]["units"] != data.n_classes:
+        from ..errors import ParameterError
+
+        raise ParameterError("arch", arch, f"a last layer dense:{data.n_classes} (the data set "
+                             f"has {data.n_classes} classes)")
+    return infer_shapes(specs, input_shape(arch, dataset, data), act=activation)
+
+
 def check_data(dataset: str, options: tuple):
     """Load (and cache) a data set in this process; raises its one-line error if it is bad."""
     data = _data(dataset, options)
@@ -42,7 +75,9 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
     data = check_data(group.dataset, group.data_options)
     X_tr, y_tr, X_te, y_te = data
     net = Network(data.n_features, list(group.hidden), data.n_classes, activation=group.activation,
-                  output="softmax", init=group.init, seeds=group.seeds, dtype=group.dtype)
+                  output="softmax", init=group.init, seeds=group.seeds, dtype=group.dtype,
+                  arch=group.arch or None,
+                  input_shape=input_shape(group.arch, group.dataset, data) if group.arch else None)
     options = {} if group.optimizer in ("gd", "adam") else {"momentum": group.momentum}
     probes = Probes() if group.probes else None
     callbacks = [cb for cb in (probes, on_epoch) if cb is not None]

@@ -18,6 +18,8 @@ from ..errors import ParameterError, UnknownNameError
 from ..initializers import parse_init
 from ..optimizers import available_optimizers
 
+# Greydanus 2020's MNIST-1D CNN: three 25-channel convolutions (kernel 5, 3, 3), strides 2
+MNIST1D_CNN = "conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10"
 TEN_ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu",
                    "swish", "maxout"]
 
@@ -32,6 +34,7 @@ class Spec:
     datasets: list[str] = field(default_factory=lambda: ["digits"])
     data_options: dict = field(default_factory=dict)
     hidden: list[list[int]] = field(default_factory=lambda: [[100, 100]])
+    archs: list[str] = field(default_factory=list)  # architecture strings; replace ``hidden``
     optimizers: list[str] = field(default_factory=lambda: ["sgd"])
     lrs: list[float] = field(default_factory=lambda: [0.03])
     momentum: float = 0.9
@@ -63,6 +66,12 @@ class Spec:
             if not isinstance(sizes, list) or not all(_is_int(h) and h > 0 for h in sizes):
                 raise ParameterError("hidden", self.hidden,
                                      "a list of lists of positive integers, e.g. [[100, 100], [50]]")
+        if not isinstance(self.archs, list) or not all(isinstance(a, str) for a in self.archs):
+            raise ParameterError("archs", self.archs, "a list of architecture strings")
+        for arch in self.archs:
+            from ..conv import parse_arch
+
+            parse_arch(arch)
         _nonempty_str_list("optimizers", self.optimizers)
         for name in self.optimizers:
             if name not in available_optimizers():
@@ -142,7 +151,7 @@ class Spec:
 
 _SECTIONS = ("grid", "train", "data", "cluster")
 _SINGULAR = {"activation": "activations", "init": "inits", "dataset": "datasets",
-             "optimizer": "optimizers", "lr": "lrs"}
+             "optimizer": "optimizers", "lr": "lrs", "arch": "archs"}
 
 PRESETS: dict[str, dict] = {
     "compare": {},
@@ -150,6 +159,10 @@ PRESETS: dict[str, dict] = {
     "mnist1d": {"name": "mnist1d", "datasets": ["mnist1d"], "inits": ["auto"],
                 "activations": ["relu", "tanh", "sigmoid", "elu", "swish"], "optimizers": ["adam"],
                 "lrs": [0.01], "batch_size": 100, "epochs": 40},
+    "mnist1d-cnn": {"name": "mnist1d-cnn", "datasets": ["mnist1d"], "inits": ["auto"],
+                    "activations": ["relu", "tanh", "sigmoid"], "optimizers": ["adam"],
+                    "lrs": [0.01], "batch_size": 100, "epochs": 40, "seeds": [0, 1, 2],
+                    "archs": [MNIST1D_CNN]},
 }
 
 

@@ -172,7 +172,7 @@ def summarize_group(records: list[dict], target_acc: float, target_loss=None) ->
     row = {
         "group_id": first.get("group_id"), "activation": first["activation"],
         "init": first["init"], "init_resolved": first.get("init_resolved", first["init"]),
-        "dataset": first.get("dataset"), "hidden": "-".join(map(str, first.get("hidden", []))),
+        "dataset": first.get("dataset"), "hidden": first.get("arch") or "-".join(map(str, first.get("hidden", []))),
         "optimizer": first.get("optimizer"), "lr": first.get("lr"),
         "test_acc_mean": acc["mean"], "test_acc_std": acc["std"],
         "test_acc_ci_low": acc["ci_low"], "test_acc_ci_high": acc["ci_high"],

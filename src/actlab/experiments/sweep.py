@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from .plan import expand
-from .runner import check_data, execute
+from .runner import check_arch, check_data, execute
 from .spec import Spec
 from .stats import summarize_group
 from .store import RunStore
@@ -32,8 +32,11 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
     a terminal, lines otherwise).
     """
     groups = expand(spec)
-    for key in dict.fromkeys((g.dataset, g.data_options) for g in groups):
-        check_data(*key)  # bad paths, NaN or inf cells: refused before anything is written
+    for dataset, options, arch, act in dict.fromkeys(
+            (g.dataset, g.data_options, g.arch, g.activation) for g in groups):
+        data = check_data(dataset, options)  # bad paths, NaN or inf: refused before any writing
+        if arch:
+            check_arch(arch, dataset, data, act)
     store = RunStore.open(out, spec.to_dict()) if out is not None else None
     done = store.done_groups() if store is not None else set()
     todo = [g for g in groups if g.id not in done]
