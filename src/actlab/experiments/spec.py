@@ -20,6 +20,8 @@ from ..optimizers import available_optimizers
 
 # Greydanus 2020's MNIST-1D CNN: three 25-channel convolutions (kernel 5, 3, 3), strides 2
 MNIST1D_CNN = "conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10"
+DIGITS_CNN = ("conv2d:32x3:p1,act,conv2d:32x3:p1,act,maxpool2d:2,conv2d:64x3:p1,act,maxpool2d:2,"
+              "flatten,dense:128,act,dense:10")
 TEN_ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu",
                    "swish", "maxout"]
 
@@ -163,6 +165,9 @@ PRESETS: dict[str, dict] = {
                     "activations": ["relu", "tanh", "sigmoid"], "optimizers": ["adam"],
                     "lrs": [0.01], "batch_size": 100, "epochs": 40, "seeds": [0, 1, 2],
                     "archs": [MNIST1D_CNN]},
+    "digits-cnn": {"name": "digits-cnn", "inits": ["auto"], "activations": ["relu", "tanh", "sigmoid"],
+                   "optimizers": ["adam"], "lrs": [0.001], "epochs": 25, "seeds": [0, 1, 2],
+                   "archs": [DIGITS_CNN]},
 }
 
 
