@@ -171,6 +171,26 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def cmd_reproduce(args) -> int:
+    import time
+
+    from .reproduce import available, format_table, run_reproductions
+
+    if args.all == bool(args.names):
+        print("actlab: error: name reproductions or give --all (one of: "
+              + ", ".join(available()) + ")", file=sys.stderr)
+        return 2
+    names = available() if args.all else args.names
+    out = args.out or "reproduce"
+    start = time.perf_counter()
+    results = run_reproductions(names, out, quick=args.quick)
+    print(format_table(results))
+    print(f"{len(results)} reproduction(s) in {time.perf_counter() - start:.1f} s"
+          f"{' (quick mode: for tests, not for conclusions)' if args.quick else ''}; "
+          f"page: {out}/reproduce.html")
+    return 0
+
+
 def cmd_compare(args) -> int:
     from .experiments.spec import preset
 
@@ -343,6 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--quick", action="store_true", help="a few seconds instead of a minute")
     exp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     exp.set_defaults(func=cmd_explain)
+
+    rep_ = sub.add_parser("reproduce", help="check published claims at small scale, with verdicts",
+                          description="Run small-scale reproductions of the seed's claims and "
+                          "published results; print claim | source | published | measured | "
+                          "verdict and write a self-contained HTML page.")
+    rep_.add_argument("names", nargs="*", help="reproductions to run (see --all)")
+    rep_.add_argument("--all", action="store_true", help="run every reproduction")
+    rep_.add_argument("--out", help="output folder (default: ./reproduce)")
+    rep_.add_argument("--quick", action="store_true", help="seconds instead of minutes (tests)")
+    rep_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    rep_.set_defaults(func=cmd_reproduce)
 
     lst = sub.add_parser("list", help="the activations, initializers and data sets")
     lst.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
