@@ -105,3 +105,33 @@ def test_cli_prints_table(tmp_path, capsys):
 def test_registry_order():
     names = available()
     assert names[:4] == ["linear-collapse", "saturation", "relu-converges-faster", "he-init-depth"]
+
+
+def test_selu_verdict_planted():
+    from actlab.reproduce import selu
+
+    assert selu.decide([0.05, 0.06, 0.05], [0.9, 0.95, 0.92]) == HOLDS
+    assert selu.decide([0.3, 0.35, 0.32], [0.9, 0.95, 0.92]) == DIRECTION
+    assert selu.decide([0.9, 0.95, 0.92], [0.3, 0.35, 0.32]) == FAILS
+    mean = np.zeros((2, 32)); var = np.ones((2, 32)); var[1, 5] = 1.5
+    assert np.allclose(selu.deviation(mean, var), [0.0, 0.5])
+
+
+def test_zigzag_init_cost_verdicts_planted():
+    from actlab.reproduce import exp_cost, init_matters, zigzag
+
+    assert zigzag.decide(1.0, 1.0, 0.1, [0.9, 0.8], [0.5, 0.6]) == HOLDS
+    assert zigzag.decide(1.0, 1.0, 0.7, [0.9, 0.8], [0.5, 0.6]) == DIRECTION
+    assert zigzag.decide(0.2, 0.3, 0.7, [0.4, 0.4], [0.5, 0.6]) == FAILS
+    acts = ("sigmoid", "tanh", "relu", "swish", "identity")
+    good = dict(zip(acts, ([0.90], [0.95], [0.97], [0.97], [0.90])))
+    bad = dict(zip(acts, ([0.9], [0.5], [0.6], [0.6], [0.3])))
+    assert init_matters.decide(good, bad) == HOLDS
+    assert init_matters.decide(good, dict(bad, sigmoid=[0.1])) == DIRECTION
+    assert init_matters.decide(dict(good, relu=[0.5]), dict(bad, sigmoid=[0.1])) == FAILS
+    r = {"sigmoid": 3.0, "tanh": 3.0}
+    small = [{"sigmoid": 0.05, "tanh": 0.05, "relu": 0.02, "elu": 0.05}]
+    big = [{"sigmoid": 0.5, "tanh": 0.5, "relu": 0.2, "elu": 0.5}]
+    assert exp_cost.decide(r, small) == HOLDS
+    assert exp_cost.decide(r, big) == DIRECTION
+    assert exp_cost.decide({"sigmoid": 1.0, "tanh": 1.1}, big) == FAILS
