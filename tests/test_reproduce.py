@@ -135,3 +135,14 @@ def test_zigzag_init_cost_verdicts_planted():
     assert exp_cost.decide(r, small) == HOLDS
     assert exp_cost.decide(r, big) == DIRECTION
     assert exp_cost.decide({"sigmoid": 1.0, "tanh": 1.1}, big) == FAILS
+
+
+def test_elu_verdict_planted():
+    from actlab.reproduce import elu
+
+    pos = {"relu": [0.2, 0.21, 0.19], "leaky_relu": [0.2, 0.22, 0.18]}
+    noisy = {"relu": [0.3, -0.1, 0.2], "leaky_relu": [0.3, -0.1, 0.2]}
+    neg = {"relu": [-0.2, -0.21, -0.19], "leaky_relu": [-0.2, -0.2, -0.2]}
+    assert elu.decide(pos, pos) == HOLDS
+    assert elu.decide(pos, noisy) == DIRECTION
+    assert elu.decide(pos, neg) == FAILS
