@@ -146,3 +146,16 @@ def test_elu_verdict_planted():
     assert elu.decide(pos, pos) == HOLDS
     assert elu.decide(pos, noisy) == DIRECTION
     assert elu.decide(pos, neg) == FAILS
+
+
+def test_mnist1d_verdict_planted():
+    from actlab.reproduce import mnist1d
+
+    assert mnist1d.kendall_tau(mnist1d.RANKING, mnist1d.RANKING) == 1.0
+    assert mnist1d.kendall_tau(mnist1d.RANKING[::-1], mnist1d.RANKING) == -1.0
+    near = {"logistic": [0.31, 0.33], "mlp": [0.66, 0.67], "cnn": [0.93, 0.92]}
+    low = {"logistic": [0.20, 0.21], "mlp": [0.40, 0.41], "cnn": [0.60, 0.62]}
+    swapped = ("relu", "swish", "tanh", "elu", "softplus", "sigmoid")
+    assert mnist1d.decide(near, mnist1d.RANKING) == HOLDS
+    assert mnist1d.decide(low, swapped) == DIRECTION
+    assert mnist1d.decide(near, mnist1d.RANKING[::-1]) == FAILS
