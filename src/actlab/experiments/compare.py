@@ -31,7 +31,8 @@ def rank_block(rows: list[dict], records: list[dict], alpha=0.05) -> dict:
     for rec in records:
         if rec.get("group_id") in ids and rec["status"] == "ok":
             samples[rec["activation"]][rec["seed"]] = last_finite(rec["test_acc"])
-    return compare_groups(samples, alpha=alpha)
+    # an activation with fewer than 2 finished seeds cannot be tested: it gets no rank
+    return compare_groups({k: v for k, v in samples.items() if len(v) >= 2}, alpha=alpha)
 
 
 def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05) -> str:
@@ -56,27 +57,29 @@ def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05
         if ranks:
             header.append("rank")
         header += ["final train loss", f"epochs to {target:.0%} train acc"]
-        probes = "last_hidden_saturation" in group[0]
+        probes = any("last_hidden_saturation" in r for r in group)
         if probes:
             header += ["saturation (last hidden)", "|dW first|/|dW last|"]
         header.append("seconds")
         body = []
         for r in group:
             n = r["n_seeds"]
-            acc = f"{r['test_acc_mean']:.3f} [{_num3(r['test_acc_ci_low'])}, {_num3(r['test_acc_ci_high'])}]"
+            acc = (f"{_num3(r['test_acc_mean'])} "
+                   f"[{_num3(r['test_acc_ci_low'])}, {_num3(r['test_acc_ci_high'])}]")
             if r["n_diverged"] or r.get("n_failed"):
                 acc += f" ({r['n_diverged']} diverged, {r.get('n_failed', 0)} failed of {n})"
             cells = [r["activation"], acc]
             if ranks:
-                tied = sum(v == ranks[r["activation"]] for v in ranks.values()) > 1
-                cells.append(f"{ranks[r['activation']]}{'=' if tied else ''}")
+                rank = ranks.get(r["activation"])
+                tied = sum(v == rank for v in ranks.values()) > 1
+                cells.append("n/a" if rank is None else f"{rank}{'=' if tied else ''}")
             reach = ("never" if r["n_reached_target"] == 0 else
                      f"{r['epochs_to_target_mean']:.1f}" +
                      ("" if r["n_reached_target"] == r["n_ok"] else
                       f" ({r['n_reached_target']}/{n} seeds)"))
             cells += [_num(r["train_loss_mean"]), reach]
             if probes:
-                cells += [_pct(r["last_hidden_saturation"]), _num(r["grad_ratio"])]
+                cells += [_pct(r.get("last_hidden_saturation")), _num(r.get("grad_ratio"))]
             cells.append(f"{r['seconds']:.1f}")
             body.append(cells)
         widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]

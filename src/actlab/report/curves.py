@@ -5,6 +5,7 @@ One column per init: the seed's two comparison graphs (good init vs the prototyp
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,8 @@ def _panel(ax, records, init, acts, colors, metric):
         for seed_curve in arr:
             ax.plot(epochs, seed_curve, color=color, lw=0.6, alpha=0.35)
         if np.isfinite(arr).any():
-            with np.errstate(all="ignore"):
+            with warnings.catch_warnings():  # epochs where every seed had diverged are NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
                 lo, hi = np.nanmin(arr, axis=0), np.nanmax(arr, axis=0)
             ax.fill_between(epochs, lo, hi, color=color, alpha=0.18, lw=0)
             ax.plot(epochs, nanmean(arr), color=color, lw=2.2, label=plain(act))
