@@ -159,3 +159,15 @@ def test_mnist1d_verdict_planted():
     assert mnist1d.decide(near, mnist1d.RANKING) == HOLDS
     assert mnist1d.decide(low, swapped) == DIRECTION
     assert mnist1d.decide(near, mnist1d.RANKING[::-1]) == FAILS
+
+
+def test_maxout_verdict_and_parameters():
+    from actlab.network import Network
+    from actlab.reproduce import maxout
+
+    assert maxout.mlp_parameters(40, 37, 10, 3) == Network(40, [37] * 3, 10).n_parameters()
+    w = maxout.equal_param_width(34_000, 64, 10, 2)
+    assert abs(maxout.mlp_parameters(64, w, 10, 2) - 34_000) < 300
+    assert maxout.decide(2.0, [0.01, 0.02, 0.015]) == HOLDS
+    assert maxout.decide(1.6, [0.01, 0.02, 0.015]) == DIRECTION
+    assert maxout.decide(2.0, [-0.05, -0.04, -0.06]) == FAILS
