@@ -171,3 +171,9 @@ def test_maxout_verdict_and_parameters():
     assert maxout.decide(2.0, [0.01, 0.02, 0.015]) == HOLDS
     assert maxout.decide(1.6, [0.01, 0.02, 0.015]) == DIRECTION
     assert maxout.decide(2.0, [-0.05, -0.04, -0.06]) == FAILS
+
+
+def test_cli_needs_names_or_all(capsys):
+    assert main(["reproduce"]) == 2
+    assert "--all" in capsys.readouterr().err
+    assert len(available()) == 11

@@ -18,15 +18,13 @@ import time
 from pathlib import Path
 
 from ..errors import UnknownNameError
-from . import he_init, linear_collapse, relu_faster, saturation
+from . import (elu, exp_cost, he_init, init_matters, linear_collapse, maxout, mnist1d,
+               relu_faster, saturation, selu, zigzag)
 from ._common import DIRECTION, FAILS, HOLDS, VERDICTS, Reproduction
 
-_MODULES = [linear_collapse, saturation, relu_faster, he_init]
-for _extra in ("selu", "elu", "zigzag", "init_matters", "mnist1d", "maxout", "exp_cost"):
-    try:  # reproductions are added one module at a time
-        _MODULES.append(__import__(f"{__name__}.{_extra}", fromlist=["run"]))
-    except ImportError:
-        pass
+# priority order of issue #7
+_MODULES = [linear_collapse, saturation, relu_faster, he_init, selu, elu, zigzag, init_matters,
+            mnist1d, maxout, exp_cost]
 REGISTRY = {m.NAME: m for m in _MODULES}
 
 __all__ = ["DIRECTION", "FAILS", "HOLDS", "REGISTRY", "VERDICTS", "Reproduction",
