@@ -79,6 +79,13 @@ def seed_stack(records: list[dict], getter) -> np.ndarray | None:
     return np.stack(arrays)
 
 
+def nanstd(a, axis=0):
+    """Std ignoring NaN, quietly NaN where every value is NaN (conv layers have no coherence)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanstd(a, axis=axis)
+
+
 def nanmean(a, axis=0):
     """Mean ignoring NaN, quietly NaN where every value is NaN."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):

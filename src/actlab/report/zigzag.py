@@ -15,7 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import color_map, group, init_title, nanmean, ordered, plain, plt, save, seed_stack
+from .common import (
+    color_map,
+    group,
+    init_title,
+    nanmean,
+    nanstd,
+    ordered,
+    plain,
+    plt,
+    save,
+    seed_stack,
+)
 
 PANELS = (("coherence", "per-sample sign coherence"),
           ("batch_coherence", "minibatch sign coherence"),
@@ -28,8 +39,7 @@ def layer_values(records: list[dict], key: str) -> tuple[np.ndarray, np.ndarray]
     if stack is None or stack.ndim != 3 or stack.shape[1] == 0:
         return None
     per_seed = nanmean(stack, axis=1)  # (seeds, layers)
-    with np.errstate(all="ignore"):
-        return nanmean(per_seed, axis=0), np.nan_to_num(np.nanstd(per_seed, axis=0))
+    return nanmean(per_seed, axis=0), np.nan_to_num(nanstd(per_seed, axis=0))
 
 
 def plot_zigzag(records: list[dict], stem: str | Path) -> tuple[Path, Path] | None:
