@@ -10,9 +10,19 @@ import pytest
 
 from actlab.cli import main
 from actlab.errors import UnknownNameError
-from actlab.reproduce import (DIRECTION, FAILS, HOLDS, available, format_table,
-                              run_reproduction, run_reproductions)
-from actlab.reproduce import he_init, linear_collapse, relu_faster, saturation
+from actlab.reproduce import (
+    DIRECTION,
+    FAILS,
+    HOLDS,
+    available,
+    format_table,
+    he_init,
+    linear_collapse,
+    relu_faster,
+    run_reproduction,
+    run_reproductions,
+    saturation,
+)
 from actlab.reproduce._common import ratio_verdict, three_way
 
 
@@ -36,7 +46,9 @@ def test_relu_faster_verdict_planted():
 def test_collapse_verdict_planted():
     same = [0.85, 0.86, 0.85]
     assert linear_collapse.decide(1e-7, 1e-15, same, same, [0.97, 0.96, 0.97]) == (
-        HOLDS, linear_collapse.decide(1e-7, 1e-15, same, same, [0.97, 0.96, 0.97])[1])
+        HOLDS,
+        linear_collapse.decide(1e-7, 1e-15, same, same, [0.97, 0.96, 0.97])[1],
+    )
     assert linear_collapse.decide(1e-7, 1e-15, same, same, same)[0] == DIRECTION
     assert linear_collapse.decide(1e-2, 1e-2, same, same, [0.97, 0.96, 0.97])[0] == FAILS
 
@@ -49,7 +61,7 @@ def test_saturation_verdict_planted():
 
 
 def test_he_init_verdict_and_factor_planted():
-    var = np.array([[1.0 * 0.5 ** k for k in range(30)]] * 3)
+    var = np.array([[1.0 * 0.5**k for k in range(30)]] * 3)
     assert np.allclose(he_init.per_layer_factor(var), 0.5)
     he, fan, good, bad = [1.0, 0.98, 1.02], [0.5, 0.49, 0.51], [0.9, 0.92, 0.91], [0.1, 0.1, 0.1]
     assert he_init.decide(he, fan, good, bad) == HOLDS
@@ -113,7 +125,9 @@ def test_selu_verdict_planted():
     assert selu.decide([0.05, 0.06, 0.05], [0.9, 0.95, 0.92]) == HOLDS
     assert selu.decide([0.3, 0.35, 0.32], [0.9, 0.95, 0.92]) == DIRECTION
     assert selu.decide([0.9, 0.95, 0.92], [0.3, 0.35, 0.32]) == FAILS
-    mean = np.zeros((2, 32)); var = np.ones((2, 32)); var[1, 5] = 1.5
+    mean = np.zeros((2, 32))
+    var = np.ones((2, 32))
+    var[1, 5] = 1.5
     assert np.allclose(selu.deviation(mean, var), [0.0, 0.5])
 
 
@@ -177,3 +191,12 @@ def test_cli_needs_names_or_all(capsys):
     assert main(["reproduce"]) == 2
     assert "--all" in capsys.readouterr().err
     assert len(available()) == 11
+
+
+def test_weakest_verdict():
+    from actlab.reproduce._common import weakest
+
+    assert weakest([HOLDS, DIRECTION]) == DIRECTION
+    assert weakest([HOLDS, HOLDS]) == HOLDS
+    assert weakest([DIRECTION, FAILS, HOLDS]) == FAILS
+    assert weakest([]) == FAILS

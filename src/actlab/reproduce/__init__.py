@@ -18,17 +18,49 @@ import time
 from pathlib import Path
 
 from ..errors import UnknownNameError
-from . import (elu, exp_cost, he_init, init_matters, linear_collapse, maxout, mnist1d,
-               relu_faster, saturation, selu, zigzag)
+from . import (
+    elu,
+    exp_cost,
+    he_init,
+    init_matters,
+    linear_collapse,
+    maxout,
+    mnist1d,
+    relu_faster,
+    saturation,
+    selu,
+    zigzag,
+)
 from ._common import DIRECTION, FAILS, HOLDS, VERDICTS, Reproduction
 
 # priority order of issue #7
-_MODULES = [linear_collapse, saturation, relu_faster, he_init, selu, elu, zigzag, init_matters,
-            mnist1d, maxout, exp_cost]
+_MODULES = [
+    linear_collapse,
+    saturation,
+    relu_faster,
+    he_init,
+    selu,
+    elu,
+    zigzag,
+    init_matters,
+    mnist1d,
+    maxout,
+    exp_cost,
+]
 REGISTRY = {m.NAME: m for m in _MODULES}
 
-__all__ = ["DIRECTION", "FAILS", "HOLDS", "REGISTRY", "VERDICTS", "Reproduction",
-           "available", "format_table", "run_reproduction", "run_reproductions"]
+__all__ = [
+    "DIRECTION",
+    "FAILS",
+    "HOLDS",
+    "REGISTRY",
+    "VERDICTS",
+    "Reproduction",
+    "available",
+    "format_table",
+    "run_reproduction",
+    "run_reproductions",
+]
 
 
 def available() -> list[str]:
@@ -68,7 +100,8 @@ def format_table(results) -> str:
     """claim | source | published | measured (interval) | verdict, as a plain-text table."""
     head = ("claim", "source", "published", "measured (95% CI across seeds)", "verdict")
     rows = [(r.name, r.source, r.published, r.measured, r.verdict) for r in results]
-    widths = [max(len(h), *(len(row[k]) for row in rows)) if rows else len(h)
-              for k, h in enumerate(head)]
-    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa
+    widths = [
+        max(len(h), *(len(row[k]) for row in rows)) if rows else len(h) for k, h in enumerate(head)
+    ]
+    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     return "\n".join([line(head), "-+-".join("-" * w for w in widths)] + [line(r) for r in rows])

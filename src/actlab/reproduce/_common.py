@@ -43,9 +43,22 @@ class Reproduction:
     def to_dict(self) -> dict:
         from ..explain._common import jsonable
 
-        d = {k: getattr(self, k) for k in ("name", "claim", "source", "published", "setup",
-                                            "measured", "verdict", "reason", "lines", "seconds",
-                                            "quick")}
+        d = {
+            k: getattr(self, k)
+            for k in (
+                "name",
+                "claim",
+                "source",
+                "published",
+                "setup",
+                "measured",
+                "verdict",
+                "reason",
+                "lines",
+                "seconds",
+                "quick",
+            )
+        }
         d["figures"] = [str(p) for p in self.figures]
         d["measurements"] = jsonable(self.measurements)
         return d
@@ -63,7 +76,9 @@ def fmt_ci(values, digits: int = 3) -> str:
         return "n/a"
     if d["n"] == 1 or not math.isfinite(d["ci_low"]):
         return f"{d['mean']:.{digits}f} (n={d['n']})"
-    return f"{d['mean']:.{digits}f} [{d['ci_low']:.{digits}f}, {d['ci_high']:.{digits}f}] (n={d['n']})"
+    return (
+        f"{d['mean']:.{digits}f} [{d['ci_low']:.{digits}f}, {d['ci_high']:.{digits}f}] (n={d['n']})"
+    )
 
 
 def three_way(full: bool, direction: bool) -> str:
@@ -80,3 +95,9 @@ def ratio_verdict(low: float, mean: float, target: float, factor: float = 2.0) -
     above = bool(np.isfinite(low) and low > 1.0)
     near = bool(np.isfinite(mean) and target / factor <= mean <= target * factor)
     return three_way(above and near, above)
+
+
+def weakest(verdicts) -> str:
+    """The weakest of several verdicts (FAILS < DIRECTION < HOLDS); FAILS for none."""
+    verdicts = list(verdicts)
+    return min(verdicts, key=lambda v: -VERDICTS.index(v)) if verdicts else FAILS

@@ -16,8 +16,10 @@ from ._common import Reproduction, ci, fmt_ci, three_way
 NAME = "elu-mean-near-zero"
 SOURCE = "Clevert et al. 2015"
 PUBLISHED = "ELU mean act nearer 0 than ReLU/LReLU; loss falls faster"
-CLAIM = ("ELU units have mean activations nearer zero than ReLU and Leaky ReLU, and the training "
-         "loss of an ELU network falls faster early in training.")
+CLAIM = (
+    "ELU units have mean activations nearer zero than ReLU and Leaky ReLU, and the training "
+    "loss of an ELU network falls faster early in training."
+)
 ACTS = ("elu", "relu", "leaky_relu")
 
 
@@ -30,7 +32,7 @@ def decide(mean_gap: dict, loss_gap: dict) -> str:
 
 
 def run(out_dir, quick: bool = False) -> Reproduction:
-    Xtr, ytr, Xte, yte = load_dataset("digits", seed=0)
+    Xtr, ytr, _, _ = load_dataset("digits", seed=0)
     if quick:
         Xtr, ytr = Xtr[:400], ytr[:400]
     depth, width = (4, 32) if quick else (8, 128)
@@ -41,8 +43,9 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     for act in ACTS:
         net = Network(64, [width] * depth, 10, activation=act, init="he_normal", seeds=seeds)
         probes = Probes(every=1, flip_steps=0)
-        hist = Trainer("sgd", lr=0.01, momentum=0.0, epochs=epochs, batch_size=64,
-                       callbacks=[probes]).fit(net, Xtr, ytr)
+        hist = Trainer(
+            "sgd", lr=0.01, momentum=0.0, epochs=epochs, batch_size=64, callbacks=[probes]
+        ).fit(net, Xtr, ytr)
         am = probes.arrays()["act_mean"]  # (R, times, layers)
         absmean[act] = np.abs(am[:, 1:]).mean(axis=(1, 2))
         loss[act] = np.nanmean(hist["train_loss"][:, :early], axis=1)
@@ -50,8 +53,11 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     mean_gap = {a: absmean[a] - absmean["elu"] for a in ACTS[1:]}
     loss_gap = {a: loss[a] - loss["elu"] for a in ACTS[1:]}
     verdict = decide(mean_gap, loss_gap)
-    lines = [f"{a}: |mean activation| over layers and epochs {fmt_ci(absmean[a])}; train loss, "
-             f"mean of first {early} epoch(s) {fmt_ci(loss[a])}" for a in ACTS]
+    lines = [
+        f"{a}: |mean activation| over layers and epochs {fmt_ci(absmean[a])}; train loss, "
+        f"mean of first {early} epoch(s) {fmt_ci(loss[a])}"
+        for a in ACTS
+    ]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for a in ACTS:
@@ -60,11 +66,17 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     ax.legend()
     figs = save_figure(fig, out_dir / "reproduce_elu")
     return Reproduction(
-        NAME, CLAIM, SOURCE, PUBLISHED,
+        NAME,
+        CLAIM,
+        SOURCE,
+        PUBLISHED,
         setup=f"digits, {depth} hidden layers of {width}, He init, SGD lr 0.01 batch 64, {epochs} "
-              f"epochs, {len(seeds)} seeds (paired differences per seed)",
+        f"epochs, {len(seeds)} seeds (paired differences per seed)",
         measured=f"|mean act| elu {np.mean(absmean['elu']):.3f} vs relu {np.mean(absmean['relu']):.3f}"
-                 f", lrelu {np.mean(absmean['leaky_relu']):.3f}; early loss gap relu-elu "
-                 f"{fmt_ci(loss_gap['relu'])}",
-        verdict=verdict, lines=lines, figures=[figs[0]],
-        measurements={"abs_mean": absmean, "early_loss": loss, "curves": curves})
+        f", lrelu {np.mean(absmean['leaky_relu']):.3f}; early loss gap relu-elu "
+        f"{fmt_ci(loss_gap['relu'])}",
+        verdict=verdict,
+        lines=lines,
+        figures=[figs[0]],
+        measurements={"abs_mean": absmean, "early_loss": loss, "curves": curves},
+    )

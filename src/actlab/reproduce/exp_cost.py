@@ -24,15 +24,22 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     rows = res.measurements["per_element"]
     big = max(r["size"] for r in rows)
     ratios = {r["activation"]: r["fwd_bwd_ratio_to_relu"] for r in rows if r["size"] == big}
-    shares = [{r["activation"]: r["share"] for r in b["rows"]}
-              for b in res.measurements["step_share"].values()]
+    shares = [
+        {r["activation"]: r["share"] for r in b["rows"]}
+        for b in res.measurements["step_share"].values()
+    ]
     worst = max(max(s[a] for a in costs.SHARE_JUDGED) for s in shares)
     return Reproduction(
-        NAME, costs.CLAIM, SOURCE, PUBLISHED,
+        NAME,
+        costs.CLAIM,
+        SOURCE,
+        PUBLISHED,
         setup=f"per element at {big:,} float32 elements; share of SGD steps of "
-              f"{', '.join(res.measurements['step_share'])} nets (median of rounds; no seeds)",
+        f"{', '.join(res.measurements['step_share'])} nets (median of rounds; no seeds)",
         measured=f"fwd+bwd vs relu: sigmoid {ratios['sigmoid']:.1f}x, tanh {ratios['tanh']:.1f}x, "
-                 f"elu {ratios['elu']:.1f}x; largest step share {worst:.0%}",
-        verdict=decide(ratios, shares), lines=list(res.lines),
+        f"elu {ratios['elu']:.1f}x; largest step share {worst:.0%}",
+        verdict=decide(ratios, shares),
+        lines=list(res.lines),
         figures=[p for p in res.figures if str(p).endswith(".png")],
-        measurements={"ratios": ratios, "shares": shares})
+        measurements={"ratios": ratios, "shares": shares},
+    )

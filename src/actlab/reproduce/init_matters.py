@@ -31,11 +31,17 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     acc = {lab: {a: r[lab][a]["test_acc"] for a in ini.ACTIVATIONS} for lab in ini.INITS}
     cfg = res.measurements["config"]
     return Reproduction(
-        NAME, ini.CLAIM, SOURCE, PUBLISHED,
+        NAME,
+        ini.CLAIM,
+        SOURCE,
+        PUBLISHED,
         setup=f"digits, 64-{cfg['hidden'][0]}-10, {cfg['optimizer']}, {cfg['epochs']} epochs, "
-              f"{len(cfg['seeds'])} seeds; good = auto, bad = U(-1, 1)",
+        f"{len(cfg['seeds'])} seeds; good = auto, bad = U(-1, 1)",
         measured=f"good: relu {fmt_ci(acc['good']['relu'])}, sigmoid "
-                 f"{fmt_ci(acc['good']['sigmoid'])}; bad: first {r['bad']['ranking'][0]}, sigmoid "
-                 f"{fmt_ci(acc['bad']['sigmoid'])}",
-        verdict=decide(acc["good"], acc["bad"]), lines=list(res.lines),
-        figures=[p for p in res.figures if str(p).endswith(".png")], measurements=acc)
+        f"{fmt_ci(acc['good']['sigmoid'])}; bad: first {r['bad']['ranking'][0]}, sigmoid "
+        f"{fmt_ci(acc['bad']['sigmoid'])}",
+        verdict=decide(acc["good"], acc["bad"]),
+        lines=list(res.lines),
+        figures=[p for p in res.figures if str(p).endswith(".png")],
+        measurements=acc,
+    )

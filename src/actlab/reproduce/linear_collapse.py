@@ -30,15 +30,27 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     m = res.measurements
     accs = m["test_acc"]
     diffs = m["max_difference_untrained"]
-    verdict, reason = decide(diffs["float32"], diffs["float64"], accs["deep identity"],
-                             accs["single layer"], accs["deep relu"])
+    verdict, reason = decide(
+        diffs["float32"],
+        diffs["float64"],
+        accs["deep identity"],
+        accs["single layer"],
+        accs["deep relu"],
+    )
     cfg = m["config"]
     return Reproduction(
-        NAME, collapse.CLAIM, SOURCE, PUBLISHED,
+        NAME,
+        collapse.CLAIM,
+        SOURCE,
+        PUBLISHED,
         setup=f"two moons, 2-{'-'.join(map(str, cfg['hidden']))}-2 identity vs single layer vs "
-              f"relu, {cfg['optimizer']}, {cfg['epochs']} epochs, {len(cfg['seeds'])} seeds",
+        f"relu, {cfg['optimizer']}, {cfg['epochs']} epochs, {len(cfg['seeds'])} seeds",
         measured=f"max diff {diffs['float32']:.1g} (f32), {diffs['float64']:.1g} (f64); acc deep "
-                 f"identity {fmt_ci(accs['deep identity'])} vs single {fmt_ci(accs['single layer'])}"
-                 f" vs deep relu {np.mean(accs['deep relu']):.3f}",
-        verdict=verdict, reason=reason, lines=list(res.lines), figures=[
-            p for p in res.figures if str(p).endswith(".png")], measurements=m)
+        f"identity {fmt_ci(accs['deep identity'])} vs single {fmt_ci(accs['single layer'])}"
+        f" vs deep relu {np.mean(accs['deep relu']):.3f}",
+        verdict=verdict,
+        reason=reason,
+        lines=list(res.lines),
+        figures=[p for p in res.figures if str(p).endswith(".png")],
+        measurements=m,
+    )

@@ -15,8 +15,10 @@ from ._common import Reproduction, ci, fmt_ci, three_way
 NAME = "maxout"
 SOURCE = "Goodfellow et al. 2013; the seed"
 PUBLISHED = "maxout >= ReLU accuracy at equal width; k x the parameters"
-CLAIM = ("Maxout (max over k linear pieces) is at least as accurate as ReLU at the same width, "
-         "and costs about k times the parameters.")
+CLAIM = (
+    "Maxout (max over k linear pieces) is at least as accurate as ReLU at the same width, "
+    "and costs about k times the parameters."
+)
 K = 2
 
 
@@ -48,25 +50,32 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     epochs = 3 if quick else 30
     maxout_params = Network(40, [width] * depth, 10, activation=f"maxout:{K}").n_parameters()
     eq = equal_param_width(maxout_params, 40, 10, depth)
-    models = {f"maxout k={K}, width {width}": (f"maxout:{K}", width),
-              f"relu, width {width} (equal width)": ("relu", width),
-              f"relu, width {eq} (equal parameters)": ("relu", eq)}
+    models = {
+        f"maxout k={K}, width {width}": (f"maxout:{K}", width),
+        f"relu, width {width} (equal width)": ("relu", width),
+        f"relu, width {eq} (equal parameters)": ("relu", eq),
+    }
     accs, params, curves = {}, {}, {}
     for label, (act, w) in models.items():
         net = Network(40, [w] * depth, 10, activation=act, seeds=seeds)
         params[label] = Network(40, [w] * depth, 10, activation=act).n_parameters()
         h = Trainer("adam", lr=1e-3, epochs=epochs, batch_size=100).fit(
-            net, Xtr, ytr, X_test=Xte, y_test=yte)
+            net, Xtr, ytr, X_test=Xte, y_test=yte
+        )
         accs[label] = np.nan_to_num(h["test_acc"][:, -1], nan=0.0)
         curves[label] = np.nanmean(h["test_acc"], axis=0)
     mo, rw, rp = list(models)
     ratio = params[mo] / params[rw]
     diff_w, diff_p = accs[mo] - accs[rw], accs[mo] - accs[rp]
     verdict = decide(ratio, diff_w)
-    lines = [f"{label}: {params[label]:,} parameters, test accuracy {fmt_ci(accs[label])}"
-             for label in models]
-    lines.append(f"maxout - relu (paired per seed): equal width {fmt_ci(diff_w)}, equal "
-                 f"parameters {fmt_ci(diff_p)}")
+    lines = [
+        f"{label}: {params[label]:,} parameters, test accuracy {fmt_ci(accs[label])}"
+        for label in models
+    ]
+    lines.append(
+        f"maxout - relu (paired per seed): equal width {fmt_ci(diff_w)}, equal "
+        f"parameters {fmt_ci(diff_p)}"
+    )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for label, c in curves.items():
@@ -75,10 +84,16 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     ax.legend(fontsize=8)
     figs = save_figure(fig, out_dir / "reproduce_maxout")
     return Reproduction(
-        NAME, CLAIM, SOURCE, PUBLISHED,
+        NAME,
+        CLAIM,
+        SOURCE,
+        PUBLISHED,
         setup=f"MNIST-1D ({len(Xtr)} train), {depth} hidden layers, Adam lr 1e-3 batch 100, "
-              f"{epochs} epochs, {len(seeds)} seeds",
+        f"{epochs} epochs, {len(seeds)} seeds",
         measured=f"params x{ratio:.2f}; maxout-relu acc equal width {fmt_ci(diff_w)}, equal "
-                 f"params {fmt_ci(diff_p)}",
-        verdict=verdict, lines=lines, figures=[figs[0]],
-        measurements={"params": params, "test_acc": accs, "param_ratio": ratio})
+        f"params {fmt_ci(diff_p)}",
+        verdict=verdict,
+        lines=lines,
+        figures=[figs[0]],
+        measurements={"params": params, "test_acc": accs, "param_ratio": ratio},
+    )

@@ -31,20 +31,30 @@ def run(out_dir, quick: bool = False) -> Reproduction:
     st = [data["batches"][b]["runs"]["tanh"]["same_sign"] for b in batches]
     ss = [np.nan if v is None else v for v in ss]
     st = [np.nan if v is None else v for v in st]
-    verdict = decide(b1["sigmoid"]["coherence"], b1["relu"]["coherence"], b1["tanh"]["coherence"],
-                     ss, st)
+    verdict = decide(
+        b1["sigmoid"]["coherence"], b1["relu"]["coherence"], b1["tanh"]["coherence"], ss, st
+    )
     figs = zz.plot_zigzag_paths(data, out_dir / "reproduce_zigzag")
     cfg = data["config"]
-    lines = [f"batch {b}: {a}-fed coherence per sample {r['coherence']:.2f}, same-sign steps "
-             f"{r['same_sign'] if r['same_sign'] is not None else float('nan'):.0%}"
-             for b in batches for a, r in data["batches"][b]["runs"].items()]
+    lines = [
+        f"batch {b}: {a}-fed coherence per sample {r['coherence']:.2f}, same-sign steps "
+        f"{r['same_sign'] if r['same_sign'] is not None else float('nan'):.0%}"
+        for b in batches
+        for a, r in data["batches"][b]["runs"].items()
+    ]
     return Reproduction(
-        NAME, zz.CLAIM, SOURCE, PUBLISHED,
+        NAME,
+        zz.CLAIM,
+        SOURCE,
+        PUBLISHED,
         setup=f"digits, 64-{cfg['hidden'][0]}-{cfg['hidden'][1]}-10, plain SGD, batch 1 and 32, "
-              f"{len(cfg['seeds'])} seeds (coherence: mean over seeds)",
+        f"{len(cfg['seeds'])} seeds (coherence: mean over seeds)",
         measured=f"per-sample coherence sigmoid {b1['sigmoid']['coherence']:.2f}, relu "
-                 f"{b1['relu']['coherence']:.2f}, tanh {b1['tanh']['coherence']:.2f}; same-sign "
-                 f"steps sigmoid {'/'.join(f'{v:.0%}' for v in ss)} vs tanh "
-                 f"{'/'.join(f'{v:.0%}' for v in st)} (batch {'/'.join(batches)})",
-        verdict=verdict, lines=lines, figures=[p for p in figs if str(p).endswith(".png")],
-        measurements={k: v for k, v in data.items() if k != "batches"})
+        f"{b1['relu']['coherence']:.2f}, tanh {b1['tanh']['coherence']:.2f}; same-sign "
+        f"steps sigmoid {'/'.join(f'{v:.0%}' for v in ss)} vs tanh "
+        f"{'/'.join(f'{v:.0%}' for v in st)} (batch {'/'.join(batches)})",
+        verdict=verdict,
+        lines=lines,
+        figures=[p for p in figs if str(p).endswith(".png")],
+        measurements={k: v for k, v in data.items() if k != "batches"},
+    )
