@@ -218,3 +218,14 @@ def test_store_open_refuses_foreign_directory(tmp_path):
     (tmp_path / "x" / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="out: got"):
         RunStore.open(tmp_path / "x", {"a": 1})
+
+
+def test_accuracy_interval_is_clipped_to_0_1():
+    from actlab.experiments.stats import summarize_group
+
+    recs = [{"activation": "relu", "init": "p", "status": "ok", "test_acc": [a],
+             "train_loss": [0.1], "train_acc": [0.9], "epoch_seconds": [1.0]}
+            for a in (0.99, 0.98, 0.2, 0.97, 0.99)]
+    row = summarize_group(recs, 0.95)
+    assert row["test_acc_ci_high"] == 1.0
+    assert row["test_acc_ci_low"] == pytest.approx(describe([0.99, 0.98, 0.2, 0.97, 0.99])["ci_low"])

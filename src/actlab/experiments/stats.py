@@ -175,7 +175,10 @@ def summarize_group(records: list[dict], target_acc: float, target_loss=None) ->
         "dataset": first.get("dataset"), "hidden": first.get("arch") or "-".join(map(str, first.get("hidden", []))),
         "optimizer": first.get("optimizer"), "lr": first.get("lr"),
         "test_acc_mean": acc["mean"], "test_acc_std": acc["std"],
-        "test_acc_ci_low": acc["ci_low"], "test_acc_ci_high": acc["ci_high"],
+        # an accuracy lies in [0, 1]: the t interval is clipped there (with few seeds and a
+        # bimodal outcome it can reach past either end)
+        "test_acc_ci_low": max(acc["ci_low"], 0.0) if acc["n"] > 1 else acc["ci_low"],
+        "test_acc_ci_high": min(acc["ci_high"], 1.0) if acc["n"] > 1 else acc["ci_high"],
         "test_acc_median": acc["median"],
         "train_loss_mean": loss_mean, "train_loss_std": loss_std,
         "epochs_to_target_mean": mean_std(reached)[0], "n_reached_target": len(reached),
