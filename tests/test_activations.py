@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import numerical_grad
 
 from actlab.activations import (
     Activation,
@@ -81,16 +82,7 @@ def _set_distinct_params(act, rng):
 
 def _numeric_grad(fun, x, h=1e-6):
     """Central differences of a scalar fun() with respect to every entry of x (in place)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = fun()
-        x[i] = old - h
-        down = fun()
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
+    return numerical_grad(fun, x, eps=h)
 
 
 # ---------------------------------------------------------------------------------------------
