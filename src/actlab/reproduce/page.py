@@ -10,6 +10,9 @@ from pathlib import Path
 
 from ..report.html import CSS
 
+# the summary's long text cells wrap instead of widening the page past the screen
+WRAP = "td.l{white-space:normal;vertical-align:top;max-width:28em}"
+
 COLORS = {
     "holds": "#1a7f37",
     "holds in direction only": "#9a6700",
@@ -63,7 +66,7 @@ def write_page(results, out_dir) -> Path:
     quick = any(r.quick for r in results)
     html = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>actlab reproductions</title><style>{CSS}</style></head><body>"
+        f"<title>actlab reproductions</title><style>{CSS}{WRAP}</style></head><body>"
         "<h1>actlab reproductions</h1><p>Published claims checked at small scale. Every "
         "verdict is computed from the measurement (95% t-interval across seeds); none is "
         "written in advance."
