@@ -156,6 +156,18 @@ def _slices(offset, stride, out_spatial):
 # convolution
 
 
+def _checked_spatial_out(layer, x) -> tuple[int, ...]:
+    """The output's spatial shape for x (R, B, *spatial, C), checked once per input shape."""
+    key = x.shape[2:]
+    out = layer._shapes.get(key)
+    if out is None:
+        if x.ndim != layer.n + 3:
+            raise ShapeError(layer.name, f"needs x of shape (R, B, {', '.join(_AXES[layer.n])},"
+                                         f" channels); got {x.shape}")
+        out = layer._shapes[key] = layer.output_shape(key)
+    return out[:-1]
+
+
 class _Conv:
     """Shared code of Conv1D and Conv2D (``n`` spatial axes); see their docstrings."""
 
@@ -214,14 +226,7 @@ class _Conv:
                                  self.in_channels, self.out_channels)
 
     def _checked(self, x):
-        key = x.shape[2:]
-        out = self._shapes.get(key)
-        if out is None:
-            if x.ndim != self.n + 3:
-                raise ShapeError(self.name, f"needs x of shape (R, B, {', '.join(_AXES[self.n])},"
-                                            f" channels); got {x.shape}")
-            out = self._shapes[key] = self.output_shape(key)
-        return out[:-1]
+        return _checked_spatial_out(self, x)
 
     def _trivial(self) -> bool:
         """A 1x1 kernel, stride 1, no padding: cols is x itself."""
@@ -356,14 +361,7 @@ class _Pool:
         return pool_output_shape(self.name, input_shape, self.size, self.stride)
 
     def _checked(self, x):
-        key = x.shape[2:]
-        out = self._shapes.get(key)
-        if out is None:
-            if x.ndim != self.n + 3:
-                raise ShapeError(self.name, f"needs x of shape (R, B, {', '.join(_AXES[self.n])},"
-                                            f" channels); got {x.shape}")
-            out = self._shapes[key] = self.output_shape(key)
-        return out[:-1]
+        return _checked_spatial_out(self, x)
 
     def _offsets(self):
         return list(product(*(range(k) for k in self.size)))
