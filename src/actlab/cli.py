@@ -93,6 +93,10 @@ def _spec_from_flags(args, base):
         "optimizers": given(args.optimizer, lambda v: [v]),
         "lrs": given(args.lr, lambda v: [_number("--lr", v)]),
         "momentum": given(args.momentum, lambda v: _number("--momentum", v, positive=False)),
+        "l2": given(args.l2, lambda v: _number("--l2", v, positive=False)),
+        "weight_decay": given(args.weight_decay,
+                              lambda v: _number("--weight-decay", v, positive=False)),
+        "schedule": args.schedule,
         "epochs": given(args.epochs, lambda v: _number("--epochs", v, int)),
         "batch_size": given(args.batch_size, lambda v: _number("--batch-size", v, int)),
         "seeds": given(args.seeds, _seeds),
@@ -304,6 +308,10 @@ def _grid_flags(p) -> None:
     p.add_argument("--optimizer", help="gd, sgd, nesterov or adam (default: sgd)")
     p.add_argument("--lr", help="learning rate (default: 0.03)")
     p.add_argument("--momentum", help="momentum for sgd/nesterov (default: 0.9)")
+    p.add_argument("--l2", help="L2 on the weights, scikit-learn's alpha (default: 0)")
+    p.add_argument("--weight-decay", help="decoupled weight decay, W *= 1 - lr*wd (default: 0)")
+    p.add_argument("--schedule", help="learning rate schedule: constant, invscaling or adaptive "
+                   "(default: constant)")
     p.add_argument("--epochs", help="epochs (default: 30)")
     p.add_argument("--batch-size", help="minibatch size (default: 32)")
     p.add_argument("--seeds", help="number of seeds, or a comma list (default: 5)")

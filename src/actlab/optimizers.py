@@ -1,4 +1,5 @@
-"""Optimizers: full-batch gradient descent, SGD with momentum / Nesterov, Adam.
+"""Optimizers: full-batch gradient descent, SGD with momentum / Nesterov, Adam; L2 and
+decoupled weight decay on the weights (``WeightPenalty``).
 
 Each one updates a list of parameter arrays in place from their gradients. Every array has a
 leading replica axis R; ``active`` (a boolean array of shape (R,)) freezes replicas that are done
@@ -113,15 +114,19 @@ class Adam(Optimizer):
 
     m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  w <- w - lr mhat / (sqrt(vhat) + eps).
     Bias corrections count each replica's own steps, so a frozen replica resumes consistently.
+    ``eps_hat=True`` adds eps to sqrt(v) before the bias correction instead
+    (w <- w - lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps), the paper's "epsilon hat" form of
+    Algorithm 1, which scikit-learn and Keras use); the two differ only while sqrt(v) ~ eps.
     """
 
     name = "adam"
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False):
         super().__init__(lr)
         self.beta1 = _fraction("beta1", beta1)
         self.beta2 = _fraction("beta2", beta2)
         self.eps = _positive("eps", eps)
+        self.eps_hat = bool(eps_hat)
         self._m: dict[int, np.ndarray] = {}
         self._v: dict[int, np.ndarray] = {}
         self._steps = None
@@ -140,7 +145,8 @@ class Adam(Optimizer):
         steps = self._steps.astype(np.float64)
         lr_t = np.asarray(self.lr, dtype=np.float64) * np.sqrt(1 - b2**steps) / (1 - b1**steps)
         lr_t = lr_t.astype(p.dtype).reshape((-1,) + (1,) * (p.ndim - 1))
-        eps = self.eps * np.sqrt(1 - b2**steps).astype(p.dtype).reshape(lr_t.shape)
+        eps = self.eps if self.eps_hat else (
+            self.eps * np.sqrt(1 - b2**steps).astype(p.dtype).reshape(lr_t.shape))
         if idx is None:
             m *= b1
             m += (1 - b1) * g
@@ -150,11 +156,60 @@ class Adam(Optimizer):
         else:
             m[idx] = b1 * m[idx] + (1 - b1) * g[idx]
             v[idx] = b2 * v[idx] + (1 - b2) * g[idx] * g[idx]
-            p[idx] -= lr_t[idx] * m[idx] / (np.sqrt(v[idx]) + eps[idx])
+            p[idx] -= lr_t[idx] * m[idx] / (np.sqrt(v[idx]) + _take(eps, idx))
 
 
 def _take(value, idx):
     return value if np.ndim(value) == 0 else value[idx]
+
+
+class WeightPenalty:
+    """L2 regularization and decoupled weight decay on the weight arrays of a network.
+
+    Only the weights (``W`` of dense and convolution layers) are penalized, never biases nor
+    activation parameters, as in scikit-learn's MLP. Both strengths may be per replica, arrays of
+    shape (R,).
+
+    L2 (``l2`` = scikit-learn's ``alpha``, scaled by the minibatch size B as scikit-learn does)::
+
+        loss += l2 / (2 B) * sum ||W||^2      grad_W += l2 / B * W
+
+    Decoupled weight decay (Loshchilov & Hutter 2019, arXiv 1711.05101; torch.optim.AdamW's
+    form), applied to the weights before each optimizer step with the current learning rate::
+
+        W <- W - lr * weight_decay * W
+
+    It does not enter the loss or the gradient, so Adam's scaling does not weaken it.
+    """
+
+    def __init__(self, weights, grads, l2=0.0, weight_decay=0.0):
+        self.weights = list(weights)  # (R, ...) arrays, updated in place (views of the network)
+        self.grads = list(grads)  # their gradients, in the same order
+        self.l2 = _positive("l2", l2, allow_zero=True)
+        self.weight_decay = _positive("weight_decay", weight_decay, allow_zero=True)
+        self.has_l2 = bool(np.any(np.asarray(l2) > 0))
+        self.has_decay = bool(np.any(np.asarray(weight_decay) > 0))
+
+    def add_l2(self, batch: int) -> np.ndarray:
+        """grad_W += l2/B W for every weight array; returns l2/(2B) sum ||W||^2 per replica (R,)."""
+        total = 0.0
+        for W, g in zip(self.weights, self.grads):
+            flat = W.reshape(W.shape[0], -1)
+            total = total + np.einsum("ri,ri->r", flat, flat)
+            g += (_per_replica(self.l2, W) / batch) * W
+        return (0.5 / batch) * np.asarray(self.l2, dtype=np.float64) * total
+
+    def decay(self, lr, active=None) -> None:
+        """W <- W (1 - lr weight_decay) for the active replicas (``lr`` scalar or (R,))."""
+        rate = np.asarray(lr, dtype=np.float64) * np.asarray(self.weight_decay, dtype=np.float64)
+        idx = None if active is None else np.flatnonzero(active)
+        for W in self.weights:
+            keep = (1.0 - rate).astype(W.dtype)
+            keep = keep.reshape((-1,) + (1,) * (W.ndim - 1)) if keep.ndim else keep[()]
+            if idx is None:
+                W *= keep
+            else:
+                W[idx] *= _take(keep, idx)
 
 
 _OPTIMIZERS = {"gd": GD, "sgd": SGD, "nesterov": SGD, "adam": Adam}
@@ -183,4 +238,5 @@ def get_optimizer(name: str, lr=None, **options) -> Optimizer:
     return _OPTIMIZERS[name](**options)
 
 
-__all__ = ["GD", "SGD", "Adam", "Optimizer", "available_optimizers", "get_optimizer"]
+__all__ = ["GD", "SGD", "Adam", "Optimizer", "WeightPenalty", "available_optimizers",
+           "get_optimizer"]

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ParameterError
-from .optimizers import get_optimizer
+from .optimizers import WeightPenalty, get_optimizer
+from .schedules import Schedule
 
 METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc")
 
@@ -66,6 +67,13 @@ class Trainer:
         replica, chosen by ``split_seed``) as validation data when ``fit`` is given none; 0 = no.
     early_stopping : stop a replica when its validation loss has not improved for ``patience``
         epochs, and restore its best weights. Needs validation data.
+    l2 : L2 strength on the weights (not biases), scikit-learn's ``alpha`` and scaling: the
+        loss gains l2/(2B) sum ||W||^2 and grad_W gains l2/B W (B: the minibatch size). The
+        recorded train_loss includes this penalty; validation and test losses do not.
+    weight_decay : decoupled weight decay, W <- W (1 - lr weight_decay) before every step.
+        l2 and weight_decay may be per replica: arrays of shape (R,) (see optimizers.WeightPenalty).
+    schedule, power_t, tol, n_iter_no_change : the learning-rate schedule, "constant",
+        "invscaling" or "adaptive", changed after every epoch (see actlab.schedules).
     blas_threads : threads for the BLAS library (matmul) during ``fit``, through threadpoolctl;
         None leaves the process's setting. On a busy machine 1 can beat 2 (a second thread that
         is descheduled stalls every large GEMM). Results can differ in the last bits between
@@ -77,9 +85,13 @@ class Trainer:
 
     def __init__(self, optimizer="sgd", lr=None, momentum=None, epochs=50, batch_size=32,
                  validation_fraction=0.0, split_seed=0, early_stopping=False, patience=10,
-                 callbacks=(), shuffle=True, blas_threads=None):
+                 callbacks=(), shuffle=True, blas_threads=None, l2=0.0, weight_decay=0.0,
+                 schedule="constant", power_t=0.5, tol=1e-4, n_iter_no_change=10):
         options = {} if momentum is None else {"momentum": momentum}
         self.optimizer = get_optimizer(optimizer, lr=lr, **options)
+        WeightPenalty((), (), l2, weight_decay)  # checks the two strengths
+        self.l2, self.weight_decay = l2, weight_decay
+        self.schedule = Schedule(schedule, power_t, tol, n_iter_no_change)
         self.epochs = _check_positive_int("epochs", epochs)
         self.batch_size = None if batch_size is None else _check_positive_int("batch_size", batch_size)
         if self.optimizer.full_batch:
@@ -131,6 +143,11 @@ class Trainer:
         best_params = None
         since_best = np.zeros(R, dtype=int)
         step_hooks = [cb for cb in self.callbacks if hasattr(cb, "on_step")]
+        weights = [(p, g) for name, p, g in net.parameters() if name.endswith(".W")]
+        penalty = WeightPenalty([p for p, _ in weights], [g for _, g in weights], self.l2,
+                                self.weight_decay)
+        l2, decay = penalty.has_l2, penalty.has_decay
+        self.schedule.start(self.optimizer.lr, R)
         for cb in self.callbacks:
             if hasattr(cb, "on_train_begin"):
                 cb.on_train_begin(self, net, X, y)
@@ -142,12 +159,16 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for step, (xb, yb) in enumerate(_minibatches(X, y, order, batch)):
                     loss, logits = net.loss_and_grad(xb, yb)
+                    if l2:
+                        loss = loss + penalty.add_l2(yb.shape[1])
                     if not np.isfinite(loss).all():  # rare: one check per step in the common case
                         self._diverge(hist, active, active & ~np.isfinite(loss), epoch)
                         if not active.any():
                             break
                     for cb in step_hooks:
                         cb.on_step(self, net, epoch, step)
+                    if decay:
+                        penalty.decay(self.optimizer.lr, None if active.all() else active)
                     self.optimizer.step(params, grads, None if active.all() else active)
                     loss_sum += loss * yb.shape[1]
                     nc = net.head.n_correct(logits, yb)
@@ -169,6 +190,12 @@ class Trainer:
                         m[f"{split}_loss"][live, epoch] = loss_s[live]
                         m[f"{split}_acc"][live, epoch] = acc_s[live]
             hist.epoch_seconds.append(time.perf_counter() - start)
+            if self.schedule.name != "constant":
+                self.optimizer.lr, stop = self.schedule.after_epoch(
+                    self.optimizer.lr, n * (epoch + 1), hist.metrics["train_loss"][:, epoch], active)
+                for r in np.flatnonzero(stop):
+                    hist.stopped_epoch[r] = epoch + 1
+                active &= ~stop
             if self.early_stopping:
                 best_params = self._early_stop(hist, net, params, active, best_val, since_best,
                                                best_params, epoch)

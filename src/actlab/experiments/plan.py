@@ -30,6 +30,9 @@ class Group:
     seeds: tuple[int, ...]
     dtype: str
     probes: bool
+    l2: float = 0.0
+    weight_decay: float = 0.0
+    schedule: str = "constant"
 
     @property
     def id(self) -> str:
@@ -42,11 +45,17 @@ class Group:
         d["data_options"] = dict(self.data_options)
         d["hidden"] = list(self.hidden)
         d["seeds"] = list(self.seeds)
+        for key, default in _OPTIONAL.items():  # left out at their defaults: ids stay as before
+            if d[key] == default:
+                del d[key]
         return d
 
     def label(self) -> str:
         shape = self.arch or "-".join(map(str, self.hidden)) or "linear"
         return f"{self.activation} init={self.init} {self.dataset} {shape} {self.optimizer} lr={self.lr}"
+
+
+_OPTIONAL = {"l2": 0.0, "weight_decay": 0.0, "schedule": "constant"}
 
 
 def expand(spec: Spec) -> list[Group]:
@@ -62,7 +71,8 @@ def expand(spec: Spec) -> list[Group]:
                             activation=activation, init=init, optimizer=optimizer, lr=float(lr),
                             momentum=float(spec.momentum), epochs=spec.epochs,
                             batch_size=spec.batch_size, seeds=tuple(spec.seeds),
-                            dtype=spec.dtype, probes=spec.probes))
+                            dtype=spec.dtype, probes=spec.probes, l2=float(spec.l2),
+                            weight_decay=float(spec.weight_decay), schedule=spec.schedule))
     return groups
 
 

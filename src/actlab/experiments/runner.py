@@ -82,7 +82,8 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
     probes = Probes() if group.probes else None
     callbacks = [cb for cb in (probes, on_epoch) if cb is not None]
     trainer = Trainer(group.optimizer, lr=group.lr, epochs=group.epochs,
-                      batch_size=group.batch_size, callbacks=callbacks, **options)
+                      batch_size=group.batch_size, callbacks=callbacks, l2=group.l2,
+                      weight_decay=group.weight_decay, schedule=group.schedule, **options)
     start = time.perf_counter()
     hist = trainer.fit(net, X_tr, y_tr, X_test=X_te, y_test=y_te)
     seconds = time.perf_counter() - start

@@ -17,6 +17,7 @@ from ..datasets import dataset_options
 from ..errors import ParameterError, UnknownNameError
 from ..initializers import parse_init
 from ..optimizers import available_optimizers
+from ..schedules import check_schedule
 
 # Greydanus 2020's MNIST-1D CNN: three 25-channel convolutions (kernel 5, 3, 3), strides 2
 MNIST1D_CNN = "conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10"
@@ -40,6 +41,9 @@ class Spec:
     optimizers: list[str] = field(default_factory=lambda: ["sgd"])
     lrs: list[float] = field(default_factory=lambda: [0.03])
     momentum: float = 0.9
+    l2: float = 0.0  # scikit-learn's alpha: L2 on the weights (see actlab.optimizers.WeightPenalty)
+    weight_decay: float = 0.0  # decoupled weight decay
+    schedule: str = "constant"  # learning-rate schedule: constant, invscaling, adaptive
     epochs: int = 30
     batch_size: int = 32
     seeds: list[int] = field(default_factory=lambda: list(range(5)))
@@ -83,6 +87,11 @@ class Spec:
             raise ParameterError("lrs", self.lrs, "a list of positive numbers")
         if not (_is_real(self.momentum) and 0 <= self.momentum < 1):
             raise ParameterError("momentum", self.momentum, "a number in [0, 1)")
+        for key in ("l2", "weight_decay"):
+            value = getattr(self, key)
+            if not (_is_real(value) and math.isfinite(value) and value >= 0):
+                raise ParameterError(key, value, "a finite number >= 0")
+        check_schedule(self.schedule)
         for key in ("epochs", "batch_size"):
             value = getattr(self, key)
             if not (_is_int(value) and value > 0):
