@@ -106,8 +106,8 @@ def test_planted_difference_is_significant_and_null_is_not():
     sig = {(p["a"], p["b"]): p["significant"] for p in out["pairs"]}
     assert sig[("good", "same_a")] and sig[("good", "same_b")]
     assert not sig[("same_a", "same_b")]
-    ranks = {r["name"]: r["rank"] for r in out["ranking"]}
-    assert ranks == {"good": 1, "same_a": 2, "same_b": 2}
+    marks = {r["name"]: r["mark"] for r in out["ranking"]}
+    assert marks == {"good": "best", "same_a": "below", "same_b": "below"}
 
 
 # ----------------------------------------------------------------------------- running

@@ -75,7 +75,7 @@ def test_compare_writes_a_self_contained_page(digits_run):
     assert page.scripts == 0 and "link" not in page.tags
     assert not [u for u in page.urls if "http" in u or u.startswith("//")]
     text = page_path.read_text()
-    assert "No cost.json" not in text and "<table>" in text
+    assert "No cost.json" not in text and "<table class=results>" in text
     for stem in ("activations", "training_curves", "layer_heatmaps", "zigzag", "weight_path",
                  "cost"):
         check_png(digits_run / "figures" / f"{stem}.png")

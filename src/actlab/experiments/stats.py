@@ -1,7 +1,8 @@
 """Statistics across seeds: summaries with confidence intervals, paired comparisons between
 activations on the same seeds (paired t, Wilcoxon signed-rank, Holm correction, effect size),
-a ranking with ties, and metrics beyond accuracy (epochs and seconds to a target, area under
-the loss curve, best epoch)."""
+a ranking against the best stable group, the stability of a group (diverged or collapsed
+seeds), and metrics beyond accuracy (epochs and seconds to a target, area under the loss
+curve, best epoch)."""
 
 from __future__ import annotations
 
@@ -129,12 +130,13 @@ def paired_comparison(a, b) -> dict:
     return out
 
 
-def compare_groups(samples: dict[str, dict[int, float]], alpha=0.05, test="t") -> dict:
-    """All pairwise comparisons of named groups on their common seeds, Holm-corrected.
+def compare_groups(samples: dict[str, dict[int, float]], alpha=0.05, test="t",
+                   unstable=()) -> dict:
+    """All pairwise comparisons of named groups on their common seeds (Holm-corrected), and the
+    ranking of :func:`rank_against_best`.
 
     samples: name -> {seed: value} (higher is better). Returns {"pairs": [...], "ranking":
-    [...]}; a group's rank is 1 + the number of groups significantly better than it, so groups
-    whose differences are not significant share a rank.
+    [...]}.
     """
     names = list(samples)
     pairs = []
@@ -147,24 +149,116 @@ def compare_groups(samples: dict[str, dict[int, float]], alpha=0.05, test="t") -
     for p, adj in zip(pairs, holm(raw) if raw else []):
         p["p_holm"] = adj
         p["significant"] = adj < alpha
-    means = {n: mean_std(samples[n].values())[0] for n in names}
-    better = {n: 0 for n in names}
-    for p in pairs:
-        if p["significant"]:
-            better[p["b"] if p["mean_diff"] > 0 else p["a"]] += 1
-    ranking = sorted(({"name": n, "mean": means[n], "rank": 1 + better[n]} for n in names),
-                     key=lambda r: (r["rank"], -_nan_low(r["mean"])))
+    ranking = rank_against_best(samples, unstable=unstable, alpha=alpha, test=test)
     return {"pairs": pairs, "ranking": ranking, "test": test, "alpha": alpha}
+
+
+# the marks of rank_against_best, and what each means (the printed legend uses these words)
+BEST, TIED, BELOW, UNSTABLE, UNTESTED = "best", "tied", "below", "unstable", "n/a"
+MARK_MEANINGS = {
+    BEST: "the stable group with the highest mean",
+    TIED: "not significantly different from the best",
+    BELOW: "significantly below the best",
+    UNSTABLE: "a seed diverged or collapsed: never marked best or tied",
+    UNTESTED: "fewer than 2 finished seeds in common with the best: not tested",
+}
+
+
+def rank_against_best(samples: dict[str, dict[int, float]], unstable=(), alpha=0.05,
+                      test="t") -> list[dict]:
+    """Groups sorted by their mean, each marked against the best one.
+
+    Rule: the best is the stable group (not in ``unstable``, at least 2 finished seeds) with
+    the highest mean; every other stable group is compared with it by a paired test on their
+    common seeds, the p-values Holm-corrected over those comparisons, and marked "tied" (not
+    significant at ``alpha``) or "below"; a group in ``unstable`` is marked "unstable" whatever
+    its mean or interval, so a wide interval never earns a place. When no group is stable, the
+    best is chosen among all of them by the same rule.
+
+    samples: name -> {seed: value} (higher is better; finished seeds only). Returns one dict
+    per group, highest mean first: name, mean, n, position (1 = highest mean), mark (best, tied,
+    below, unstable, n/a), diff_vs_best (mean of the paired differences group - best, on the
+    common seeds), p_vs_best (Holm-adjusted; NaN when not tested).
+    """
+    unstable = set(unstable)
+    means = {n: mean_std(v.values())[0] for n, v in samples.items()}
+    order = sorted(samples, key=lambda n: -_nan_low(means[n]))
+    testable = [n for n in order if len(_finite(samples[n].values())) >= 2]
+    candidates = [n for n in testable if n not in unstable] or testable
+    best = candidates[0] if candidates else None
+    key = "t_p" if test == "t" else "wilcoxon_p"
+    compared = {}
+    for n in candidates[1:]:
+        seeds = sorted(set(samples[n]) & set(samples[best]))
+        res = paired_comparison([samples[n][s] for s in seeds],
+                                [samples[best][s] for s in seeds])
+        if res["n"] >= 2:
+            # identical on every seed: the tests are undefined, the groups certainly tie
+            res["p"] = res[key] if math.isfinite(res[key]) else 1.0
+            compared[n] = res
+    adjusted = dict(zip(compared, holm([r["p"] for r in compared.values()]))) if compared else {}
+    rows = []
+    for position, n in enumerate(order, 1):
+        row = {"name": n, "mean": means[n], "n": len(_finite(samples[n].values())),
+               "position": position, "mark": UNTESTED, "diff_vs_best": math.nan,
+               "p_vs_best": math.nan}
+        if n == best:
+            row["mark"] = BEST
+        elif n in compared:
+            row.update(diff_vs_best=compared[n]["mean_diff"], p_vs_best=adjusted[n],
+                       mark=TIED if adjusted[n] >= alpha else BELOW)
+        if n in unstable and n != best:
+            row["mark"] = UNSTABLE
+        rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------- stability
+
+# A seed "collapsed" when its final test accuracy got less than this fraction of the way from
+# the data set's chance level (the share of its most frequent test class: what always
+# guessing that class scores) to a perfect score.
+COLLAPSE_FRACTION = 0.1
+
+
+def chance_level(y) -> float:
+    """The accuracy of always guessing the most frequent class of labels ``y``."""
+    y = np.asarray(y).ravel()
+    if y.size == 0:
+        return math.nan
+    return float(np.unique(y, return_counts=True)[1].max() / y.size)
+
+
+def collapse_threshold(chance: float) -> float:
+    """Final test accuracies below chance + COLLAPSE_FRACTION * (1 - chance) count as
+    collapsed (digits, chance 0.102: below 0.192)."""
+    return chance + COLLAPSE_FRACTION * (1.0 - chance)
+
+
+def unstable_label(n_diverged: int, n_collapsed: int, n_seeds: int) -> str:
+    """'1/5 diverged, 2/5 collapsed', or '' for a stable group."""
+    parts = [f"{k}/{n_seeds} {word}" for k, word in ((n_diverged, "diverged"),
+                                                     (n_collapsed, "collapsed")) if k]
+    return ", ".join(parts)
 
 
 # ----------------------------------------------------------------------------- one group
 
 
-def summarize_group(records: list[dict], target_acc: float, target_loss=None) -> dict:
-    """One row of a results table from the records of one group (one per seed)."""
+def summarize_group(records: list[dict], target_acc: float, target_loss=None,
+                    chance=None) -> dict:
+    """One row of a results table from the records of one group (one per seed).
+
+    chance: the data set's chance accuracy (:func:`chance_level` of its test labels); seeds
+    that finished below :func:`collapse_threshold` of it count as collapsed, and a group with a
+    collapsed or diverged seed is unstable. Without it no seed counts as collapsed.
+    """
     ok = [r for r in records if r["status"] == "ok"]
+    finals = [last_finite(r["test_acc"]) for r in ok]
+    collapse_below = collapse_threshold(chance) if chance is not None else math.nan
+    n_collapsed = sum(bool(a < collapse_below) for a in finals if math.isfinite(a))
     first = records[0]
-    acc = describe([last_finite(r["test_acc"]) for r in ok])
+    acc = describe(finals)
     loss_mean, loss_std = mean_std([last_finite(r["train_loss"]) for r in ok])
     reach = [epochs_to_reach(r["train_acc"], target_acc) for r in ok]
     reached = [e for e in reach if e is not None]
@@ -190,7 +284,10 @@ def summarize_group(records: list[dict], target_acc: float, target_loss=None) ->
         "n_seeds": len(records), "n_ok": len(ok),
         "n_diverged": sum(r["status"] == "diverged" for r in records),
         "n_failed": sum(r["status"] == "failed" for r in records),
+        "chance_acc": math.nan if chance is None else float(chance),
+        "collapse_below": collapse_below, "n_collapsed": n_collapsed,
     }
+    row["unstable"] = unstable_label(row["n_diverged"], n_collapsed, len(records))
     if target_loss is not None:
         hits = [epochs_to_reach(r["train_loss"], target_loss, False) for r in ok]
         row["epochs_to_target_loss_mean"] = mean_std([h for h in hits if h is not None])[0]
@@ -214,7 +311,28 @@ def probe_summary(records: list[dict]) -> dict:
         return mean_std(vals)[0]
 
     return {"last_hidden_saturation": final("saturation"), "last_hidden_dead": final("dead"),
-            "last_hidden_act_mean": final("act_mean"), "grad_ratio": final("grad_ratio")}
+            "last_hidden_act_mean": final("act_mean"), "grad_ratio": final("grad_ratio"),
+            "flat_kind": flat_kind(records[0].get("activation"))}
+
+
+def flat_kind(activation) -> str:
+    """What the probes' "saturation" fraction counts for this activation: "saturated" when f'
+    flattens on both sides (sigmoid, tanh: the unit is pinned at a bound), "inactive" when only
+    on the negative side (the ReLU family: the unit outputs ~0 and passes no gradient), "flat"
+    when the activation is unknown here or flattens in neither tail."""
+    from ..activations import get_activation
+
+    try:
+        act = get_activation(str(activation))
+        z = np.array([[[-30.0, 30.0]]])
+        with np.errstate(all="ignore"):
+            d = np.abs(np.asarray(act.derivative(z), dtype=float)).ravel()
+            peak = np.abs(np.asarray(act.derivative(np.linspace(-30, 30, 601)[None, None]),
+                                     dtype=float)).max()
+    except (ValueError, TypeError, AttributeError):
+        return "flat"
+    low, high = d[0] < 0.01 * peak, d[-1] < 0.01 * peak
+    return "saturated" if low and high else "inactive" if low else "flat"
 
 
 def _finite(values) -> np.ndarray:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from .plan import expand
 from .runner import check_arch, check_data, execute
 from .spec import Spec
-from .stats import summarize_group
+from .compare import annotate
+from .stats import chance_level, summarize_group
 from .store import RunStore
 
 
@@ -32,9 +33,11 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
     a terminal, lines otherwise).
     """
     groups = expand(spec)
+    chance = {}  # per data set: the accuracy of guessing its most frequent test class
     for dataset, options, arch, act in dict.fromkeys(
             (g.dataset, g.data_options, g.arch, g.activation) for g in groups):
         data = check_data(dataset, options)  # bad paths, NaN or inf: refused before any writing
+        chance[dataset, options] = chance_level(data.y_test)
         if arch:
             check_arch(arch, dataset, data, act)
     store = RunStore.open(out, spec.to_dict()) if out is not None else None
@@ -64,7 +67,9 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
         recs = by_group.get(g.id, [])
         records.extend(recs)
         if recs:
-            rows.append(summarize_group(recs, spec.target_acc, spec.target_loss))
+            rows.append(summarize_group(recs, spec.target_acc, spec.target_loss,
+                                        chance=chance[g.dataset, g.data_options]))
+    rows = annotate(rows, records)  # sorted by mean, marked against the best stable group
     result = RunResult(spec, rows, records, str(store.path) if store else None,
                        time.perf_counter() - start, len(groups) - len(todo), len(todo))
     if store is not None:

@@ -34,6 +34,8 @@ table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th,td{padding:.3em .6em;border-bottom:1px solid #e4e4e4;text-align:right}td{white-space:nowrap}
 th:first-child,td:first-child,th.l,td.l{text-align:left}th{background:#f6f6f6}
 .note{color:#555;background:#f8f8f0;border-left:3px solid #cc9;padding:.4em .8em}
+tr.top td{font-weight:bold}.answer{font-size:1.08em;background:#f3f8f3;
+border-left:4px solid #6a6;padding:.5em 1em}.answer p{margin:.3em 0}
 pre{background:#f6f6f6;padding:.8em;overflow:auto;font-size:.85em}.muted{color:#777}
 """
 
@@ -57,33 +59,32 @@ def _section(anchor: str, title: str, text: str, body: str = "") -> str:
 
 
 def results_table(run: Run) -> str:
+    """The table.json rows as stored (sorted by mean within each block); every row marked best
+    or tied with the best is bold; unstable groups are flagged in their own column."""
+    from ..experiments.compare import flat_cell, legend, mark_cell
+
     rows = run.rows
     if not rows:
         return '<p class="note">No table.json in this run directory.</p>'
     extra = [f for f in run.variants if f in rows[0]]
     probes = "last_hidden_saturation" in rows[0]
+    marked = any("mark" in r for r in rows)
     ci = " (95% CI)" if "test_acc_ci_low" in rows[0] else ""
-    head = ["activation", "init"] + extra + [f"test accuracy{ci}", "final train loss",
-                                             f"epochs to {_fmt(rows[0].get('target_train_acc'), '.0%')} train acc"]
+    head = ["activation", "init"] + extra + [f"test accuracy{ci}"]
+    head += ["vs best"] if marked else []
+    head += ["unstable", "final train loss",
+             f"epochs to {_fmt(rows[0].get('target_train_acc'), '.0%')} train acc"]
     if probes:
-        head += ["saturation (last hidden)", "dead (last hidden)", "|dW first|/|dW last|"]
-    head += ["diverged", "seconds"]
-    best = {}
+        head += ["flat units (last hidden)", "dead (last hidden)", "|dW first|/|dW last|"]
+    head += ["seconds"]
+    left = 2 + len(extra)
+    lines = ["<table class=results><tr>" + "".join(
+        f'<th{" class=l" if k < left else ""}>{h}</th>' for k, h in enumerate(head)) + "</tr>"]
     for r in rows:
-        key = (r.get("init"),) + tuple(json.dumps(r.get(f)) for f in extra)
-        acc = r.get("test_acc_mean")
-        if isinstance(acc, float) and math.isfinite(acc) and acc > best.get(key, -1):
-            best[key] = acc
-    lines = ["<table><tr>" + "".join(f'<th{" class=l" if k < 2 + len(extra) else ""}>{h}</th>'
-                                          for k, h in enumerate(head)) + "</tr>"]
-    for r in rows:
-        key = (r.get("init"),) + tuple(json.dumps(r.get(f)) for f in extra)
         init = escape(str(r.get("init")))
         if r.get("init_resolved") not in (None, r.get("init")):
             init += f' <span class="muted">({escape(str(r["init_resolved"]))})</span>'
         acc = f"{_fmt(r.get('test_acc_mean'))} &plusmn; {_fmt(r.get('test_acc_std'))}"
-        if r.get("test_acc_mean") == best.get(key):
-            acc = f"<b>{acc}</b>"
         if "test_acc_ci_low" in r:
             acc += (f' <span class="muted">[{_fmt(r["test_acc_ci_low"])}, '
                     f'{_fmt(r.get("test_acc_ci_high"))}]</span>')
@@ -91,14 +92,20 @@ def results_table(run: Run) -> str:
                  + ("" if r.get("n_reached_target") == r.get("n_ok") else
                     f' <span class="muted">({r["n_reached_target"]}/{r.get("n_seeds")} seeds)</span>'))
         cells = [escape(str(r.get("activation"))), init] + [escape(str(r.get(f))) for f in extra]
-        cells += [acc, _fmt(r.get("train_loss_mean"), ".3g"), reach]
+        cells += [acc] + ([escape(mark_cell(r))] if marked else [])
+        cells += [escape(r.get("unstable") or "-") if "unstable" in r
+                  else f"{r.get('n_diverged', 0)}/{r.get('n_seeds', '?')} diverged"]
+        cells += [_fmt(r.get("train_loss_mean"), ".3g"), reach]
         if probes:
-            cells += [_fmt(r.get("last_hidden_saturation"), ".1%"),
-                      _fmt(r.get("last_hidden_dead"), ".1%"), _fmt(r.get("grad_ratio"), ".3g")]
-        cells += [f"{r.get('n_diverged', 0)}/{r.get('n_seeds', '?')}", _fmt(r.get("seconds"), ".1f")]
-        lines.append("<tr>" + "".join(f'<td{" class=l" if k < 2 + len(extra) else ""}>{c}</td>'
-                                      for k, c in enumerate(cells)) + "</tr>")
-    return "\n".join(lines) + "</table>"
+            cells += [escape(flat_cell(r)), _fmt(r.get("last_hidden_dead"), ".1%"),
+                      _fmt(r.get("grad_ratio"), ".3g")]
+        cells += [_fmt(r.get("seconds"), ".1f")]
+        top = r.get("mark") in ("best", "tied")
+        lines.append(f"<tr{' class=top' if top else ''}>" + "".join(
+            f'<td{" class=l" if k < left else ""}>{c}</td>' for k, c in enumerate(cells))
+            + "</tr>")
+    notes = "".join(f'<p class="muted">{escape(line)}</p>' for line in legend(rows))
+    return "\n".join(lines) + "</table>" + notes
 
 
 def _gallery(run: Run, figdir: Path) -> tuple[str, list[str]]:

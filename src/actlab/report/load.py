@@ -56,7 +56,9 @@ def load_run(run_dir) -> Run:
         cost = cost_rows(_json(path / "cost.json", "cost.json"))
     config = meta.get("config", meta) if isinstance(meta, dict) else {}
     records, variants = label_variants(in_config_order(records, config))
-    rows = in_config_order([r for r in rows if isinstance(r, dict)], config)
+    rows = [r for r in rows if isinstance(r, dict)]
+    if not any("mark" in r for r in rows):  # tables from before the ranking: config order
+        rows = in_config_order(rows, config)  # (ranked tables keep their sort by mean)
     return Run(path, config, meta if isinstance(meta, dict) else {}, records, rows, cost, variants)
 
 
