@@ -10,37 +10,9 @@ import numpy as np
 
 from .errors import UnknownNameError
 
-
-def _shift(z, axis):
-    """z - max(z). For logits near the float maximum the difference can exceed it; it is then
-    -inf, which is the exact limit for what follows (exp gives 0), so the overflow is silenced."""
-    with np.errstate(over="ignore"):
-        return z - np.maximum.reduce(z, axis=axis, keepdims=True)  # np.max minus its wrapper
-
-
-def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log softmax(z) = z - max(z) - log(sum(exp(z - max(z)))): no overflow for any finite z."""
-    shifted = _shift(z, axis)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """softmax(z) = exp(z - max z) / sum(exp(z - max z))."""
-    e = np.exp(_shift(z, axis))
-    e /= np.sum(e, axis=axis, keepdims=True)
-    return e
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z), computed from e^-|z| so that nothing overflows."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
-
-
-def softplus(z: np.ndarray) -> np.ndarray:
-    """log(1 + e^z) = logaddexp(0, z)."""
-    return np.logaddexp(0, z)
-
+# the stable formulas live in numerics (shared with the activations); imported here for the heads
+# and for callers that take them from losses (estimators)
+from .numerics import log_softmax, shift_by_max, sigmoid, softmax, softplus
 
 _ROW_STARTS: dict[tuple[int, int, int], np.ndarray] = {}  # (R, B, K) -> flat index of each row
 
@@ -76,7 +48,7 @@ class SoftmaxCrossEntropy:
         # One pass of exp, and the target entries read and written through flat indices (np.take
         # and np.put) instead of take/put_along_axis, which build index grids on every call.
         _, B, K = logits.shape
-        shifted = _shift(logits, -1)
+        shifted = shift_by_max(logits, -1)
         grad = np.exp(shifted)
         total = np.add.reduce(grad, axis=-1, keepdims=True)
         flat = _flat_targets(y, K)
