@@ -11,6 +11,7 @@ from conftest import numerical_grad
 from actlab.activations import (
     Activation,
     available_activations,
+    check_derivative,
     describe,
     get_activation,
     register_activation,
@@ -180,6 +181,34 @@ def test_derivative_agrees_with_backward_of_ones(case):
     act.forward(z)
     np.testing.assert_allclose(act.derivative(z), act.backward(np.ones_like(z)),
                                rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "prelu", "maxout", "identity"])
+def test_backward_before_forward_is_a_clear_error(name):
+    act = get_activation(name)
+    with pytest.raises(RuntimeError, match=rf"{name}\.backward: call forward\(z\) first"):
+        act.backward(np.ones((1, 2, 4)))
+
+
+def test_derivative_and_call_keep_nothing():
+    """derivative(z) and act(z) do not replace what forward saw: backward still uses it."""
+    act = get_activation("tanh")
+    z = np.array([[[0.5, -1.0]]])
+    act.forward(z)
+    act.derivative(np.array([[[7.0, 8.0]]]))
+    act(np.array([[[9.0, 9.0]]]))
+    np.testing.assert_allclose(act.backward(np.ones_like(z)), 1 - np.tanh(z) ** 2, rtol=1e-15)
+
+
+def test_prelu_on_a_1d_array_keeps_its_shape():
+    """A 1-D array has no replica axis: no (n, n) slope is built, the initial slope is used."""
+    act = get_activation("prelu")
+    z = np.array([-2.0, -1.0, 1.0, 3.0])
+    a = act.forward(z)
+    assert a.shape == z.shape and not act.params
+    np.testing.assert_allclose(a, [-0.5, -0.25, 1.0, 3.0])
+    np.testing.assert_allclose(act.backward(np.ones_like(z)), [0.25, 0.25, 1.0, 1.0])
+    assert get_activation("prelu", per_unit=True).forward(z).shape == z.shape
 
 
 def test_derivative_of_unbuilt_activations_takes_plain_arrays():
@@ -473,7 +502,18 @@ def test_register_accepts_a_correct_activation(custom_name):
 
 
 def test_register_accepts_a_kinked_activation(custom_name):
-    register_activation(custom_name, lambda x: np.abs(x), lambda x: np.sign(x))
+    # |x| has a kink at 0: the check skips the points next to it and passes the rest
+    n_checked = check_derivative(custom_name, np.abs, np.sign)
+    assert 200 <= n_checked < 207  # 207 points, the few within 1e-3 of the kink skipped
+    cls = register_activation(custom_name, lambda x: np.abs(x), lambda x: np.sign(x))
+    act = get_activation(custom_name)
+    assert isinstance(act, cls) and custom_name in available_activations()
+    z = np.array([[[-2.0, -0.5, 0.5, 3.0]]])
+    np.testing.assert_array_equal(act.forward(z), [[[2.0, 0.5, 0.5, 3.0]]])
+    np.testing.assert_array_equal(act.backward(np.full_like(z, 2.0)), [[[-2.0, -2.0, 2.0, 2.0]]])
+    # a kink does not excuse a wrong derivative elsewhere: sign(x) / 2 is refused
+    with pytest.raises(ParameterError, match="differs at z="):
+        check_derivative(custom_name, np.abs, lambda x: np.sign(x) / 2)
 
 
 def test_register_refuses_a_wrong_derivative(custom_name):

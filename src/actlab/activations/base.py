@@ -1,0 +1,187 @@
+"""The Activation base class and the helpers its subclasses share.
+
+Every array carries a leading replica axis R: an input ``z`` has shape (R, batch, *features).
+Learnable parameters are shaped so they broadcast against it: one per layer ``(R, 1, ..., 1)``
+or one per unit (channel, last axis) ``(R, 1, ..., 1, units)``. Their gradients are summed over
+the batch (and, for one-per-layer parameters, the feature axes), never over the replica axis.
+
+A subclass writes its formula once, as two methods side by side:
+
+- ``f(z)`` -> a, the forward formula;
+- ``df(z, a)`` -> f'(z), the derivative, given the input and the output forward computed
+  (sigmoid's a (1 - a) needs only a); a 0/1 mask or anything that multiplies ``grad_a`` will do.
+
+``backward`` (training) and ``derivative`` (plots and probes) both go through ``vjp(z, a, g)``
+= g * f'(z), so the derivative is written once. A subclass may override ``vjp`` instead of
+``df`` where a fused form is cheaper (Maxout, whose output is narrower than its input).
+Learnable activations add ``param_grads(z, a, grad_a)``, the gradients of their parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..errors import ParameterError
+
+SQRT2 = math.sqrt(2.0)
+
+
+def as_float(z) -> np.ndarray:
+    """``z`` as an array; integer and boolean input becomes float64, floats keep their dtype."""
+    z = np.asarray(z)
+    return z if z.dtype.kind == "f" else z.astype(np.float64)  # kind: cheaper than issubdtype
+
+
+def finite(owner: str, param: str, value) -> float:
+    """A finite real number (not a bool), as a Python float, or ParameterError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ParameterError(f"{owner} {param}", value, "a finite number")
+    return float(value)
+
+
+def positive(owner: str, param: str, value) -> float:
+    """A finite real number > 0, as a Python float, or ParameterError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (math.isfinite(value) and value > 0)
+    ):
+        raise ParameterError(f"{owner} {param}", value, "a finite number > 0")
+    return float(value)
+
+
+def flag(owner: str, param: str, value) -> bool:
+    """True or False (numpy's bool too), or ParameterError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{owner} {param}", value, "True or False")
+    return bool(value)
+
+
+def float_cap(dtype, factor):
+    """The largest |z| for which factor * z stays finite in ``dtype`` (never below its max/|f|).
+
+    ``factor`` is a Python float or a parameter array; the result keeps float32 as float32.
+    """
+    big = np.finfo(dtype).max * (1 - 1e-6)  # a margin for rounding in factor * cap
+    if np.ndim(factor) == 0:
+        return float(big) / max(abs(float(factor)), 1.0)
+    return big / np.maximum(np.abs(factor), 1)
+
+
+def param_shape(n_replicas: int, feature_shape: tuple[int, ...], per_unit: bool):
+    """(R, 1, ..., 1) for one per layer, (R, 1, ..., 1, units) for one per unit (last axis)."""
+    shape = [int(n_replicas), 1] + [1] * len(feature_shape)
+    if per_unit:
+        if not feature_shape:
+            raise ParameterError("feature_shape", feature_shape, "at least one feature axis")
+        shape[-1] = int(feature_shape[-1])
+    return tuple(shape)
+
+
+def store_grad(grads: dict, key: str, x: np.ndarray) -> None:
+    """Write ``x`` summed to the shape of ``grads[key]`` INTO that array (callers keep references).
+
+    Sums over the axes where the gradient has 1 (batch; features for one-per-layer parameters),
+    keepdims, and never over the replica axis 0.
+    """
+    g = grads[key]
+    axes = tuple(i for i, (n, m) in enumerate(zip(x.shape, g.shape)) if m == 1 and n != 1 and i > 0)
+    if axes:
+        np.sum(x, axis=axes, keepdims=True, out=g)
+    else:
+        g[...] = x
+
+
+class Activation:
+    """Base class. Subclasses set ``name``, ``formula`` and implement ``f`` and ``df`` (or ``vjp``).
+
+    ``forward(z)`` keeps z and its output for ``backward(grad_a)``, which returns ``grad_z`` and,
+    for learnable activations, writes the parameter gradients into ``self.grads`` (same shapes
+    as ``self.params``; overwritten in place on every backward, not accumulated, so a trainer
+    may hold references to these arrays; likewise update ``self.params`` in place).
+    ``derivative(z)`` and ``act(z)`` keep nothing: they may be called at any time.
+
+    Class attributes: ``name`` (registry key), ``aliases``, ``formula`` (plain text, for
+    ``actlab list``), ``reference`` (the paper), ``family`` (picks the ``auto`` init),
+    ``gain`` (torch.nn.init.calculate_gain value; may be set per instance), ``pieces`` (Maxout),
+    ``positional`` (the constructor parameter a spec like ``"leaky_relu:0.1"`` sets).
+    """
+
+    name = "activation"
+    aliases: tuple[str, ...] = ()
+    formula = ""
+    reference = ""
+    pieces = 1  # Maxout: the Dense layer before produces ``pieces`` times the units
+    family = "other"  # "relu" (ReLU family: He init), "selu", "sigmoid", "tanh", "linear"
+    gain = 1.0
+    positional: str | None = None
+    learnable = False  # True (or a property) for activations with parameters
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.config: dict = {}  # constructor arguments: ``type(self)(**self.config)`` is a fresh copy
+        self._seen = None  # (z, a) of the last forward, for backward
+
+    # --- the formula: subclasses ------------------------------------------------------------
+    def f(self, z: np.ndarray) -> np.ndarray:
+        """The forward formula a = f(z), elementwise (Maxout: over groups of ``pieces``)."""
+        raise NotImplementedError
+
+    def df(self, z: np.ndarray, a: np.ndarray):
+        """f'(z), given z and a = f(z): an array, mask or scalar that multiplies ``grad_a``."""
+        raise NotImplementedError
+
+    def vjp(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        """grad_z = grad_a * f'(z): the one derivative path of backward and derivative."""
+        return grad_a * self.df(z, a)
+
+    def param_grads(self, z, a, grad_a) -> dict[str, np.ndarray]:
+        """Learnable activations: dL/dparam per element (summed into ``self.grads`` by backward)."""
+        return {}
+
+    def build(self, n_replicas: int, feature_shape: tuple[int, ...], dtype) -> None:
+        """Create learnable parameters for ``n_replicas`` and features of ``feature_shape``."""
+
+    # --- what callers use -------------------------------------------------------------------
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """a = f(z); keeps z and a for ``backward``.
+
+        A learnable activation nobody built builds itself from the first input of shape
+        (R, batch, *features); a plain array with fewer axes uses the initial parameter values.
+        """
+        z = as_float(z)
+        if self.learnable and not self.params and z.ndim >= 2:
+            self.build(z.shape[0], z.shape[2:], z.dtype)
+        a = self.f(z)
+        self._seen = (z, a)
+        return a
+
+    def backward(self, grad_a: np.ndarray) -> np.ndarray:
+        """grad_z from grad_a, for the z of the last ``forward``; fills ``self.grads``."""
+        if self._seen is None:
+            raise RuntimeError(
+                f"{self.name}.backward: call forward(z) first (backward uses the z it saw); "
+                f"for f'(z) without a forward pass use derivative(z)"
+            )
+        z, a = self._seen
+        if self.params:
+            for key, value in self.param_grads(z, a, grad_a).items():
+                store_grad(self.grads, key, value)
+        return self.vjp(z, a, grad_a)
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        """f'(z), elementwise (for plots and probes): the vjp of a gradient of ones."""
+        z = as_float(z)
+        a = self.f(z)
+        return self.vjp(z, a, np.ones_like(a))
+
+    def __call__(self, z):
+        return self.f(as_float(z))
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config.items())
+        return f"{type(self).__name__}({args})"
