@@ -1,5 +1,12 @@
+import os
+
 import numpy as np
 import pytest
+
+# No test may need the internet: data sets fetched on first use go to a closed local port
+# (connection refused at once) unless a test points ACTLAB_DATA_URL at its own 127.0.0.1 server.
+# Set here, before any test runs, so the CLI subprocesses inherit it too.
+os.environ["ACTLAB_DATA_URL"] = "http://127.0.0.1:9"
 
 
 def numerical_grad(f, x, eps=1e-6):

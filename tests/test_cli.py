@@ -65,7 +65,7 @@ def test_compare_prototype_init_and_toy_data(tmp_path, capsys):
     (["--batch-size", "-1"], "--batch-size: got '-1'"),
     (["--seeds", "0"], "--seeds: got '0'"),
     (["--optimizer", "adamw"], "optimizer: got 'adamw'; allowed: one of adam, gd, nesterov, sgd"),
-    (["--dataset", "mnist"], "path"),
+    (["--dataset", "mnist", "--data-option", "n_train=7"], "mnist: cannot download .*--path"),
     (["--dataset", "mnist", "--path", "/nonexistent/mnist"], "/nonexistent/mnist"),
     (["--dataset", "csv", "--path", "/nonexistent.csv", "--label", "y"], "/nonexistent.csv"),
 ])

@@ -295,7 +295,8 @@ def _grid_flags(p) -> None:
     p.add_argument("--activations", help="comma list of activation names, with a parameter as in "
                    "leaky_relu:0.1 (compare default: sigmoid,tanh,relu)")
     p.add_argument("--dataset", help="data set name (default: digits)")
-    p.add_argument("--path", help="file or directory for mnist, fashion-mnist and csv")
+    p.add_argument("--path", help="file or directory for csv, or for mnist, fashion-mnist and "
+                   "kmnist (which are otherwise fetched once into the cache)")
     p.add_argument("--label", help="label column of a csv data set")
     p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
                    help="a data set option, e.g. n_samples=1000 (repeatable)")

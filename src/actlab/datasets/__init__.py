@@ -19,8 +19,9 @@ split). The rules every loader follows:
 - Standardization is fitted on the training split only (per-feature mean and std; a
   feature with std 0 keeps std 1) and applied to both splits. Regression targets are not
   standardized.
-- Nothing is downloaded and nothing is unpickled: MNIST-1D is generated offline and cached
-  as ``.npz``; MNIST comes from files the user already has.
+- Nothing is unpickled. MNIST-1D is generated offline and cached as ``.npz``; MNIST,
+  Fashion-MNIST and KMNIST come from ``path=`` or are downloaded once into the cache and
+  checked against their published SHA-256 (see ``fetch.py``).
 """
 
 
@@ -160,14 +161,20 @@ _register(
 _register(
     "mnist",
     _mnist_loader("mnist", "MNIST handwritten digits"),
-    "MNIST from your files (path= IDX directory or Keras .npz), 60000/10000 x 784",
-    {**_FIXED, "path": _REQUIRED},
+    "MNIST digits, 60000/10000 x 784 (fetched once, or path= IDX directory / Keras .npz)",
+    {**_FIXED, "path": None},
 )
 _register(
     "fashion-mnist",
     _mnist_loader("fashion-mnist", "Fashion-MNIST clothing images"),
-    "Fashion-MNIST from your files (path= IDX directory or .npz), 60000/10000 x 784",
-    {**_FIXED, "path": _REQUIRED},
+    "Fashion-MNIST clothes, 60000/10000 x 784 (fetched once, or path= IDX directory / .npz)",
+    {**_FIXED, "path": None},
+)
+_register(
+    "kmnist",
+    _mnist_loader("kmnist", "Kuzushiji-MNIST cursive Japanese characters"),
+    "Kuzushiji-MNIST characters, 60000/10000 x 784 (fetched once, or path= IDX directory)",
+    {**_FIXED, "path": None},
 )
 _register(
     "csv",
@@ -179,6 +186,8 @@ _register(
 _ALIASES = {
     "fashion_mnist": "fashion-mnist",
     "fashionmnist": "fashion-mnist",
+    "k-mnist": "kmnist",
+    "kuzushiji-mnist": "kmnist",
     "mnist-1d": "mnist1d",
     "mnist_1d": "mnist1d",
 }

@@ -1,4 +1,5 @@
-"""MNIST and Fashion-MNIST from IDX (.gz) or Keras-layout .npz files the user already has."""
+"""MNIST-style sets (MNIST, Fashion-MNIST, KMNIST) from IDX (.gz) or Keras-layout .npz files:
+the user's own (``path=``), or fetched once into the cache and verified (see fetch.py)."""
 
 from __future__ import annotations
 
@@ -155,7 +156,10 @@ def _images_to_features(x: np.ndarray, source: str, key: str) -> np.ndarray:
 
 def _mnist_loader(name: str, title: str):
     def load(*, path, seed, standardize, dtype, n_train, n_test, test_size):
-        p = _check_path(name, path)
+        if path is None:  # fetched on first use (after the cheap checks below)
+            p = None
+        else:
+            p = _check_path(name, path)
         seed = _check_seed(seed)
         _check_fixed_split(name, test_size)
         standardize, dt = _check_bool("standardize", standardize), _check_dtype(dtype)
@@ -168,6 +172,10 @@ def _mnist_loader(name: str, title: str):
             + ", ".join(b + "[.gz]" for b in _MNIST_FILES.values())
             + ", or an .npz with x_train, y_train, x_test, y_test"
         )
+        if p is None:
+            from .fetch import fetch
+
+            p = fetch(name)
         if not p.exists():
             raise DataError(f"{name}: path {str(p)!r} does not exist; expected {expected}")
         if p.is_dir():
@@ -196,10 +204,11 @@ def _mnist_loader(name: str, title: str):
             classes=classes,
             standardize=standardize,
             dtype=dt,
-            description=f"{title}: 28x28 grey images flattened to pixels in [0, 1], official train/test split",
+            description=f"{title}: 28x28 grey images flattened to pixels in [0, 1], "
+            "official train/test split",
             source=src,
             options={
-                "path": str(p),
+                "path": None if path is None else str(p),
                 "seed": seed,
                 "n_train": n_train,
                 "n_test": n_test,

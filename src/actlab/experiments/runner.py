@@ -26,7 +26,12 @@ def _data(dataset: str, options: tuple):
     return load_dataset(dataset, **{"seed": 0, **dict(options)})
 
 
-IMAGE_SHAPES = {"digits": (8, 8, 1), "mnist": (28, 28, 1), "fashion-mnist": (28, 28, 1)}
+IMAGE_SHAPES = {
+    "digits": (8, 8, 1),
+    "mnist": (28, 28, 1),
+    "fashion-mnist": (28, 28, 1),
+    "kmnist": (28, 28, 1),
+}
 
 
 def input_shape(arch: str, dataset: str, data) -> tuple[int, ...]:
