@@ -245,6 +245,21 @@ class Network:
         parts = [self.forward(x[..., i:i + batch_size, :]) for i in range(0, x.shape[-2], batch_size)]
         return np.concatenate(parts, axis=-2)
 
+    # --- saving ----------------------------------------------------------------------------
+    def save(self, path):
+        """Write every array and a JSON description to one ``.npz`` (see actlab.saving; no
+        pickle). Returns the path written."""
+        from .saving import save_network
+
+        return save_network(self, path)
+
+    @classmethod
+    def load(cls, path) -> Network:
+        """A network from a file written by :meth:`save`; predicts exactly as the saved one."""
+        from .saving import load_network
+
+        return load_network(path)[0]
+
     def __repr__(self):
         acts = ",".join(a.name for a in self.activations) or "none"
         shape = self.arch or "-".join(map(str, self.sizes))
