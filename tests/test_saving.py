@@ -143,3 +143,23 @@ def test_select_replica_keeps_one_seed(tmp_path):
     one = select_replica(net, 1)
     assert one.seeds == [1] and one.n_replicas == 1
     np.testing.assert_array_equal(one.logits(data.X_test)[0], net.logits(data.X_test)[1])
+
+
+def test_run_directory_keeps_each_groups_final_network(tmp_path):
+    """weights/GROUP.npz reproduces the final test accuracy the records hold, seed by seed."""
+    from actlab.experiments.spec import Spec
+    from actlab.experiments.sweep import run_spec
+
+    spec = Spec(activations=["relu", "prelu"], inits=["auto"], datasets=["moons"],
+                hidden=[[8]], epochs=3, seeds=[0, 1], workers=1, probes=False).validate()
+    result = run_spec(spec, out=tmp_path / "run", progress="none")
+    data = load_dataset("moons")
+    files = sorted((tmp_path / "run" / "weights").glob("*.npz"))
+    assert len(files) == 2
+    for rec in result.records:
+        assert "_weights_npz" not in rec  # bytes never reach records.jsonl
+        net = Network.load(tmp_path / "run" / "weights" / f"{rec['group_id']}.npz")
+        assert net.seeds == [0, 1] and net.activations[0].name == rec["activation"]
+        r = net.seeds.index(rec["seed"])
+        acc = float(np.mean(net.logits(data.X_test)[r].argmax(axis=1) == data.y_test))
+        assert acc == pytest.approx(rec["test_acc"][-1], abs=1e-12)

@@ -16,6 +16,7 @@ training it further draws minibatch orders from the start of each seed's stream.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -101,16 +102,28 @@ def save_network(net, path, extra: dict | None = None) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
+    return write_bytes(network_bytes(net, extra), path)
+
+
+def network_bytes(net, extra: dict | None = None) -> bytes:
+    """The bytes of the ``.npz`` file ``save_network`` writes (to ship from a worker process)."""
     description = describe_network(net)
     if extra is not None:
         description["extra"] = extra
     arrays = {name: np.ascontiguousarray(array) for name, array, _ in net.parameters()}
     text = json.dumps(description, indent=1, allow_nan=False)
+    buffer = io.BytesIO()
+    np.savez(buffer, **{_DESCRIPTION: np.array(text)}, **arrays)
+    return buffer.getvalue()
+
+
+def write_bytes(data: bytes, path) -> Path:
+    """Write ``data`` to a temporary name beside ``path`` and rename: never half a file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **{_DESCRIPTION: np.array(text)}, **arrays)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -156,15 +169,8 @@ def _build(description: dict, path: Path):
     from .network import Network
 
     try:
-        common = dict(
-            n_inputs=description["n_inputs"],
-            n_outputs=description["n_outputs"],
-            output=description["output"],
-            init=description["init"],
-            seeds=description["seeds"],
-            dtype=description["dtype"],
-            input_shape=description["input_shape"],
-        )
+        keys = ("n_inputs", "n_outputs", "output", "init", "seeds", "dtype", "input_shape")
+        common = {key: description[key] for key in keys}
         if description["arch"] is None:
             acts = [get_activation(a["name"], **a["config"]) for a in description["activations"]]
             return Network(hidden=description["hidden"], activation=acts, **common)

@@ -17,6 +17,7 @@ from ..datasets import load_dataset
 from ..initializers import resolve_init
 from ..network import Network
 from ..probes import Probes
+from ..saving import network_bytes
 from ..training import Trainer
 from .plan import Group
 
@@ -25,6 +26,8 @@ from .plan import Group
 def _data(dataset: str, options: tuple):
     return load_dataset(dataset, **{"seed": 0, **dict(options)})
 
+
+WEIGHTS_KEY = "_weights_npz"  # in a group's first record: its final network (saving.py format)
 
 IMAGE_SHAPES = {
     "digits": (8, 8, 1),
@@ -105,6 +108,7 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
         if boundary is not None and r == 0:
             rec["boundary"] = boundary
         records.append(rec)
+    records[0][WEIGHTS_KEY] = network_bytes(net)  # the store writes it beside the records
     return records
 
 

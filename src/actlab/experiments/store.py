@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ParameterError
 
 RECORDS = "records.jsonl"
+WEIGHTS = "weights"  # one .npz per group: its final network, every seed
 
 
 def versions() -> dict:
@@ -106,6 +107,15 @@ class RunStore:
         tmp.write_text(json.dumps(obj, indent=2, default=_plain) + "\n")
         os.replace(tmp, target)
         return target
+
+    def write_weights(self, group_id: str, data: bytes) -> Path:
+        """A group's final network (all its seeds) as weights/GROUP_ID.npz (actlab.saving)."""
+        from ..saving import write_bytes
+
+        return write_bytes(data, self.weights_path(group_id))
+
+    def weights_path(self, group_id: str) -> Path:
+        return self.path / WEIGHTS / f"{group_id}.npz"
 
     def append_records(self, records: list[dict]) -> None:
         """Append one JSON line per record and flush to disk before returning."""

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from .plan import expand
-from .runner import check_arch, check_data, execute
+from .runner import WEIGHTS_KEY, check_arch, check_data, execute
 from .spec import Spec
 from .compare import annotate
 from .stats import chance_level, summarize_group
@@ -48,7 +48,10 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
     collected: dict[str, list[dict]] = {}
 
     def on_done(group, records):
+        weights = records[0].pop(WEIGHTS_KEY, None) if records else None
         if store is not None:
+            if weights is not None:  # before the records: a group with records has its weights
+                store.write_weights(group.id, weights)
             store.append_records(records)
         collected[group.id] = records
         reporter.group_done(group, records)
