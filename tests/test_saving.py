@@ -52,7 +52,7 @@ def test_reload_predicts_identically(tmp_path, dtype, kwargs):
 
 
 def test_learned_prelu_and_trainable_swish_are_stored(tmp_path):
-    net, data = _trained("float64", hidden=[10, 10], activation=["prelu:0.25", "swish"])
+    net, _ = _trained("float64", hidden=[10, 10], activation=["prelu:0.25", "swish"])
     trained = {name: p.copy() for name, p, _ in net.parameters() if name.startswith("act")}
     assert "act0.alpha" in trained and trained["act0.alpha"].ravel()[0] != 0.25
     save_network(net, tmp_path / "n.npz")
