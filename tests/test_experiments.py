@@ -201,7 +201,9 @@ def test_resume_after_a_real_kill(tmp_path):
 
 
 def test_load_returns_a_dataframe(tmp_path):
-    from actlab import load
+    # actlab.load returns a Comparison now (tests/test_comparison.py); the per-replica
+    # DataFrame loader stays in experiments.results
+    from actlab.experiments.results import load
 
     run_spec(Spec.from_dict(TINY), out=tmp_path / "r", progress="none", workers=1)
     df = load(tmp_path / "r")

@@ -22,7 +22,7 @@ from .errors import (
     UnknownNameError,
 )
 from .estimators import MLPClassifier, MLPRegressor
-from .experiments.results import load
+from .comparison import Comparison, compare, load
 from .initializers import available_initializers
 from .network import Network
 from .training import History, Trainer
@@ -30,6 +30,7 @@ from .training import History, Trainer
 __all__ = [
     "Activation",
     "ActlabError",
+    "Comparison",
     "DataError",
     "Dataset",
     "DivergenceError",
@@ -43,6 +44,7 @@ __all__ = [
     "available_activations",
     "available_datasets",
     "available_initializers",
+    "compare",
     "from_arrays",
     "get_activation",
     "load",

@@ -17,8 +17,15 @@ SVG_RC = {"svg.hashsalt": "actlab", "svg.fonttype": "none"}
 DPI = 100
 
 
-def save(fig, stem: str | Path) -> tuple[Path, Path]:
-    """Write ``stem.png`` and ``stem.svg``, close the figure, return both paths."""
+def save(fig, stem: str | Path | None) -> tuple[Path, Path]:
+    """Write ``stem.png`` and ``stem.svg``, close the figure, return both paths.
+
+    ``stem=None``: write nothing and return the Figure itself (detached from pyplot, so a
+    notebook shows it once, as the value of the cell): how actlab.Comparison draws.
+    """
+    if stem is None:
+        plt.close(fig)
+        return fig
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")

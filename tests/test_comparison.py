@@ -1,0 +1,170 @@
+"""actlab.compare() and actlab.load(): the comparison as a Python object (tables, tidy frames,
+figures, networks, inline HTML), computed from the run directory's files."""
+
+import gc
+import json
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import actlab
+from actlab.comparison import conclusion_text
+from actlab.errors import ParameterError
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp") / "run"
+    r = actlab.compare(activations=["relu", "tanh", "sigmoid"], dataset="moons", hidden=[8],
+                       init="auto", seeds=3, epochs=4, workers=1, out=out, progress="none")
+    return r, out
+
+
+def test_table_is_the_stored_table_with_significance(run):
+    r, out = run
+    table = r.table
+    assert list(table["group"]) == ["relu", "tanh", "sigmoid"]
+    stored = {row["group_id"]: row for row in json.loads((out / "table.json").read_text())["rows"]}
+    for _, row in table.iterrows():
+        assert row["test_acc_mean"] == pytest.approx(stored[row["group_id"]]["test_acc_mean"])
+        assert row["test_acc_ci_low"] <= row["test_acc_mean"] <= row["test_acc_ci_high"]
+        assert row["rank"] >= 1
+    # the mean is the mean of the seeds' final test accuracy in the tidy history
+    h = r.history
+    last = h[(h.metric == "test_acc") & (h.epoch == 4)]
+    for group, values in last.groupby("group")["value"]:
+        assert table.set_index("group").loc[group, "test_acc_mean"] == pytest.approx(values.mean())
+
+
+def test_history_and_probes_are_tidy(run):
+    r, _ = run
+    h = r.history
+    assert list(h.columns) == ["group", "activation", "init", "seed", "epoch", "layer", "metric",
+                               "value"]
+    assert len(h[h.metric == "train_loss"]) == 3 * 3 * 4
+    assert h.layer.isna().all()
+    p = r.probes
+    assert {"saturation", "dead", "grad_W_norm", "coherence", "flip_fraction"} <= set(p.metric)
+    sat = p[(p.metric == "saturation") & (p.group == "tanh")]
+    assert set(sat.epoch) == {0, 1, 2, 3, 4} and set(sat.layer) == {1}
+    assert sat.value.between(0, 1).all()
+    # two Dense layers: per-layer weight gradients have layers 1 and 2
+    assert set(p[p.metric == "grad_W_norm"].layer) == {1, 2}
+    assert set(p[p.metric == "flip_fraction"].epoch) == {1, 2, 3, 4}  # between probe times
+    rec = next(x for x in r.records if x["group"] == "relu" and x["seed"] == 2)
+    got = p[(p.group == "relu") & (p.seed == 2) & (p.metric == "dead") & (p.epoch == 3)]
+    assert got.value.item() == pytest.approx(rec["probes"]["dead"][3][0])
+
+
+def test_conclusion_names_the_best_group_from_the_table(run):
+    r, _ = run
+    best = r.table.sort_values("test_acc_mean").iloc[-1]
+    assert r.conclusion.startswith(f"{best['group']} reached the highest mean test accuracy, "
+                                   f"{best['test_acc_mean']:.3f}")
+
+
+def test_conclusion_follows_the_data():
+    rows = [
+        {"run": "a", "group": "relu", "activation": "relu", "dataset": "d", "hidden": "8",
+         "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.95,
+         "test_acc_ci_low": 0.94, "test_acc_ci_high": 0.96, "n_seeds": 5, "rank": 1},
+        {"run": "a", "group": "tanh", "activation": "tanh", "dataset": "d", "hidden": "8",
+         "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.90,
+         "test_acc_ci_low": 0.88, "test_acc_ci_high": 0.92, "n_seeds": 5, "rank": 2,
+         "n_diverged": 1},
+    ]
+    text = conclusion_text(rows)
+    assert text.startswith("relu reached the highest mean test accuracy, 0.950 [95% CI 0.940, "
+                           "0.960] over 5 seeds; tanh is significantly lower.")
+    assert "tanh: 1 of 5 seeds diverged" in text
+    rows[1].update(test_acc_mean=0.97, rank=1)
+    rows[0]["rank"] = 1
+    assert conclusion_text(rows).startswith("tanh reached the highest mean test accuracy, 0.970")
+    assert "relu is not significantly different from it" in conclusion_text(rows)
+
+
+def test_figures_are_matplotlib_figures(run):
+    r, out = run
+    for fig in (r.curves(), r.gallery(), r.heatmaps(), r.zigzag(), r.boundaries()):
+        assert isinstance(fig, Figure)
+        assert len(fig.axes) >= 1
+    assert not (out / "figures").exists()  # drawing in the notebook writes no files
+    legend = [t.get_text() for t in r.curves().legends[0].get_texts()]
+    assert legend == ["relu", "tanh", "sigmoid"]
+
+
+def test_network_of_a_group_and_seed_reproduces_its_record(run):
+    r, _ = run
+    data = actlab.load_dataset("moons")
+    for rec in r.records:
+        net = r.network(rec["group"], seed=rec["seed"])
+        assert net.n_replicas == 1 and net.seeds == [rec["seed"]]
+        acc = np.mean(net.logits(data.X_test)[0].argmax(axis=1) == data.y_test)
+        assert acc == pytest.approx(rec["test_acc"][-1], abs=1e-12)
+    with pytest.raises(ParameterError, match="group: got 'elu'; allowed: one of relu, tanh"):
+        r.network("elu")
+    with pytest.raises(ParameterError, match="seed: got 7; allowed: one of 0, 1, 2"):
+        r.network("relu", seed=7)
+
+
+def test_inline_html_and_text(run):
+    r, _ = run
+    html = r._repr_html_()
+    assert r.conclusion.split(",")[0] in html
+    assert html.count("<tr>") == 1 + 3 and "data:image/png;base64," in html
+    assert "rank" in repr(r) and r.conclusion in repr(r)
+
+
+def test_report_writes_the_page_and_copies_it(run, tmp_path):
+    r, out = run
+    page = r.report(tmp_path / "mine.html")
+    assert page == tmp_path / "mine.html"
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "sigmoid" in text
+    assert (out / "report.html").read_text() == text
+
+
+def test_load_the_same_object_and_two_runs_side_by_side(run, tmp_path):
+    r, out = run
+    again = actlab.load(out)
+    assert isinstance(again, actlab.Comparison)
+    assert again.table["test_acc_mean"].tolist() == r.table["test_acc_mean"].tolist()
+    assert again.conclusion == r.conclusion
+    other = actlab.compare(activations="relu,elu", dataset="moons", hidden=[8], init="auto",
+                           seeds=2, epochs=4, workers=1, out=tmp_path / "other",
+                           progress="none")
+    both = actlab.load([out, tmp_path / "other"])
+    assert sorted(both.table["run"].unique()) == ["other", "run"]
+    assert len(both.table) == 5
+    groups = list(both.table["group"])
+    assert "relu [run=run]" in groups and "relu [run=other]" in groups and "elu" in groups
+    assert both.conclusion.startswith("run: ") and " other: " in both.conclusion
+    assert set(both.history["run"]) == {"run", "other"}
+    net = both.network("relu [run=other]", seed=1)
+    assert net.seeds == [1] and other.network("relu", seed=1).logits(
+        np.zeros((1, 2), np.float32)).tolist() == net.logits(np.zeros((1, 2), np.float32)).tolist()
+    with pytest.raises(ParameterError, match="several groups use this activation"):
+        both.network("relu")
+    fig = both.curves()
+    assert {t.get_text() for t in fig.legends[0].get_texts()} == set(groups)
+
+
+def test_temporary_run_is_removed_with_the_object():
+    r = actlab.compare(activations="relu", dataset="xor", hidden=[4], init="auto", seeds=2,
+                       epochs=1, workers=1, probes=False, progress="none")
+    path = r.paths[0]
+    assert (path / "records.jsonl").exists() and r.temporary
+    del r
+    gc.collect()
+    assert not path.exists()
+
+
+def test_bad_values_raise_before_anything_is_written(tmp_path):
+    with pytest.raises(ParameterError, match="did you mean 'relu'"):
+        actlab.compare(activations=["rleu"], out=tmp_path / "x")
+    with pytest.raises(ParameterError, match="epochs"):
+        actlab.compare(epochs=0, out=tmp_path / "y")
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+    with pytest.raises(ParameterError, match="RUN_DIR"):
+        actlab.load(tmp_path / "nothing")
