@@ -24,12 +24,15 @@ def run(tmp_path_factory):
 def test_table_is_the_stored_table_with_significance(run):
     r, out = run
     table = r.table
-    assert list(table["group"]) == ["relu", "tanh", "sigmoid"]
+    assert sorted(table["group"]) == ["relu", "sigmoid", "tanh"]
+    assert list(table["test_acc_mean"]) == sorted(table["test_acc_mean"], reverse=True)
     stored = {row["group_id"]: row for row in json.loads((out / "table.json").read_text())["rows"]}
     for _, row in table.iterrows():
         assert row["test_acc_mean"] == pytest.approx(stored[row["group_id"]]["test_acc_mean"])
         assert row["test_acc_ci_low"] <= row["test_acc_mean"] <= row["test_acc_ci_high"]
-        assert row["rank"] >= 1
+        assert row["mark"] == stored[row["group_id"]]["mark"]
+        assert row["mark"] in ("best", "tied", "below", "unstable", "n/a")
+    assert (table["mark"] == "best").sum() == 1
     # the mean is the mean of the seeds' final test accuracy in the tidy history
     h = r.history
     last = h[(h.metric == "test_acc") & (h.epoch == 4)]
@@ -68,20 +71,25 @@ def test_conclusion_follows_the_data():
     rows = [
         {"run": "a", "group": "relu", "activation": "relu", "dataset": "d", "hidden": "8",
          "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.95,
-         "test_acc_ci_low": 0.94, "test_acc_ci_high": 0.96, "n_seeds": 5, "rank": 1},
+         "test_acc_ci_low": 0.94, "test_acc_ci_high": 0.96, "n_seeds": 5, "mark": "best"},
         {"run": "a", "group": "tanh", "activation": "tanh", "dataset": "d", "hidden": "8",
          "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.90,
-         "test_acc_ci_low": 0.88, "test_acc_ci_high": 0.92, "n_seeds": 5, "rank": 2,
-         "n_diverged": 1},
+         "test_acc_ci_low": 0.88, "test_acc_ci_high": 0.92, "n_seeds": 5, "mark": "below"},
+        {"run": "a", "group": "elu", "activation": "elu", "dataset": "d", "hidden": "8",
+         "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.99,
+         "test_acc_ci_low": 0.5, "test_acc_ci_high": 1.0, "n_seeds": 5, "mark": "unstable",
+         "unstable": "2/5 diverged", "n_diverged": 2},
     ]
     text = conclusion_text(rows)
-    assert text.startswith("relu reached the highest mean test accuracy, 0.950 [95% CI 0.940, "
-                           "0.960] over 5 seeds; tanh is significantly lower.")
-    assert "tanh: 1 of 5 seeds diverged" in text
-    rows[1].update(test_acc_mean=0.97, rank=1)
-    rows[0]["rank"] = 1
-    assert conclusion_text(rows).startswith("tanh reached the highest mean test accuracy, 0.970")
-    assert "relu is not significantly different from it" in conclusion_text(rows)
+    assert text == ("relu reached the highest mean test accuracy among the stable groups, 0.950 "
+                    "[95% CI 0.940, 0.960] over 5 seeds; tanh is significantly lower. "
+                    "elu is unstable (2/5 diverged): not ranked.")
+    rows[1].update(test_acc_mean=0.97, mark="best")
+    rows[0]["mark"] = "tied"
+    rows[2].update(mark="below", unstable="", n_diverged=0, test_acc_mean=0.5)
+    assert conclusion_text(rows) == (
+        "tanh reached the highest mean test accuracy, 0.970 [95% CI 0.880, 0.920] over 5 "
+        "seeds; relu is not significantly different from it; elu is significantly lower.")
 
 
 def test_figures_are_matplotlib_figures(run):
@@ -113,7 +121,7 @@ def test_inline_html_and_text(run):
     html = r._repr_html_()
     assert r.conclusion.split(",")[0] in html
     assert html.count("<tr>") == 1 + 3 and "data:image/png;base64," in html
-    assert "rank" in repr(r) and r.conclusion in repr(r)
+    assert "vs best" in repr(r) and r.conclusion in repr(r)
 
 
 def test_report_writes_the_page_and_copies_it(run, tmp_path):

@@ -28,7 +28,7 @@ from html import escape
 from pathlib import Path
 
 from .errors import ParameterError
-from .experiments.compare import blocks
+from .experiments.compare import blocks, mark_cell
 from .experiments.stats import summarize_group
 from .experiments.store import RunStore
 
@@ -39,8 +39,8 @@ _CURVES = ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_
            "epoch_seconds")
 # first columns of .table, in this order (the rest follow as stored)
 _LEAD = ("group", "run", "activation", "init", "dataset", "hidden", "arch", "optimizer", "lr",
-         "test_acc_mean", "test_acc_ci_low", "test_acc_ci_high", "mark", "p_vs_best", "rank",
-         "unstable", "n_seeds", "n_ok", "n_diverged", "n_failed")
+         "test_acc_mean", "test_acc_ci_low", "test_acc_ci_high", "position", "mark",
+         "diff_vs_best", "p_vs_best", "unstable", "n_seeds", "n_ok", "n_diverged", "n_failed")
 
 
 # --------------------------------------------------------------------------- running
@@ -383,22 +383,14 @@ def _table_rows(path: Path, run, records: list[dict]) -> list[dict]:
 
 
 def _significance(rows: list[dict], records: list[dict]) -> list[dict]:
-    """Each row's rank within its block (paired tests on the common seeds, Holm): 1 + the
-    number of activations significantly better; tied ranks share a number."""
-    from .experiments.compare import rank_block
+    """The rows marked against the best stable group of their block (experiments.compare:
+    best / tied / below / unstable, paired tests on the common seeds, Holm), as the CLI
+    prints them; table.json already holds the marks, older runs get them computed here."""
+    from .experiments.compare import annotate
 
-    if any("rank" in r for r in rows):
+    if not rows or all("mark" in r for r in rows):
         return rows
-    out = []
-    for block in blocks(rows).values():
-        ranks = {}
-        if len(block) > 1:
-            ranks = {r["name"]: r["rank"] for r in rank_block(block, records)["ranking"]}
-        for row in block:
-            rank = ranks.get(row["activation"])
-            tied = rank is not None and sum(v == rank for v in ranks.values()) > 1
-            out.append({**row, "rank": rank, "tied": tied})
-    return out
+    return annotate(rows, records)
 
 
 def _group_labels(records: list[dict]) -> dict[tuple, str]:
@@ -461,26 +453,25 @@ def _block_sentences(block: list[dict], where: str) -> list[str]:
               and math.isfinite(r["test_acc_mean"])]
     if not scored:
         return [where + "no group finished a seed, so there is nothing to compare."]
-    best = max(scored, key=lambda r: r["test_acc_mean"])
-    text = (f"{where}{best['group']} reached the highest mean test accuracy, "
-            f"{_fmt(best['test_acc_mean'])} [95% CI {_fmt(best['test_acc_ci_low'])}, "
+    best = next((r for r in scored if r.get("mark") == "best"), None)
+    if best is None:  # no marks (a single group): the highest mean
+        best = max(scored, key=lambda r: r["test_acc_mean"])
+    text = (f"{where}{best['group']} reached the highest mean test accuracy"
+            f"{' among the stable groups' if any(r.get('mark') == 'unstable' for r in block) else ''}"
+            f", {_fmt(best['test_acc_mean'])} [95% CI {_fmt(best['test_acc_ci_low'])}, "
             f"{_fmt(best['test_acc_ci_high'])}] over {best['n_seeds']} seeds")
-    others = [r for r in scored if r is not best]
-    if others and best.get("rank") is not None:
-        tied = [r["group"] for r in others if r.get("rank") == best["rank"]]
-        below = [r["group"] for r in others
-                 if r.get("rank") is not None and r["rank"] != best["rank"]]
-        if tied:
-            verb = "is" if len(tied) == 1 else "are"
-            text += f"; {_join(tied)} {verb} not significantly different from it"
-        if below:
-            verb = "is" if len(below) == 1 else "are"
-            text += f"; {_join(below)} {verb} significantly lower"
+    for mark, phrase in (("tied", "not significantly different from it"),
+                         ("below", "significantly lower"),
+                         ("n/a", "not tested against it (fewer than 2 seeds in common)")):
+        names = [r["group"] for r in block if r.get("mark") == mark and r is not best]
+        if names:
+            text += f"; {_join(names)} {'is' if len(names) == 1 else 'are'} {phrase}"
     out = [text + "."]
     for r in block:
-        if r.get("n_diverged") or r.get("n_failed"):
-            out.append(f"{r['group']}: {r.get('n_diverged', 0)} of {r['n_seeds']} seeds "
-                       f"diverged, {r.get('n_failed', 0)} failed.")
+        if r.get("mark") == "unstable" or r.get("n_diverged") or r.get("n_failed"):
+            why = r.get("unstable") or (f"{r.get('n_diverged', 0)}/{r['n_seeds']} diverged, "
+                                        f"{r.get('n_failed', 0)}/{r['n_seeds']} failed")
+            out.append(f"{r['group']} is unstable ({why}): not ranked.")
     return out
 
 
@@ -491,14 +482,15 @@ def _join(names: list[str]) -> str:
 def _html_table(rows: list[dict]) -> str:
     show_run = len({r["run"] for r in rows}) > 1
     head = ["group"] + (["run"] if show_run else []) + [
-        "test accuracy", "95% CI", "rank", "seeds ok", "final train loss", "seconds"]
+        "test accuracy", "95% CI", "vs best", "unstable", "seeds ok", "final train loss",
+        "seconds"]
     body = []
     for r in rows:
-        rank = r.get("rank")
         cells = [r["group"]] + ([r["run"]] if show_run else []) + [
             _fmt(r.get("test_acc_mean")),
             f"[{_fmt(r.get('test_acc_ci_low'))}, {_fmt(r.get('test_acc_ci_high'))}]",
-            "n/a" if rank is None else f"{rank}{'=' if r.get('tied') else ''}",
+            mark_cell(r),
+            r.get("unstable") or "-",
             f"{r.get('n_ok', '?')}/{r.get('n_seeds', '?')}",
             _fmt(r.get("train_loss_mean"), ".3g"),
             _fmt(r.get("seconds"), ".1f"),
