@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 from conftest import numerical_grad
 
-from actlab.conv import (
+from actlab.arch import infer_shapes, parse_arch
+from actlab.errors import ParameterError
+from actlab.initializers import init_weights
+from actlab.layers import (
     AvgPool1D,
     AvgPool2D,
     Conv1D,
@@ -14,11 +17,7 @@ from actlab.conv import (
     MaxPool2D,
     ShapeError,
     conv_fans,
-    infer_shapes,
-    parse_arch,
 )
-from actlab.errors import ParameterError
-from actlab.initializers import init_weights
 
 R = 2  # replicas, each with its own weights
 

@@ -133,7 +133,7 @@ def init_weights(spec: str, rngs, fan_in: int, fan_out: int, activation=None, dt
     ``activation`` supplies the gain for the Xavier forms (torch.nn.init.calculate_gain values).
     ``fans``: an optional (fan_in, fan_out) pair that sets the scale instead, while the drawn
     matrix keeps the shape (fan_in, fan_out) of the positional arguments. A convolution draws
-    its im2col matrix (K*C_in, C_out) with fans (K*C_in, K*C_out): see actlab.conv.conv_fans.
+    its im2col matrix (K*C_in, C_out) with fans (K*C_in, K*C_out): see actlab.layers.conv_fans.
     """
     name, arg = parse_init(resolve_init(spec, activation))
     gain = float(getattr(activation, "gain", 1.0)) if activation is not None else 1.0

@@ -6,12 +6,15 @@ seed) that see their own minibatches and train in lockstep. R = 1 is one ordinar
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .activations import Activation, get_activation
+from .activations import Activation
+from .arch import LAYER_KINDS, activations_of, fold_shapes, mlp_specs, parse_arch, with_output
 from .errors import ParameterError
 from .initializers import init_weights, parse_init
-from .layers import Dense
+from .layers import Dense, ParamLayer
 from .losses import get_head
 
 
@@ -34,7 +37,8 @@ class Network:
 
     The default is an MLP: [Dense -> activation] per hidden layer, then Dense -> output head.
     With ``arch`` it is any stack of convolution, pooling, flatten, dense and activation layers
-    (see actlab.conv.parse_arch), ending in the Dense layer that produces the logits.
+    (see actlab.arch.parse_arch); ``hidden`` is the architecture
+    [dense:h, act] per width, ending in the Dense layer that produces the logits.
 
     Parameters
     ----------
@@ -64,87 +68,46 @@ class Network:
         self.init_rngs, self.shuffle_rngs = replica_rngs(self.seeds)
         self.input_shape = tuple(input_shape) if input_shape is not None else (int(n_inputs),)
         if arch is None:
-            self.layers = self._mlp(int(n_inputs), check_sizes(hidden), n_outputs, activation)
+            sizes = check_sizes(hidden)
+            specs = mlp_specs(sizes, activation)
             self.arch = None
         else:
-            self.layers = self._from_arch(arch, n_outputs, activation)
+            specs = parse_arch(arch) if isinstance(arch, str) else list(arch)
             self.arch = arch if isinstance(arch, str) else None
-        self.dense = [layer for layer in self.layers if "W" in getattr(layer, "params", {})]
+        self.layers = self._build(with_output(specs, n_outputs, arch), activation)
+        if arch is None:
+            self.sizes = [int(n_inputs), *sizes, n_outputs]
+        self.dense = [layer for layer in self.layers if isinstance(layer, ParamLayer)]
         self.activations = [layer for layer in self.layers if isinstance(layer, Activation)]
         self._is_act = [isinstance(layer, Activation) for layer in self.layers]
         self._fuse_parameters()
 
-    def _mlp(self, n_inputs, hidden, n_outputs, activation):
-        specs = activation if isinstance(activation, (list, tuple)) else [activation] * len(hidden)
-        if len(specs) != len(hidden):
-            raise ParameterError("activation", activation,
-                                 f"one activation or a list of {len(hidden)} (one per hidden layer)")
-        layers, fan_in = [], n_inputs
-        for width, spec in zip(hidden, specs):
-            act = get_activation(spec)
-            layers.append(self._dense(fan_in, width * act.pieces, act))
-            act.build(self.n_replicas, (width,), self.dtype)
-            layers.append(act)
-            fan_in = width
-        layers.append(self._dense(fan_in, n_outputs, None))
-        self.sizes = [n_inputs, *hidden, n_outputs]
-        return layers
+    def _build(self, specs, activation):
+        """The layers of ``specs``: shapes checked first, then weights drawn layer by layer.
 
-    def _from_arch(self, arch, n_outputs, activation):
-        from .conv import infer_shapes, parse_arch
-
-        specs = parse_arch(arch) if isinstance(arch, str) else list(arch)
-        if not specs or specs[-1]["kind"] != "dense":
-            specs.append({"kind": "dense", "token": f"dense:{n_outputs}", "units": n_outputs})
-        elif n_outputs is not None and specs[-1]["units"] != n_outputs:
-            raise ParameterError("arch", arch, f"a last layer dense:{n_outputs} (the data set has "
-                                 f"{n_outputs} outputs)")
-        shapes = infer_shapes(specs, self.input_shape, act=activation)
+        A weighted layer's init sees the activation that follows it (its gain and family).
+        """
+        acts = activations_of(specs, activation)
+        shapes = fold_shapes(specs, self.input_shape, acts)
         layers, shape = [], self.input_shape
-        for i, spec in enumerate(specs):
-            following = next((s for s in specs[i + 1:] if s["kind"] in ("act", "activation")), None)
-            act_after = None
-            if following is not None and spec["kind"] in ("conv1d", "conv2d", "dense"):
-                act_after = get_activation(activation if following["kind"] == "act"
-                                           else following["name"])
-            if spec["kind"] in ("act", "activation"):
-                layer = get_activation(activation if spec["kind"] == "act" else spec["name"])
-                layer.build(self.n_replicas, shapes[i], self.dtype)
+        for i, (spec, act) in enumerate(zip(specs, acts)):
+            if act is not None:
+                act.build(self.n_replicas, shapes[i], self.dtype)
+                layers.append(act)
             else:
-                layer = self._layer(spec, shape, shapes[i], act_after)
-            layers.append(layer)
+                act_after = next((a for a in acts[i + 1:] if a is not None), None)
+                layers.append(LAYER_KINDS[spec["kind"]].from_spec(
+                    spec, shape, shapes[i], self._weights_for(act_after)))
             shape = shapes[i]
-        self.sizes = [int(np.prod(self.input_shape)), *[int(np.prod(s)) for s in shapes]]
+        self.sizes = [math.prod(self.input_shape), *[math.prod(s) for s in shapes]]
         return layers
 
-    def _layer(self, spec, in_shape, out_shape, act_after):
-        """One non-activation layer of an arch spec, its weights drawn per replica."""
-        from . import conv
-
-        kind, R = spec["kind"], self.n_replicas
-        if kind == "dense":
-            return self._dense(in_shape[0], out_shape[0], act_after)
-        if kind in ("conv1d", "conv2d"):
-            n = int(kind[4])
-            kernel = spec["kernel"] if n == 2 else (spec["kernel"],)
-            kernel = tuple(kernel) if isinstance(kernel, (tuple, list)) else (kernel,) * n
-            c_in, c_out, k = in_shape[-1], out_shape[-1], int(np.prod(kernel))
-            W = init_weights(self.init, self.init_rngs, k * c_in, c_out, act_after, self.dtype,
-                             fans=conv.conv_fans(kernel, c_in, c_out))
-            b = np.zeros((R,) + (1,) * (n + 1) + (c_out,), dtype=self.dtype)
-            cls = conv.Conv1D if n == 1 else conv.Conv2D
-            return cls(W, b, stride=spec.get("stride", 1), padding=spec.get("padding", 0),
-                       kernel_size=spec["kernel"], name=spec.get("token"))
-        if kind == "flatten":
-            return conv.Flatten(name=spec.get("token"))
-        pools = {"maxpool1d": conv.MaxPool1D, "avgpool1d": conv.AvgPool1D,
-                 "maxpool2d": conv.MaxPool2D, "avgpool2d": conv.AvgPool2D}
-        return pools[kind](spec["size"], spec.get("stride"), name=spec.get("token"))
-
-    def _dense(self, fan_in, fan_out, act):
-        W = init_weights(self.init, self.init_rngs, fan_in, fan_out, act, self.dtype)
-        b = np.zeros((self.n_replicas, 1, fan_out), dtype=self.dtype)
-        return Dense(W, b)
+    def _weights_for(self, act_after):
+        """draw(fan_in, fan_out, fans=None) -> W (R, fan_in, fan_out), by this network's init."""
+        def draw(fan_in, fan_out, fans=None):
+            return init_weights(self.init, self.init_rngs, fan_in, fan_out, act_after, self.dtype,
+                                fans=fans)
+        return draw
 
     # --- forward and backward -------------------------------------------------------------
     def forward(self, x: np.ndarray, trace: list | None = None) -> np.ndarray:

@@ -142,7 +142,7 @@ class Probes:
         fwd, bwd, deltas = [], [], []
         with np.errstate(all="ignore"):
             logits = net.forward(self._X, trace=fwd)
-            inputs = [getattr(layer, "_x", None) for layer in net.dense]  # Dense caches its input
+            inputs = [layer.input for layer in net.dense]  # the input each weighted layer saw
             yb = np.broadcast_to(self._y, (net.n_replicas, *self._y.shape))
             _, grad = net.head.loss_and_grad(logits, yb)
             net.backward(grad, trace=bwd, deltas=deltas)

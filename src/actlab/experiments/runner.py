@@ -39,31 +39,26 @@ IMAGE_SHAPES = {
 
 def input_shape(arch: str, dataset: str, data) -> tuple[int, ...]:
     """What the first layer of ``arch`` sees: (features, 1) for conv1d, the image for conv2d."""
-    first = arch.split(",")[0].strip().lower()
-    if first.startswith(("conv2d", "maxpool2d", "avgpool2d")):
+    from ..arch import parse_arch, spatial_axes
+
+    n = spatial_axes(parse_arch(arch)[0])
+    if n == 2:
         if dataset not in IMAGE_SHAPES:
             from ..errors import ParameterError
 
             raise ParameterError("arch", arch, "a conv2d network on an image data set ("
                                  + ", ".join(IMAGE_SHAPES) + ")")
         return IMAGE_SHAPES[dataset]
-    if first.startswith(("conv1d", "maxpool1d", "avgpool1d")):
+    if n == 1:
         return (data.n_features, 1)
     return (data.n_features,)
 
 
 def check_arch(arch: str, dataset: str, data, activation: str):
     """Every layer's shape on this data set (ShapeError naming the layer if impossible)."""
-    from ..conv import infer_shapes, parse_arch
+    from ..arch import infer_shapes, parse_arch, with_output
 
-    specs = parse_arch(arch)
-    if specs[-1]["kind"] != "dense":
-        specs.append({"kind": "dense", "token": f"dense:{data.n_classes}", "units": data.n_classes})
-    elif specs[-1]["units"] != data.n_classes:
-        from ..errors import ParameterError
-
-        raise ParameterError("arch", arch, f"a last layer dense:{data.n_classes} (the data set "
-                             f"has {data.n_classes} classes)")
+    specs = with_output(parse_arch(arch), data.n_classes, arch, what="classes")
     return infer_shapes(specs, input_shape(arch, dataset, data), act=activation)
 
 

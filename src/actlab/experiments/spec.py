@@ -75,7 +75,7 @@ class Spec:
         if not isinstance(self.archs, list) or not all(isinstance(a, str) for a in self.archs):
             raise ParameterError("archs", self.archs, "a list of architecture strings")
         for arch in self.archs:
-            from ..conv import parse_arch
+            from ..arch import parse_arch
 
             parse_arch(arch)
         _nonempty_str_list("optimizers", self.optimizers)
