@@ -47,7 +47,7 @@ def _activation_entry(act) -> dict:
 
 def _template(net):
     """For an ``arch`` network: the activation the token ``act`` stood for (None if unused)."""
-    from .conv import parse_arch
+    from .arch import parse_arch
 
     acts = iter(net.activations)
     for spec in parse_arch(net.arch):
