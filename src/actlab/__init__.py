@@ -3,10 +3,15 @@
 A multi-layer network written by hand in NumPy (every array carries a leading replica axis, so
 many seeds train in lockstep), every activation of the seed document and more, the weight
 initializations it contrasts, and an experiment engine that compares them.
+
+The core names below are imported eagerly and need only NumPy. The scikit-learn estimators and
+the comparison (``compare``, ``load``), which need scikit-learn, SciPy or pandas, are imported
+on first use (PEP 562), so ``import actlab.activations`` works without them.
 """
 
-__version__ = "0.1.0"
+from importlib import import_module
 
+from ._version import __version__
 from .activations import (
     Activation,
     available_activations,
@@ -21,11 +26,32 @@ from .errors import (
     ParameterError,
     UnknownNameError,
 )
-from .estimators import MLPClassifier, MLPRegressor
-from .comparison import Comparison, compare, load
 from .initializers import available_initializers
 from .network import Network
 from .training import History, Trainer
+
+# name -> module that defines it, imported on first access
+_LAZY = {
+    "MLPClassifier": ".estimators",
+    "MLPRegressor": ".estimators",
+    "Comparison": ".comparison",
+    "compare": ".comparison",
+    "load": ".comparison",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'actlab' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Activation",
@@ -41,6 +67,7 @@ __all__ = [
     "ParameterError",
     "Trainer",
     "UnknownNameError",
+    "__version__",
     "available_activations",
     "available_datasets",
     "available_initializers",

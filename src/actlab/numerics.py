@@ -6,6 +6,8 @@ finite float32 / float64 input; float32 in gives float32 out.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -52,3 +54,17 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     e = np.exp(shift_by_max(z, axis))
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
+
+
+def erfc(x: np.ndarray) -> np.ndarray:
+    """erfc(x) = 1 - erf(x), elementwise, accurate in both tails (GELU's normal CDF).
+
+    scipy.special.erfc, imported on first use so the core imports without scipy; where scipy is
+    missing, math.erfc element by element (the same values, slower). Keeps the float dtype.
+    """
+    try:
+        from scipy.special import erfc as scipy_erfc
+    except ImportError:
+        x = np.asarray(x)
+        return np.frompyfunc(math.erfc, 1, 1)(x).astype(x.dtype if x.dtype.kind == "f" else float)
+    return scipy_erfc(x)

@@ -60,7 +60,7 @@ def _template(net):
 
 def describe_network(net) -> dict:
     """The JSON-ready description ``save_network`` stores (everything but the arrays)."""
-    from . import __version__
+    from ._version import __version__
 
     mlp = len(net.layers) == 2 * len(net.activations) + 1 == 2 * len(net.dense) - 1
     if net.arch is None and not mlp:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erfc
 
 from ..errors import ParameterError
-from ..numerics import sigmoid, softplus
+from ..numerics import erfc, sigmoid, softplus
 from .base import SQRT2, Activation, finite, flag, float_cap, param_shape
 from .registry import register
 

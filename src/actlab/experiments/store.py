@@ -24,7 +24,7 @@ WEIGHTS = "weights"  # one .npz per group: its final network, every seed
 def versions() -> dict:
     import sklearn
 
-    from .. import __version__
+    from .._version import __version__
 
     return {"actlab": __version__, "numpy": np.__version__, "sklearn": sklearn.__version__,
             "python": platform.python_version()}
