@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from .errors import ActlabError, ParameterError
+from .errors import ActlabError, ParameterError, check_int
 
 DEBUG_HELP = "show the full traceback on errors"
 
@@ -50,8 +50,10 @@ def _number(name: str, text: str, kind=float, positive=True):
     except ValueError:
         raise ParameterError(name, text, f"a {'positive ' if positive else ''}"
                              f"{'integer' if kind is int else 'number'}") from None
+    if positive and kind is int:
+        return check_int(name, value, given=text)
     if positive and not value > 0:
-        raise ParameterError(name, text, f"a positive {'integer' if kind is int else 'number'}")
+        raise ParameterError(name, text, "a positive number")
     return value
 
 

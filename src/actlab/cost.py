@@ -18,13 +18,12 @@ the timer's resolution. Machines are shared and noisy: read ratios, not absolute
 from __future__ import annotations
 
 import math
-import numbers
 import time
 
 import numpy as np
 
 from .activations import get_activation
-from .errors import ParameterError, check_float_dtype
+from .errors import ParameterError, check_float_dtype, check_int, is_int
 from .network import Network, check_sizes
 from .optimizers import get_optimizer
 
@@ -32,14 +31,6 @@ __all__ = ["activation_cost", "step_share"]
 
 _WIDTH = 100  # last axis of the benchmark input (times ``pieces`` for Maxout when needed)
 _MIN_ELEMENTS_PER_SAMPLE = 1_000_000
-
-
-
-
-def _check_int(name, value, minimum, allowed):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ParameterError(name, value, allowed)
-    return int(value)
 
 
 def _check_sizes(sizes) -> list[int]:
@@ -50,7 +41,7 @@ def _check_sizes(sizes) -> list[int]:
     if not out:
         raise ParameterError("sizes", sizes, allowed)
     for s in out:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < _WIDTH:
+        if not is_int(s) or s < _WIDTH:
             raise ParameterError("sizes", sizes, allowed)
     return [int(s) for s in out]
 
@@ -131,7 +122,7 @@ def activation_cost(names, sizes=(10_000, 100_000, 1_000_000), repeats=5,
     for spec in names:
         get_activation(spec)  # UnknownNameError / ParameterError before any timing
     sizes = _check_sizes(sizes)
-    repeats = _check_int("repeats", repeats, 1, "a positive integer")
+    repeats = check_int("repeats", repeats)
     dt = check_float_dtype(dtype)
     order = ["relu"] + [n for n in dict.fromkeys(names) if n != "relu"]
     rng = np.random.default_rng(0)
@@ -190,10 +181,10 @@ def step_share(name, hidden=(100, 100), n_features=64, n_classes=10, batch_size=
     hidden = check_sizes(hidden)
     if not hidden:
         raise ParameterError("hidden", hidden, "at least one hidden layer (else no activation)")
-    n_features = _check_int("n_features", n_features, 1, "a positive integer")
-    n_classes = _check_int("n_classes", n_classes, 2, "an integer >= 2")
-    batch_size = _check_int("batch_size", batch_size, 1, "a positive integer")
-    steps = _check_int("steps", steps, 1, "a positive integer")
+    n_features = check_int("n_features", n_features)
+    n_classes = check_int("n_classes", n_classes, 2)
+    batch_size = check_int("batch_size", batch_size)
+    steps = check_int("steps", steps)
     dt = check_float_dtype(dtype)
     net = Network(n_features, hidden, n_classes, activation=name, seeds=(0,), dtype=dt)
     rng = np.random.default_rng(0)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Iterable
+
+import numpy as np
 
 
 class ActlabError(ValueError):
@@ -51,8 +54,6 @@ class DivergenceError(RuntimeError):
 
 def check_float_dtype(value, parameter: str = "dtype"):
     """``value`` as np.float32 or np.float64, the two dtypes actlab computes in."""
-    import numpy as np
-
     try:
         dt = np.dtype(value)
     except TypeError:
@@ -60,3 +61,47 @@ def check_float_dtype(value, parameter: str = "dtype"):
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ParameterError(parameter, value, "'float32' or 'float64'")
     return dt
+
+
+# ---------------------------------------------------------------------------------------------
+# the shared argument checks: each rule once, used by the CLI, specs, estimators and the trainer
+
+
+def is_int(value) -> bool:
+    """An integer (Python or NumPy), not a bool."""
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def is_real(value) -> bool:
+    """A real number (Python or NumPy), not a bool."""
+    return isinstance(value, (numbers.Real, np.number)) and not isinstance(
+        value, (bool, np.bool_, np.complexfloating)
+    )
+
+
+def check_int(parameter: str, value, minimum: int = 1, *, given=None) -> int:
+    """``value`` as an int >= ``minimum`` (1: "a positive integer"), or ParameterError.
+
+    ``given``: what the user typed, shown in the message instead of ``value`` (CLI text).
+    """
+    if not is_int(value) or value < minimum:
+        allowed = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ParameterError(parameter, value if given is None else given, allowed)
+    return int(value)
+
+
+def check_flag(parameter: str, value) -> bool:
+    """``value`` as a bool: only True or False (NumPy's bools too), never 0, 1 or "yes"."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(parameter, value, "True or False")
+    return bool(value)
+
+
+def check_choice(parameter: str, value, choices: Iterable[str]):
+    """``value`` if it is one of ``choices``, else UnknownNameError ("did you mean ...?")."""
+    choices = list(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise UnknownNameError(parameter, value, choices)
+    return value

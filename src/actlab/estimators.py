@@ -32,7 +32,15 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .activations import get_activation
-from .errors import DivergenceError, ParameterError, UnknownNameError, check_float_dtype
+from .errors import (
+    DivergenceError,
+    ParameterError,
+    UnknownNameError,
+    check_flag,
+    check_float_dtype,
+    check_int,
+    is_int,
+)
 from .initializers import parse_init
 from .losses import log_softmax, sigmoid, softmax, softplus
 from .network import Network
@@ -48,32 +56,16 @@ _OUT_ACTIVATION = {"softmax": "softmax", "sigmoid": "logistic", "identity": "ide
 # --------------------------------------------------------------------------- parameter checks
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _positive_int(name, value):
-    if not _is_int(value) or value <= 0:
-        raise ParameterError(name, value, "a positive integer")
-    return int(value)
-
-
-def _flag(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(name, value, "True or False")
-    return bool(value)
-
-
 def _hidden_sizes(value) -> list[int]:
     allowed = "a positive integer or a tuple of positive integers, e.g. (100,) or (100, 100)"
-    if _is_int(value):
+    if is_int(value):
         sizes = [value]
     else:
         try:
             sizes = list(value)
         except TypeError:
             raise ParameterError("hidden_layer_sizes", value, allowed) from None
-    if isinstance(value, str) or not all(_is_int(h) and h > 0 for h in sizes):
+    if isinstance(value, str) or not all(is_int(h) and h > 0 for h in sizes):
         raise ParameterError("hidden_layer_sizes", value, allowed)
     return [int(h) for h in sizes]
 
@@ -94,7 +86,7 @@ def _seed(random_state) -> int:
     """An int seed: the int itself, or one drawn from a RandomState / Generator / np.random."""
     if random_state is None:
         return int(np.random.randint(np.iinfo(np.int32).max))
-    if _is_int(random_state):
+    if is_int(random_state):
         if random_state < 0:
             raise ParameterError("random_state", random_state, "None, an integer >= 0 or a RandomState")
         return int(random_state)
@@ -169,14 +161,14 @@ class _BaseMLP(BaseEstimator):
         if self.optimizer == "nesterov" and mu == 0:
             raise ParameterError("momentum", mu, "a number in (0, 1) with optimizer='nesterov'")
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            _positive_int("batch_size", self.batch_size)
-        _positive_int("max_iter", self.max_iter)
-        _positive_int("n_iter_no_change", self.n_iter_no_change)
+            check_int("batch_size", self.batch_size)
+        check_int("max_iter", self.max_iter)
+        check_int("n_iter_no_change", self.n_iter_no_change)
         vf = self.validation_fraction
         if isinstance(vf, bool) or not isinstance(vf, numbers.Real) or not (0 < vf < 1):
             raise ParameterError("validation_fraction", vf, "a number in (0, 1)")
         for name in ("warm_start", "early_stopping", "verbose"):
-            _flag(name, getattr(self, name))
+            check_flag(name, getattr(self, name))
         dtype = check_float_dtype(self.dtype)
         seed = _seed(self.random_state)
         return {"hidden": hidden, "dtype": dtype, "seed": seed}
@@ -204,12 +196,11 @@ class _BaseMLP(BaseEstimator):
 
         optimizer = getattr(self, "_optimizer", None) if incremental else None
         if optimizer is None or getattr(self, "_optimizer_name", None) != self.optimizer:
-            momentum = None if self.optimizer in ("gd", "adam") else self.momentum
             optimizer = get_optimizer(self.optimizer, lr=self.learning_rate_init,
-                                      **({} if momentum is None else {"momentum": momentum}))
+                                      momentum=self.momentum)  # dropped for gd and adam
         else:  # partial_fit continues the optimizer's state; set_params may have changed these
             optimizer.lr = self.learning_rate_init
-            if hasattr(optimizer, "momentum") and self.optimizer != "gd":
+            if optimizer.takes_momentum:
                 optimizer.momentum = self.momentum
 
         early = bool(self.early_stopping) and not incremental

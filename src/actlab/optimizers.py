@@ -40,6 +40,7 @@ def _per_replica(value, like: np.ndarray):
 class Optimizer:
     name = "optimizer"
     full_batch = False
+    takes_momentum = False  # SGD and Nesterov: True; gd and adam take no momentum
 
     def __init__(self, lr):
         self.lr = _positive("lr", lr)
@@ -68,6 +69,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    takes_momentum = True
 
     def __init__(self, lr=0.1, momentum=0.9, nesterov=False):
         super().__init__(lr)
@@ -104,6 +106,7 @@ class GD(SGD):
 
     name = "gd"
     full_batch = True
+    takes_momentum = False
 
     def __init__(self, lr=0.1):
         super().__init__(lr, momentum=0.0)
@@ -229,13 +232,11 @@ def get_optimizer(name: str, lr=None, **options) -> Optimizer:
         options["lr"] = lr
     if name == "nesterov":
         options.setdefault("nesterov", True)
-    if name == "gd":
+    cls = _OPTIMIZERS[name]
+    if not cls.takes_momentum:  # a momentum given for every optimizer alike is ignored here
         options.pop("momentum", None)
         options.pop("nesterov", None)
-    if name == "adam":
-        options.pop("momentum", None)
-        options.pop("nesterov", None)
-    return _OPTIMIZERS[name](**options)
+    return cls(**options)
 
 
 __all__ = ["GD", "SGD", "Adam", "Optimizer", "WeightPenalty", "available_optimizers",

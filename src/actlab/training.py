@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, check_int
 from .optimizers import WeightPenalty, get_optimizer
 from .schedules import Schedule
 
@@ -46,12 +46,6 @@ class History:
         for name, values in self.metrics.items():
             rec[name] = [None if not np.isfinite(v) else float(v) for v in values[r]]
         return rec
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ParameterError(name, value, "a positive integer")
-    return int(value)
 
 
 class Trainer:
@@ -92,8 +86,8 @@ class Trainer:
         WeightPenalty((), (), l2, weight_decay)  # checks the two strengths
         self.l2, self.weight_decay = l2, weight_decay
         self.schedule = Schedule(schedule, power_t, tol, n_iter_no_change)
-        self.epochs = _check_positive_int("epochs", epochs)
-        self.batch_size = None if batch_size is None else _check_positive_int("batch_size", batch_size)
+        self.epochs = check_int("epochs", epochs)
+        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size)
         if self.optimizer.full_batch:
             self.batch_size = None
         if not (isinstance(validation_fraction, (int, float)) and 0 <= validation_fraction < 1):
@@ -101,11 +95,11 @@ class Trainer:
         self.validation_fraction = float(validation_fraction)
         self.split_seed = int(split_seed)
         self.early_stopping = bool(early_stopping)
-        self.patience = _check_positive_int("patience", patience)
+        self.patience = check_int("patience", patience)
         self.callbacks = list(callbacks)
         self.shuffle = shuffle
         if blas_threads is not None:
-            blas_threads = _check_positive_int("blas_threads", blas_threads)
+            blas_threads = check_int("blas_threads", blas_threads)
         self.blas_threads = blas_threads
 
     def fit(self, net, X, y, X_val=None, y_val=None, X_test=None, y_test=None) -> History:

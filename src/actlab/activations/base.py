@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_flag
 
 SQRT2 = math.sqrt(2.0)
 
@@ -55,9 +55,7 @@ def positive(owner: str, param: str, value) -> float:
 
 def flag(owner: str, param: str, value) -> bool:
     """True or False (numpy's bool too), or ParameterError."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(f"{owner} {param}", value, "True or False")
-    return bool(value)
+    return check_flag(f"{owner} {param}", value)
 
 
 def float_cap(dtype, factor):

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from actlab.errors import DataError, ParameterError, check_float_dtype
+from actlab.errors import (
+    DataError,
+    ParameterError,
+    check_flag,
+    check_float_dtype,
+    check_int,
+    is_int,
+    is_real,
+)
 
 _REQUIRED = object()  # default of an option that the caller must give
 
@@ -145,26 +153,14 @@ def _check_labels(y, n: int, name: str = "y") -> np.ndarray:
     return arr
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
+_is_int, _is_real = is_int, is_real  # the rules live in actlab.errors
 
 
 def _check_seed(seed) -> int:
-    if not _is_int(seed) or seed < 0:
-        raise ParameterError("seed", seed, "an integer >= 0")
-    return int(seed)
+    return check_int("seed", seed, 0)
 
 
-def _check_positive_int(parameter: str, value, minimum: int = 1) -> int:
-    if not _is_int(value) or value < minimum:
-        raise ParameterError(parameter, value, f"an integer >= {minimum}")
-    return int(value)
+_check_positive_int = check_int
 
 
 def _check_optional_count(parameter: str, value) -> int | None:
@@ -185,10 +181,7 @@ def _check_noise(noise) -> float:
     return float(noise)
 
 
-def _check_bool(parameter: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(parameter, value, "True or False")
-    return bool(value)
+_check_bool = check_flag
 
 
 _check_dtype = check_float_dtype

@@ -81,7 +81,7 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
                   output="softmax", init=group.init, seeds=group.seeds, dtype=group.dtype,
                   arch=group.arch or None,
                   input_shape=input_shape(group.arch, group.dataset, data) if group.arch else None)
-    options = {} if group.optimizer in ("gd", "adam") else {"momentum": group.momentum}
+    options = {"momentum": group.momentum}  # get_optimizer drops it for gd and adam
     probes = Probes() if group.probes else None
     callbacks = [cb for cb in (probes, on_epoch) if cb is not None]
     trainer = Trainer(group.optimizer, lr=group.lr, epochs=group.epochs,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..activations import get_activation
 from ..datasets import dataset_options
-from ..errors import ParameterError, UnknownNameError
+from ..errors import ParameterError, UnknownNameError, check_int, is_int, is_real
 from ..initializers import parse_init
 from ..optimizers import available_optimizers
 from ..schedules import check_schedule
@@ -69,7 +69,7 @@ class Spec:
         if not isinstance(self.hidden, list) or not self.hidden:
             raise ParameterError("hidden", self.hidden, "a list of layer-size lists, e.g. [[100, 100]]")
         for sizes in self.hidden:
-            if not isinstance(sizes, list) or not all(_is_int(h) and h > 0 for h in sizes):
+            if not isinstance(sizes, list) or not all(is_int(h) and h > 0 for h in sizes):
                 raise ParameterError("hidden", self.hidden,
                                      "a list of lists of positive integers, e.g. [[100, 100], [50]]")
         if not isinstance(self.archs, list) or not all(isinstance(a, str) for a in self.archs):
@@ -83,32 +83,30 @@ class Spec:
             if name not in available_optimizers():
                 raise UnknownNameError("optimizer", name, available_optimizers())
         if not isinstance(self.lrs, list) or not self.lrs or not all(
-                _is_real(x) and math.isfinite(x) and x > 0 for x in self.lrs):
+                is_real(x) and math.isfinite(x) and x > 0 for x in self.lrs):
             raise ParameterError("lrs", self.lrs, "a list of positive numbers")
-        if not (_is_real(self.momentum) and 0 <= self.momentum < 1):
+        if not (is_real(self.momentum) and 0 <= self.momentum < 1):
             raise ParameterError("momentum", self.momentum, "a number in [0, 1)")
         for key in ("l2", "weight_decay"):
             value = getattr(self, key)
-            if not (_is_real(value) and math.isfinite(value) and value >= 0):
+            if not (is_real(value) and math.isfinite(value) and value >= 0):
                 raise ParameterError(key, value, "a finite number >= 0")
         check_schedule(self.schedule)
         for key in ("epochs", "batch_size"):
-            value = getattr(self, key)
-            if not (_is_int(value) and value > 0):
-                raise ParameterError(key, value, "a positive integer")
-        if not isinstance(self.seeds, list) or not self.seeds or not all(map(_is_int, self.seeds)) \
+            check_int(key, getattr(self, key))
+        if not isinstance(self.seeds, list) or not self.seeds or not all(map(is_int, self.seeds)) \
                 or len(set(self.seeds)) != len(self.seeds):
             raise ParameterError("seeds", self.seeds, "a count N > 0 or a list of distinct integers")
-        if not (_is_real(self.target_acc) and 0 < self.target_acc <= 1):
+        if not (is_real(self.target_acc) and 0 < self.target_acc <= 1):
             raise ParameterError("target_acc", self.target_acc, "a number in (0, 1]")
-        if self.target_loss is not None and not (_is_real(self.target_loss) and self.target_loss > 0):
+        if self.target_loss is not None and not (is_real(self.target_loss) and self.target_loss > 0):
             raise ParameterError("target_loss", self.target_loss, "a positive number")
         if self.dtype not in ("float32", "float64"):
             raise ParameterError("dtype", self.dtype, "float32 or float64")
         if not isinstance(self.probes, bool):
             raise ParameterError("probes", self.probes, "true or false")
-        if self.workers is not None and not (_is_int(self.workers) and self.workers > 0):
-            raise ParameterError("workers", self.workers, "a positive integer")
+        if self.workers is not None:
+            check_int("workers", self.workers)
         if self.scheduler is not None and not (isinstance(self.scheduler, str) and
                                                "://" in self.scheduler):
             raise ParameterError("scheduler", self.scheduler, "an address like tcp://HOST:PORT")
@@ -139,12 +137,12 @@ class Spec:
                     raise ParameterError(f"{source} key", singular, f"either {singular} or {plural}")
                 value = flat.pop(singular)
                 flat[plural] = value if isinstance(value, list) else [value]
-        if "seeds" in flat and _is_int(flat["seeds"]):
+        if "seeds" in flat and is_int(flat["seeds"]):
             if flat["seeds"] <= 0:
                 raise ParameterError("seeds", flat["seeds"], "a count N > 0 or a list of integers")
             flat["seeds"] = list(range(flat["seeds"]))
         if "hidden" in flat and isinstance(flat["hidden"], list) and flat["hidden"] \
-                and all(_is_int(h) for h in flat["hidden"]):
+                and all(is_int(h) for h in flat["hidden"]):
             flat["hidden"] = [flat["hidden"]]  # one architecture given as a plain list
         return cls(**flat)
 
@@ -191,11 +189,3 @@ def preset(name: str, **overrides) -> Spec:
 def _nonempty_str_list(name, value):
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise ParameterError(name, value, "a non-empty list of names")
-
-
-def _is_int(x) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_real(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)

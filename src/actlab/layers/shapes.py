@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ActlabError, ParameterError
+from ..errors import ActlabError, ParameterError, check_int
 
 AXES = {1: ("length",), 2: ("height", "width")}
 
@@ -26,9 +26,7 @@ class ShapeError(ParameterError):
 
 
 def positive_int(label: str, what: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ParameterError(f"{label} {what}", value, "a positive integer")
-    return int(value)
+    return check_int(f"{label} {what}", value)
 
 
 def int_tuple(label: str, what: str, value, n: int) -> tuple[int, ...]:
