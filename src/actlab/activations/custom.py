@@ -66,7 +66,7 @@ def check_derivative(name, forward, derivative, *, rtol=1e-4, atol=1e-6):
 def register_activation(
     name: str,
     forward,
-    derivative,
+    derivative=None,
     *,
     family: str = "other",
     formula: str = "",
@@ -74,7 +74,9 @@ def register_activation(
     gain: float = 1.0,
     overwrite: bool = False,
 ) -> type[Activation]:
-    """Register a custom elementwise activation from two numpy functions f(z) and f'(z).
+    """Register a custom elementwise activation from two numpy functions f(z) and f'(z), or
+    from a formula of z as text (``register_activation("gelu_s", "z * sigmoid(1.702 * z)")``:
+    parsed against a whitelist and differentiated by SymPy, see ``activations.formula``).
 
     The derivative is checked against central finite differences in float64 first (see
     ``check_derivative``); a wrong one is refused with a ParameterError naming the worst point.
@@ -90,6 +92,14 @@ def register_activation(
             "a name not registered yet",
             "it already is; pass overwrite=True to replace it",
         )
+    if isinstance(forward, str):
+        if derivative is not None:
+            raise ParameterError(f"activation {name!r} derivative", derivative,
+                                 "None when the forward is a formula (SymPy derives it)")
+        from .formula import compile_formula
+
+        formula = formula or f"f(z) = {forward.strip()}"
+        _, _, forward, derivative = compile_formula(forward.strip())
     for what, fn in (("forward", forward), ("derivative", derivative)):
         if not callable(fn):
             raise ParameterError(f"activation {name!r} {what}", fn, "a callable f(z) -> array")
