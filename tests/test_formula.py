@@ -94,14 +94,14 @@ def test_cli_runs_a_formula_activation(tmp_path):
         [sys.executable, "-m", "actlab.cli", "compare", "--activations",
          "relu,formula:z * sigmoid(1.702 * z)", "--dataset", "moons", "--hidden", "8",
          "--epochs", "2", "--seeds", "2", "--init", "auto", "--no-probes", "--quiet",
-         "--out", str(out)], capture_output=True, text=True, timeout=300)
+         "--out", str(out)], check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     rows = actlab.load(out)
     assert sorted(set(rows["activation"])) == ["formula:z * sigmoid(1.702 * z)", "relu"]
     assert rows["final_test_acc"].notna().all()
     bad = subprocess.run(
         [sys.executable, "-m", "actlab.cli", "compare", "--activations", "formula:os.system(1)",
-         "--out", str(tmp_path / "bad")], capture_output=True, text=True, timeout=120)
+         "--out", str(tmp_path / "bad")], check=False, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "formula: got" in bad.stderr
     assert not (tmp_path / "bad").exists()

@@ -37,7 +37,7 @@ MAX_CONSTANT = 1e6  # |numeric literal|
 Z = sp.Symbol("z", real=True)
 
 
-class sigmoid(sp.Function):  # noqa: N801 - the name users type
+class sigmoid(sp.Function):  # lower case: the name users type
     """sigmoid(u) = 1 / (1 + e^-u); sigmoid'(u) = sigmoid(u) (1 - sigmoid(u))."""
 
     def fdiff(self, argindex=1):
@@ -45,7 +45,7 @@ class sigmoid(sp.Function):  # noqa: N801 - the name users type
         return s * (1 - s)
 
 
-class softplus(sp.Function):  # noqa: N801
+class softplus(sp.Function):
     """softplus(u) = log(1 + e^u), computed as logaddexp(0, u); softplus'(u) = sigmoid(u)."""
 
     def fdiff(self, argindex=1):
@@ -107,9 +107,8 @@ def _build(node, text):
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
         left, right = _build(node.left, text), _build(node.right, text)
-        if isinstance(node.op, ast.Pow) and right.is_number:
-            if not abs(float(right)) <= MAX_EXPONENT:
-                raise _refuse(text, f"a constant exponent beyond +-{MAX_EXPONENT}")
+        if isinstance(node.op, ast.Pow) and right.is_number and not abs(float(right)) <= MAX_EXPONENT:
+            raise _refuse(text, f"a constant exponent beyond +-{MAX_EXPONENT}")
         return OPERATORS[type(node.op)](left, right)
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else None
