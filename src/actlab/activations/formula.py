@@ -107,7 +107,8 @@ def _build(node, text):
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
         left, right = _build(node.left, text), _build(node.right, text)
-        if isinstance(node.op, ast.Pow) and right.is_number and not abs(float(right)) <= MAX_EXPONENT:
+        big_power = isinstance(node.op, ast.Pow) and right.is_number
+        if big_power and not abs(float(right)) <= MAX_EXPONENT:
             raise _refuse(text, f"a constant exponent beyond +-{MAX_EXPONENT}")
         return OPERATORS[type(node.op)](left, right)
     if isinstance(node, ast.Call):
