@@ -135,7 +135,7 @@ def _boundaries(run: Run, figdir: Path) -> tuple[str, list[str]]:
         options = record.get("data_options", run.config.get("data_options", {})) or {}
         key = json.dumps([name, options], sort_keys=True, default=str)
         if key not in cache:
-            cache[key] = load_dataset(name, seed=0, **options)
+            cache[key] = load_dataset(name, **{"seed": 0, **options})  # as the runner loads it
         return cache[key]
 
     try:
