@@ -252,6 +252,35 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_playground(args) -> int:
+    from .playground.server import serve
+
+    port = _number("--port", args.port, int, positive=False)
+    if not 0 < port < 65536:
+        raise ParameterError("--port", args.port, "a port number from 1 to 65535")
+    try:
+        serve(host=args.host, port=port, open_browser=not args.no_browser, out_root=args.out)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _playground_parser(sub) -> None:
+    play = sub.add_parser("playground", help="a live page: activations train side by side",
+                          description="Start a local web server and open a page where the "
+                          "activations you pick train side by side on the real engine: decision "
+                          "boundaries, loss bands over seeds, every neuron, saturation and "
+                          "gradient bars, the zig-zag weight path. Ctrl-C stops it.")
+    play.add_argument("--port", default="8765", help="port to listen on (default: 8765)")
+    play.add_argument("--host", default="127.0.0.1",
+                      help="address to bind (default: 127.0.0.1, this machine only)")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    play.add_argument("--out", default="runs",
+                      help="folder where 'save this run' writes run directories (default: runs)")
+    play.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    play.set_defaults(func=cmd_playground)
+
+
 def _report_parsers(sub) -> None:
     rep = sub.add_parser("report", help="render a run directory's report.html again",
                          description="Draw every figure and report.html from the files stored "
@@ -359,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=cmd_plan)
 
     _report_parsers(sub)
+    _playground_parser(sub)
     import textwrap
 
     from .explain import describe_topics

@@ -15,7 +15,7 @@ from ..network import Network
 from ..probes import Probes
 from ..training import Trainer
 
-PATH_POINTS = 400  # weight-path points kept (the newest)
+PATH_POINTS = 300  # weight-path points kept (the newest)
 CURVE_METRICS = ("train_loss", "test_loss", "train_acc", "test_acc")
 
 
@@ -57,9 +57,10 @@ class Lane:
         self.probes.on_train_begin(self.trainer, self.net, X, np.asarray(y, dtype=np.int64))
         self.data = data
         self.epoch = 0
-        self.history = {m: [] for m in CURVE_METRICS}  # lists of (R,) arrays, one per epoch
+        # (R, capacity) per metric, filled up to self.epoch (doubled when full)
+        self.history = {m: np.full((len(seeds), 64), np.nan) for m in CURVE_METRICS}
         self.epoch_seconds: list[float] = []
-        R = self.net.n_replicas
+        R = len(seeds)
         self.status = ["ok"] * R
         self.diverged_epoch: list[int | None] = [None] * R
         self.path_layer, self.path_unit, self.path_inputs = path_unit(self.net)
@@ -69,7 +70,8 @@ class Lane:
     def record_weights(self) -> None:
         W = self.net.dense[self.path_layer].params["W"]
         a, b = self.path_inputs
-        self.path.append((float(W[0, a, self.path_unit]), float(W[0, b, self.path_unit])))
+        self.path.append((round(float(W[0, a, self.path_unit]), 5),
+                          round(float(W[0, b, self.path_unit]), 5)))
 
     def set_lr(self, lr: float) -> None:
         self.trainer.optimizer.lr = lr
@@ -79,9 +81,13 @@ class Lane:
         d = self.data
         self.trainer.epochs = epochs
         hist = self.trainer.fit(self.net, d.X_train, d.y_train, X_test=d.X_test, y_test=d.y_test)
-        for e in range(epochs):
-            for m in CURVE_METRICS:
-                self.history[m].append(hist.metrics[m][:, e].copy())
+        end = self.epoch + epochs
+        for m in CURVE_METRICS:
+            if end > self.history[m].shape[1]:
+                grown = np.full((self.net.n_replicas, 2 * end), np.nan)
+                grown[:, :self.epoch] = self.history[m][:, :self.epoch]
+                self.history[m] = grown
+            self.history[m][:, self.epoch:end] = hist.metrics[m]
         self.epoch_seconds += hist.epoch_seconds + [0.0] * (epochs - hist.epochs)
         for r, status in enumerate(hist.status):
             if status == "diverged" and self.status[r] == "ok":
@@ -95,10 +101,7 @@ class Lane:
 
     def curve(self, metric: str) -> np.ndarray:
         """(R, epochs) of ``metric`` (NaN where not measured or after divergence)."""
-        values = self.history[metric]
-        if not values:
-            return np.zeros((self.net.n_replicas, 0))
-        return np.stack(values, axis=1)
+        return self.history[metric][:, :self.epoch]
 
     def latest_probes(self) -> dict[str, np.ndarray]:
         """The newest probe record: saturation, dead, grad_W_norm, each (R, layers)."""

@@ -14,7 +14,7 @@ exactly as it was.
 from __future__ import annotations
 
 import base64
-import time
+import math
 import warnings
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,7 +27,7 @@ from .setup import LIVE, Setup
 
 BOUNDARY_GRID = 48  # points per side of the decision-boundary grid
 NEURON_STRIDE = 2  # neuron thumbnails: every 2nd point of that grid (24 x 24)
-CURVE_POINTS = 300  # loss curves sent to the page are thinned to at most this many epochs
+CURVE_POINTS = 200  # loss curves sent to the page are thinned to at most this many epochs
 
 
 def _b64(values: np.ndarray) -> str:
@@ -54,6 +54,7 @@ class Session:
             setup = Setup.from_query(setup)
         self.setup = setup.validated()
         self.running = False
+        self.generation = 0  # counts builds: fresh networks (and maybe data) since
         self._build()
 
     # --- the controls ---------------------------------------------------------------------------
@@ -75,12 +76,16 @@ class Session:
         """
         new = Setup.from_query(query, base=self.setup)
         changed = {k for k in self.setup.as_dict() if getattr(new, k) != getattr(self.setup, k)}
-        self.setup = new
+        old, self.setup = self.setup, new
         if changed <= set(LIVE):
             for lane in self.lanes:
                 lane.set_lr(new.lr)
-        else:
+            return new
+        try:
             self._build()
+        except BaseException:
+            self.setup = old  # _build assigns nothing until it has built everything
+            raise
         return new
 
     def step(self, epochs: int | None = None) -> int:
@@ -93,23 +98,22 @@ class Session:
 
     # --- building -------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Data, lanes and grids for the setup; assigned only once all of them are built."""
         s = self.setup
-        self.data = load_dataset(s.dataset, seed=s.data_seed, test_size=1 - s.train_ratio,
-                                 n_samples=s.n_samples, noise=s.noise)
+        data = load_dataset(s.dataset, seed=s.data_seed, test_size=1 - s.train_ratio,
+                            n_samples=s.n_samples, noise=s.noise)
         seeds = list(range(s.seeds))
-        self.lanes = [Lane(spec, s.layer_activations(spec), s, self.data, seeds)
-                      for spec in s.activations]
-        self.epoch = 0
-        self.started = time.perf_counter()
-        X = np.vstack([self.data.X_train, self.data.X_test])
+        lanes = [Lane(spec, s.layer_activations(spec), s, data, seeds) for spec in s.activations]
+        X = np.vstack([data.X_train, data.X_test])
         half = float(np.ceil(np.abs(X).max() * 1.1 * 2) / 2)
-        self.extent = (-half, half)
         axis = np.linspace(-half, half, BOUNDARY_GRID)
         gx, gy = np.meshgrid(axis, axis)  # row 0: the lowest x2 (the page flips it)
-        self.grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
         thumb = np.zeros((BOUNDARY_GRID, BOUNDARY_GRID), dtype=bool)
         thumb[::NEURON_STRIDE, ::NEURON_STRIDE] = True
+        self.data, self.lanes, self.epoch, self.extent = data, lanes, 0, (-half, half)
+        self.grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
         self.thumb_rows = np.flatnonzero(thumb.ravel())
+        self.generation += 1
 
     # --- what the page draws --------------------------------------------------------------------
     def data_payload(self) -> dict:
@@ -167,8 +171,8 @@ class Session:
         c = curve[use][:, idx]
         with np.errstate(all="ignore"), _quiet():
             mean, lo, hi = np.nanmean(c, axis=0), np.nanmin(c, axis=0), np.nanmax(c, axis=0)
-        return {"epochs": (idx + 1).tolist(), "mean": [_finite(v) for v in mean],
-                "lo": [_finite(v) for v in lo], "hi": [_finite(v) for v in hi]}
+        return {"epochs": (idx + 1).tolist(), "mean": _rounded(mean), "lo": _rounded(lo),
+                "hi": _rounded(hi)}
 
     # --- export ---------------------------------------------------------------------------------
     def export(self, out=None):
@@ -180,6 +184,15 @@ class Session:
     def info(self) -> dict:
         return {"setup": replace(self.setup).as_dict(), "epoch": self.epoch,
                 "running": self.running, "activations": [lane.spec for lane in self.lanes]}
+
+
+def _rounded(values: np.ndarray) -> list:
+    """Four significant digits (a curve on a 256-pixel canvas), NaN and inf as None."""
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    scale = 10.0 ** (3 - np.floor(np.log10(np.where(finite & (v != 0), np.abs(v), 1.0))))
+    out = np.where(finite, np.round(v * scale) / scale, np.nan).tolist()
+    return [x if math.isfinite(x) else None for x in out]
 
 
 def _finite(v) -> float | None:

@@ -100,9 +100,10 @@ class Setup:
         for part in parts:
             try:
                 get_activation(part)
-            except ParameterError as exc:
-                raise ParameterError("act", part, exc.allowed, exc.args[0].split("; allowed")[0]
-                                     if part.lower().startswith("formula:") else "") from None
+            except ParameterError as exc:  # the same line, named as the page names it
+                text = str(exc)
+                hint = text[text.find(exc.allowed) + len(exc.allowed):].strip(" ()")
+                raise ParameterError("act", part, exc.allowed, hint) from None
         return parts if len(parts) > 1 else parts[0]
 
     # --- the URL form ------------------------------------------------------------------------
