@@ -8,8 +8,8 @@ import pytest
 
 import actlab
 from actlab.activations import get_activation
-from actlab.errors import ParameterError
 from actlab.activations.formula import compile_formula, parse, stable_form
+from actlab.errors import ParameterError
 
 
 @pytest.mark.parametrize("text", [

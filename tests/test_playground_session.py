@@ -89,6 +89,15 @@ def test_change_lr_keeps_training_other_changes_rebuild():
     s.step(3)
     s.change({"lr": "0.05"})
     assert s.epoch == 3 and s.lanes[0].trainer.optimizer.lr == 0.05
+    plain = Session(SMALL)
+    plain.step(3)
+    s.change("l2=1")  # L2 applies from the next step on: the weights shrink against plain
+    plain.change({"lr": "0.05"})
+    s.step(3)
+    plain.step(3)
+    assert s.epoch == 6 and s.lanes[0].trainer.l2 == 1.0
+    for a, b in zip(s.lanes, plain.lanes):
+        assert np.linalg.norm(a.net.dense[0].params["W"]) < np.linalg.norm(b.net.dense[0].params["W"])
     s.change("hidden=4,4&act=relu;tanh&act=elu:0.5")
     assert s.epoch == 0
     assert [a.name for a in s.lanes[0].net.activations] == ["relu", "tanh"]
@@ -117,7 +126,7 @@ def test_reset_gives_the_same_numbers_again():
     ("data=mnist", "data: got 'mnist'"),
     ("seeds=0", "seeds: got 0"),
     ("batch=x", "batch: got 'x'; allowed: an integer"),
-    ("l2=0.01", "l2: got 0.01"),
+    ("l2=-1", "l2: got -1.0; allowed: a number in [0, 10]"),
     ("evil=1", "setting: got 'evil'"),
     ("init=nosuch", "init: got 'nosuch'"),
 ])

@@ -28,7 +28,7 @@ def _group(setup, spec: str, epochs: int) -> Group:
                  optimizer=setup.optimizer, lr=float(setup.lr),
                  momentum=0.0 if setup.optimizer in ("gd", "adam") else 0.9, epochs=epochs,
                  batch_size=setup.batch_size, seeds=tuple(range(setup.seeds)), dtype="float32",
-                 probes=True)
+                 probes=True, l2=float(setup.l2))
 
 
 def _records(session, lane) -> list[dict]:

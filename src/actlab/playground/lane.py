@@ -51,7 +51,7 @@ class Lane:
         self.net = Network(data.n_features, list(setup.hidden), data.n_classes,
                            activation=layer_spec, output="softmax", init=setup.init, seeds=seeds)
         self.trainer = Trainer(setup.optimizer, lr=setup.lr, epochs=1,
-                               batch_size=min(setup.batch_size, len(X)),
+                               batch_size=min(setup.batch_size, len(X)), l2=setup.l2,
                                callbacks=[_Watch(self)])
         self.probes = Probes(size=min(256, len(X)), flip_steps=0)  # flips: not drawn, and costly
         self.probes.on_train_begin(self.trainer, self.net, X, np.asarray(y, dtype=np.int64))
@@ -73,8 +73,10 @@ class Lane:
         self.path.append((round(float(W[0, a, self.path_unit]), 5),
                           round(float(W[0, b, self.path_unit]), 5)))
 
-    def set_lr(self, lr: float) -> None:
+    def set_live(self, lr: float, l2: float) -> None:
+        """Settings that apply from the next step on: learning rate and L2 strength."""
         self.trainer.optimizer.lr = lr
+        self.trainer.l2 = l2
 
     def step(self, epochs: int) -> None:
         """Train every seed ``epochs`` more epochs (the optimizer's state carries over)."""

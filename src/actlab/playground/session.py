@@ -71,7 +71,7 @@ class Session:
     def change(self, query: str | dict) -> Setup:
         """Apply settings (a query string or dict); ParameterError leaves everything unchanged.
 
-        The learning rate, the boundary view and epochs per frame change a session in place;
+        The learning rate, L2, the boundary view and epochs per frame change a session in place;
         anything else builds fresh networks (epoch 0), as a changed experiment must.
         """
         new = Setup.from_query(query, base=self.setup)
@@ -79,7 +79,7 @@ class Session:
         old, self.setup = self.setup, new
         if changed <= set(LIVE):
             for lane in self.lanes:
-                lane.set_lr(new.lr)
+                lane.set_live(new.lr, new.l2)
             return new
         try:
             self._build()

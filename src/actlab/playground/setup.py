@@ -21,7 +21,6 @@ MAX_LAYERS, MAX_UNITS = 6, 32  # the neuron thumbnails stay readable; a step sta
 MAX_ACTIVATIONS, MAX_SEEDS = 4, 10
 LAYER_SEPARATOR = ";"  # "relu;tanh": relu in the first hidden layer, tanh in the second
 VIEWS = ("mean", "seed0")  # the decision boundary: mean over seeds, or seed 0 alone
-L2_NOTE = "0 (L2 / weight decay is not in actlab's optimizers yet)"
 
 # query key -> field name (the URL stays short)
 KEYS = {"data": "dataset", "noise": "noise", "ratio": "train_ratio", "n": "n_samples",
@@ -29,7 +28,7 @@ KEYS = {"data": "dataset", "noise": "noise", "ratio": "train_ratio", "n": "n_sam
         "lr": "lr", "batch": "batch_size", "l2": "l2", "seeds": "seeds", "dseed": "data_seed",
         "view": "view", "epf": "epochs_per_frame"}
 # settings that change a running session without retraining from scratch
-LIVE = ("lr", "view", "epochs_per_frame")
+LIVE = ("lr", "l2", "view", "epochs_per_frame")
 
 
 @dataclass(frozen=True)
@@ -76,8 +75,7 @@ class Setup:
             raise UnknownNameError("opt", self.optimizer, available_optimizers())
         _number("lr", self.lr, 0.0, 10.0, open_low=True)
         _integer("batch", self.batch_size, 1, self.n_train)
-        if self.l2 != 0:
-            raise ParameterError("l2", self.l2, L2_NOTE)
+        _number("l2", self.l2, 0.0, 10.0)
         _integer("seeds", self.seeds, 1, MAX_SEEDS)
         _integer("dseed", self.data_seed, 0, 2**31 - 1)
         if self.view not in VIEWS:
@@ -188,5 +186,4 @@ def choices() -> dict:
             "inits": available_initializers(), "views": list(VIEWS),
             "activations": [a for a in available_activations() if not a.startswith("formula:")],
             "limits": {"layers": MAX_LAYERS, "units": MAX_UNITS, "activations": MAX_ACTIVATIONS,
-                       "seeds": MAX_SEEDS},
-            "l2": {"enabled": False, "note": L2_NOTE}}
+                       "seeds": MAX_SEEDS}}

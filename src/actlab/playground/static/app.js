@@ -56,7 +56,6 @@ function fillChoices(c) {
   options(form.elements.opt, c.optimizers);
   $("#act-names").innerHTML = c.activations.map((a) => `<option value="${a}">`).join("");
   $("#init-names").innerHTML = c.inits.map((a) => `<option value="${a}">`).join("");
-  form.elements.l2.title = "L2 must be " + c.l2.note;
 }
 
 function actRow(value) {
