@@ -17,7 +17,6 @@ import base64
 import math
 import warnings
 from contextlib import contextmanager
-from dataclasses import replace
 
 import numpy as np
 
@@ -181,9 +180,6 @@ class Session:
 
         return export_session(self, out)
 
-    def info(self) -> dict:
-        return {"setup": replace(self.setup).as_dict(), "epoch": self.epoch,
-                "running": self.running, "activations": [lane.spec for lane in self.lanes]}
 
 
 def _rounded(values: np.ndarray) -> list:
