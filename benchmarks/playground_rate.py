@@ -5,9 +5,9 @@ batch 16, one epoch per frame):
 
 - session: ``Session.step()`` + ``Session.frame()`` + ``json.dumps`` in a loop (the engine's
   side of a frame, no network);
-- server: the real ``actlab playground`` app on 127.0.0.1 (uvicorn in a thread), a WebSocket
-  client that says hello and play and counts the frames it receives (what a page gets, minus
-  its drawing).
+- server: ``actlab playground`` in its own process on 127.0.0.1 and a WebSocket client here
+  that says hello and play and counts the frames it receives (what a page gets, minus its
+  drawing).
 
 The issue aims at >= 10 frames/s on this 2-core machine. Usage:
     python benchmarks/playground_rate.py [--seconds 8] [--query 'data=spiral&seeds=3']
@@ -21,10 +21,11 @@ import json
 import os
 import socket
 import statistics
-import threading
+import subprocess
+import sys
 import time
 
-import common  # noqa: F401 - puts src/ on sys.path
+import common  # puts src/ on sys.path
 
 DEFAULT = "data=spiral&act=sigmoid&act=tanh&act=relu&seeds=3&hidden=8,8"
 
@@ -53,21 +54,16 @@ def session_rate(query: str, seconds: float) -> dict:
 
 
 def server_rate(query: str, seconds: float) -> dict:
-    import uvicorn
+    """Frames a WebSocket client receives from `actlab playground` run as its own process."""
     import websockets
-
-    from actlab.playground.server import create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app("/tmp/actlab-bench-runs"), host="127.0.0.1",
-                                           port=port, log_level="warning",
-                                           ws="websockets-sansio"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    env = {**os.environ, "PYTHONPATH": str(common.ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "playground", "--no-browser",
+                             "--port", str(port), "--out", "/tmp/actlab-bench-runs"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
 
     async def client():
         async with websockets.connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
@@ -84,10 +80,11 @@ def server_rate(query: str, seconds: float) -> dict:
             return times, epochs
 
     try:
+        proc.stdout.readline()  # the server prints its URL once it listens
         times, epochs = asyncio.run(client())
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        proc.terminate()
+        proc.wait(timeout=20)
     times = [t for t in times if t - times[0] >= 2.0]  # skip the first 2 s (warm-up)
     return {"frames_per_s": (len(times) - 1) / (times[-1] - times[0]), "frames": len(times),
             "last_epoch": epochs[-1]}

@@ -44,7 +44,9 @@ class Connection:
         self.closed = False
 
     async def send(self, kind: str, **body) -> None:
-        text = json.dumps({"type": kind, **body}, allow_nan=False)
+        await self.send_text(json.dumps({"type": kind, **body}, allow_nan=False))
+
+    async def send_text(self, text: str) -> None:
         if self.closed:
             return
         try:
@@ -119,7 +121,7 @@ class Connection:
         async with self.lock:
             self.session.pause()
             frame = await asyncio.to_thread(self._step_and_frame)
-        await self.send("frame", **frame)
+        await self.send_text(frame)
 
     async def op_reset(self, msg) -> None:
         async with self.lock:
@@ -133,9 +135,10 @@ class Connection:
         await self.send("exported", path=str(path.resolve()))
 
     # --- frames -----------------------------------------------------------------------------
-    def _step_and_frame(self, epochs=None) -> dict:
-        self.session.step(epochs)
-        return self._frame()
+    def _step_and_frame(self) -> str:
+        """One step and its frame as JSON text (serialized here, in the worker thread)."""
+        self.session.step()
+        return json.dumps({"type": "frame", **self._frame()}, allow_nan=False)
 
     def _frame(self) -> dict:
         """The session's frame and, while playing, the frames per second of the last 2 s."""
@@ -172,7 +175,7 @@ class Connection:
                     self.session.pause()
                     await self.send("error", message=f"training stopped: {exc}")
                     continue
-            await self.send("frame", **frame)
+            await self.send_text(frame)
             await asyncio.sleep(max(0.0, 1 / MAX_FPS - (time.perf_counter() - start)))
 
 

@@ -358,6 +358,12 @@ function drawPath(cv, points) {
     ctx.beginPath(); ctx.moveTo(X(points[i - 1][0]), Y(points[i - 1][1]));
     ctx.lineTo(X(points[i][0]), Y(points[i][1])); ctx.stroke();
   }
+  ctx.strokeStyle = "#888"; ctx.lineWidth = 1;  // where the shown updates start
+  ctx.beginPath(); ctx.arc(X(points[0][0]), Y(points[0][1]), 3.5, 0, 2 * Math.PI); ctx.stroke();
+  ctx.fillStyle = "#999"; ctx.font = "10px system-ui, sans-serif";
+  ctx.fillText("w from input 1 \u2192", w - 84, h - 16);
+  ctx.save(); ctx.translate(11, h - 22); ctx.rotate(-Math.PI / 2);
+  ctx.fillText("w from input 2 \u2192", 0, 0); ctx.restore();
   const [a, b] = points.at(-1);
   ctx.fillStyle = "#c0392b"; ctx.beginPath(); ctx.arc(X(a), Y(b), 3.5, 0, 2 * Math.PI); ctx.fill();
   ctx.fillStyle = "#666"; ctx.font = "10px system-ui, sans-serif";
