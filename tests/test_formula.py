@@ -10,6 +10,7 @@ import actlab
 from actlab.activations import get_activation
 from actlab.activations.formula import compile_formula, parse, stable_form
 from actlab.errors import ParameterError
+from actlab.experiments.results import load as load_rows
 
 
 @pytest.mark.parametrize("text", [
@@ -96,7 +97,7 @@ def test_cli_runs_a_formula_activation(tmp_path):
          "--epochs", "2", "--seeds", "2", "--init", "auto", "--no-probes", "--quiet",
          "--out", str(out)], check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    rows = actlab.load(out)
+    rows = load_rows(out)
     assert sorted(set(rows["activation"])) == ["formula:z * sigmoid(1.702 * z)", "relu"]
     assert rows["final_test_acc"].notna().all()
     bad = subprocess.run(

@@ -74,6 +74,7 @@ def page(server, tmp_path):
             viewport={"width": 1280, "height": 1300})  # a fresh --user-data-dir
         try:
             pg = context.new_page()
+            pg.set_default_timeout(180_000)  # a shared 2-core machine: waits, never timings
             pg.console_errors = []
             pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
             pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))

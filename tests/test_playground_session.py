@@ -9,6 +9,7 @@ import pytest
 
 import actlab
 from actlab.errors import ParameterError
+from actlab.experiments.results import load as load_rows
 from actlab.playground import Session, Setup
 from actlab.training import Trainer
 
@@ -158,11 +159,16 @@ def test_export_is_a_run_directory_for_report_and_load(tmp_path):
     assert not (tmp_path / "early").exists()
     s.step(6)
     out = s.export(tmp_path / "run")
-    rows = actlab.load(out)
+    rows = load_rows(out)
     assert len(rows) == 6 and set(rows["activation"]) == {"sigmoid", "tanh", "relu"}
     tanh = rows[(rows.activation == "tanh") & (rows.seed == 1)].iloc[0]
     assert tanh["final_train_loss"] == pytest.approx(s.lanes[1].curve("train_loss")[1, -1])
     assert (out / "report.html").is_file()
+    comparison = actlab.load(out)
+    assert sorted(comparison.table["activation"]) == ["relu", "sigmoid", "tanh"]
+    net = comparison.network("tanh", seed=1)  # the trained network itself, reloaded
+    np.testing.assert_array_equal(net.dense[0].params["W"][0],
+                                  s.lanes[1].net.dense[0].params["W"][1])
     proc = subprocess.run([sys.executable, "-m", "actlab.cli", "report", str(out)], check=False,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -173,5 +179,7 @@ def test_export_is_a_run_directory_for_report_and_load(tmp_path):
 def test_per_layer_activations_and_formulas_export(tmp_path):
     s = Session("data=xor&n=80&hidden=4,4&seeds=1&act=relu;tanh&act=formula:z*sigmoid(z)")
     s.step(2)
-    rows = actlab.load(s.export(tmp_path / "run"))
-    assert list(rows["activation"]) == ["relu;tanh", "formula:z*sigmoid(z)"]
+    out = s.export(tmp_path / "run")
+    assert list(load_rows(out)["activation"]) == ["relu;tanh", "formula:z*sigmoid(z)"]
+    net = actlab.load(out).network("formula:z*sigmoid(z)")
+    assert net.activations[0].name == "formula:z*sigmoid(z)"

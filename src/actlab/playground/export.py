@@ -2,7 +2,7 @@
 
 One group per activation (its seeds are the replicas), records in the layout the experiment
 runner writes (config, per-epoch metrics, probe series, status, the decision grid of seed 0),
-then the tables and report.html: ``actlab report DIR`` and ``actlab.load(DIR)`` read it like
+each group's trained networks (weights/GROUP.npz), then the tables and report.html: ``actlab report DIR`` and ``actlab.load(DIR)`` read it like
 the result of ``actlab compare``.
 """
 
@@ -16,6 +16,7 @@ from ..experiments.stats import summarize_group
 from ..experiments.store import RunStore, default_run_dir
 from ..experiments.sweep import history_rows
 from ..initializers import resolve_init
+from ..saving import network_bytes
 
 TARGET_ACC = 0.95
 
@@ -72,7 +73,8 @@ def export_session(session, out=None) -> Path:
               "seeds": list(range(s.seeds)), "playground": s.to_query()}
     records = [_records(session, lane) for lane in session.lanes]
     store = RunStore.create(path, config)
-    for recs in records:
+    for lane, recs in zip(session.lanes, records):  # weights first: a record names its network
+        store.write_weights(recs[0]["group_id"], network_bytes(lane.net))
         store.append_records(recs)
     flat = [r for recs in records for r in recs]
     rows = [summarize_group(recs, TARGET_ACC) for recs in records]
