@@ -1,41 +1,61 @@
-"""scikit-learn estimators backed by actlab's Network (one replica) and Trainer.
+"""scikit-learn's MLPClassifier / MLPRegressor, as drop-ins, on actlab's Network and Trainer.
 
-``MLPClassifier`` and ``MLPRegressor`` follow scikit-learn's own MLP conventions where they
-apply: ``coefs_`` / ``intercepts_`` (lists of (fan_in, fan_out) and (fan_out,) arrays in the
-estimator's ``dtype``), ``loss_curve_``, ``n_iter_``, ``classes_``, ``n_layers_``,
-``n_outputs_``, ``out_activation_``, ``best_loss_`` / ``validation_scores_``, ``warm_start`` and
-``partial_fit``. What actlab adds: any registered activation (``"leaky_relu:0.1"``, ``"prelu"``,
-``"maxout:3"``, ...), actlab's initializers and optimizers, and ``activation_params_``, the
-learnable activation parameters (PReLU slopes, ...), so a warm start keeps them.
+Every parameter of ``sklearn.neural_network.MLPClassifier`` / ``MLPRegressor`` is accepted with
+the same name, meaning and default (scikit-learn 1.9): ``solver`` "adam" / "sgd" / "lbfgs",
+``alpha`` (L2 on the weights, scaled by the minibatch size), ``batch_size="auto"``,
+``learning_rate`` "constant" / "invscaling" / "adaptive" with ``power_t``, ``tol`` and
+``n_iter_no_change`` (the same stopping rule), ``momentum`` / ``nesterovs_momentum``,
+``beta_1`` / ``beta_2`` / ``epsilon``, ``early_stopping`` / ``validation_fraction``,
+``max_fun``, ``shuffle``, ``random_state``, ``warm_start``, ``verbose``. The random stream is
+scikit-learn's too: with ``init="sklearn"`` (the default) the weights are drawn as scikit-learn
+draws them (Glorot uniform, biases too) from ``check_random_state(random_state)``, minibatches
+are shuffled and the early-stopping split is made from the same RandomState, so a fit with an
+integer ``random_state`` follows scikit-learn's fit with the same parameters (up to rounding).
+``lbfgs`` calls ``scipy.optimize.minimize(method="L-BFGS-B")`` with scikit-learn's options.
+``ConvergenceWarning`` is emitted where scikit-learn emits it.
+
+What actlab adds: any registered activation (``"leaky_relu:0.1"``, ``"prelu"``, ``"swish"``,
+``"maxout:3"``, ...) or a list with one per hidden layer; ``init`` (any actlab initializer, whose
+biases start at zero); ``dtype`` (None: float32 data stays float32, anything else float64, as
+scikit-learn does); ``weight_decay`` (decoupled, AdamW's form); ``activation_params_``, the
+learnable activation parameters (PReLU slopes, ...), so a warm start keeps them. The training
+itself is actlab's: the L2 term, the schedules and the stopping rule live in the core
+(actlab.optimizers.WeightPenalty, actlab.schedules), shared with the CLI.
 
 ``coefs_``, ``intercepts_`` and ``activation_params_`` are the model: predictions and a warm
 start read them, so weights assigned by hand are used as they are.
 
-Divergence: if the training loss or the weights become NaN or inf, ``fit`` / ``partial_fit``
-raise ``DivergenceError`` (a RuntimeError) naming the epoch and what to try. The estimator is
-left as it was before the call (fitted attributes unchanged), so nothing silently predicts NaN.
-scikit-learn's model selection tools (``cross_val_score``, ``GridSearchCV``) record such a fit
-as failed (``error_score``) and go on.
+Divergence: if the training loss becomes NaN or inf, ``fit`` / ``partial_fit`` raise
+``DivergenceError`` (a RuntimeError) naming the epoch and what to try, and leave the estimator as
+it was (scikit-learn trains on and raises ValueError at the end). Sparse X is accepted and
+densified (the network computes on dense arrays). Not supported: ``sample_weight``.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
+import scipy.optimize
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .activations import get_activation
 from .errors import (
     DivergenceError,
     ParameterError,
-    UnknownNameError,
+    check_choice,
     check_flag,
     check_float_dtype,
     check_int,
@@ -44,16 +64,31 @@ from .errors import (
 from .initializers import parse_init
 from .losses import log_softmax, sigmoid, softmax, softplus
 from .network import Network
-from .optimizers import get_optimizer
-from .training import Trainer
+from .optimizers import SGD, Adam, WeightPenalty
+from .schedules import Plateau, decay_on_plateau, invscaling
+from .training import Trainer, _as_target
 
 __all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor"]
 
-_OPTIMIZERS = ("gd", "sgd", "nesterov", "adam")
-_OUT_ACTIVATION = {"softmax": "softmax", "sigmoid": "logistic", "identity": "identity"}
+_SOLVERS = ("lbfgs", "sgd", "adam")
+_SCHEDULES = ("constant", "invscaling", "adaptive")
+_OUT_ACTIVATION = {"softmax": "softmax", "sigmoid": "logistic", "identity": "identity",
+                   "exp": "exp"}
 
 
 # --------------------------------------------------------------------------- parameter checks
+
+
+def _real(name, value, low, high=math.inf, low_open=False, high_open=False):
+    """A real number in the interval; the message writes the interval as scikit-learn's docs do."""
+    ok = (not isinstance(value, (bool, np.bool_)) and isinstance(value, numbers.Real)
+          and not math.isnan(value)
+          and (value > low if low_open else value >= low)
+          and (value < high if high_open else value <= high))
+    if not ok:
+        lo, hi = "(" if low_open else "[", ")" if high_open or high == math.inf else "]"
+        raise ParameterError(name, value, f"a number in {lo}{low}, {'inf' if high == math.inf else high}{hi}")
+    return float(value)
 
 
 def _hidden_sizes(value) -> list[int]:
@@ -75,196 +110,326 @@ def _check_activation(spec, n_hidden):
     if isinstance(spec, (list, tuple)) and len(specs) != n_hidden:
         raise ParameterError("activation", spec,
                              f"one activation or a list of {n_hidden} (one per hidden layer)")
-    for s in specs:
-        get_activation(s)  # UnknownNameError / ParameterError naming "activation"
-    return spec
+    return [get_activation(s) for s in specs]  # UnknownNameError / ParameterError naming it
 
 
+class _SklearnOrder:
+    """The minibatch order of scikit-learn's MLP: each epoch shuffles the previous epoch's order
+    again (``sklearn.utils.shuffle(sample_idx, random_state)``), from the estimator's RandomState.
+    Stands in for a replica's shuffle Generator in the Trainer (it asks for ``permutation(n)``)."""
 
+    def __init__(self, random_state, n):
+        self.random_state = random_state
+        self.order = np.arange(n)
 
-def _seed(random_state) -> int:
-    """An int seed: the int itself, or one drawn from a RandomState / Generator / np.random."""
-    if random_state is None:
-        return int(np.random.randint(np.iinfo(np.int32).max))
-    if is_int(random_state):
-        if random_state < 0:
-            raise ParameterError("random_state", random_state, "None, an integer >= 0 or a RandomState")
-        return int(random_state)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.int32).max))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(np.iinfo(np.int32).max))
-    raise ParameterError("random_state", random_state, "None, an integer >= 0 or a RandomState")
-
-
-class _EpochCallback:
-    """Reads the network after every epoch: validation score and the verbose line."""
-
-    def __init__(self, estimator, X_val, y_val, first_epoch):
-        self.estimator = estimator
-        self.X_val, self.y_val = X_val, y_val
-        self.first_epoch = first_epoch
-        self.scores: list[float] = []
-
-    def on_epoch_end(self, trainer, network, epoch, history):
-        line = f"Iteration {self.first_epoch + epoch + 1}, loss = {history['train_loss'][0, epoch]:.8f}"
-        if self.X_val is not None:
-            logits = network.logits(self.X_val)[0]
-            score = float(self.estimator._score_logits(logits, self.y_val))
-            self.scores.append(score)
-            line += f", validation score = {score:.6f}"
-        if self.estimator.verbose:
-            print(line)
+    def permutation(self, n):
+        self.order = self.order[self.random_state.permutation(n)]
+        return self.order
 
 
 # --------------------------------------------------------------------------- the shared base
 
 
 class _BaseMLP(BaseEstimator):
-    """What MLPClassifier and MLPRegressor share: parameters, training, warm start, forward."""
+    """What MLPClassifier and MLPRegressor share: parameters, the solvers, warm start, forward."""
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, init="auto",
-                 optimizer="sgd", learning_rate_init=0.01, momentum=0.9, batch_size=32,
-                 max_iter=50, random_state=None, dtype="float32", warm_start=False,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 verbose=False):
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 init="sklearn", dtype=None, weight_decay=0.0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate_init = learning_rate_init
-        self.momentum = momentum
+        self.solver = solver
+        self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
         self.max_iter = max_iter
+        self.shuffle = shuffle
         self.random_state = random_state
-        self.dtype = dtype
+        self.tol = tol
+        self.verbose = verbose
         self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
-        self.verbose = verbose
+        self.max_fun = max_fun
+        self.init = init
+        self.dtype = dtype
+        self.weight_decay = weight_decay
 
     # --- checks ---------------------------------------------------------------------------
     def _check_params(self) -> dict:
         """Every parameter, checked before any data is looked at (actlab's one-line errors)."""
         hidden = _hidden_sizes(self.hidden_layer_sizes)
-        _check_activation(self.activation, len(hidden))
-        parse_init(self.init)
-        if not isinstance(self.optimizer, str) or self.optimizer not in _OPTIMIZERS:
-            raise UnknownNameError("optimizer", self.optimizer, _OPTIMIZERS)
-        lr = self.learning_rate_init
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
-            raise ParameterError("learning_rate_init", lr, "a finite number > 0")
-        mu = self.momentum
-        if isinstance(mu, bool) or not isinstance(mu, numbers.Real) or not (0 <= mu < 1):
-            raise ParameterError("momentum", mu, "a number in [0, 1)")
-        if self.optimizer == "nesterov" and mu == 0:
-            raise ParameterError("momentum", mu, "a number in (0, 1) with optimizer='nesterov'")
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            check_int("batch_size", self.batch_size)
+        acts = _check_activation(self.activation, len(hidden))
+        if self.init != "sklearn":
+            parse_init(self.init)
+        check_choice("solver", self.solver, _SOLVERS)
+        _real("alpha", self.alpha, 0)
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto") and (
+                not is_int(self.batch_size) or self.batch_size < 1):
+            raise ParameterError("batch_size", self.batch_size, "'auto' or an integer >= 1")
+        check_choice("learning_rate", self.learning_rate, _SCHEDULES)
+        _real("learning_rate_init", self.learning_rate_init, 0, low_open=True)
+        _real("power_t", self.power_t, 0)
         check_int("max_iter", self.max_iter)
-        check_int("n_iter_no_change", self.n_iter_no_change)
-        vf = self.validation_fraction
-        if isinstance(vf, bool) or not isinstance(vf, numbers.Real) or not (0 < vf < 1):
-            raise ParameterError("validation_fraction", vf, "a number in (0, 1)")
-        for name in ("warm_start", "early_stopping", "verbose"):
-            check_flag(name, getattr(self, name))
-        dtype = check_float_dtype(self.dtype)
-        seed = _seed(self.random_state)
-        return {"hidden": hidden, "dtype": dtype, "seed": seed}
+        check_flag("shuffle", self.shuffle)
+        _real("tol", self.tol, 0)
+        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
+            raise ParameterError("verbose", self.verbose, "True, False or an integer")
+        check_flag("warm_start", self.warm_start)
+        _real("momentum", self.momentum, 0, 1, high_open=True)
+        check_flag("nesterovs_momentum", self.nesterovs_momentum)
+        check_flag("early_stopping", self.early_stopping)
+        _real("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
+        _real("beta_1", self.beta_1, 0, 1, high_open=True)
+        _real("beta_2", self.beta_2, 0, 1, high_open=True)
+        _real("epsilon", self.epsilon, 0, low_open=True)
+        if self.n_iter_no_change != np.inf:
+            check_int("n_iter_no_change", self.n_iter_no_change)
+        check_int("max_fun", self.max_fun)
+        dtype = None if self.dtype is None else check_float_dtype(self.dtype)
+        _real("weight_decay", self.weight_decay, 0)
+        check_random_state(self.random_state)
+        self._check_loss()
+        logistic = all(a.name == "sigmoid" for a in acts) and len(acts) > 0 or (
+            self.activation in ("logistic", "sigmoid"))
+        return {"hidden": hidden, "dtype": dtype, "glorot_factor": 2.0 if logistic else 6.0}
 
-    # --- training -------------------------------------------------------------------------
+    def _check_loss(self):
+        pass
+
+    # --- fit ------------------------------------------------------------------------------
     def _fit(self, X, y, incremental, classes=None):
         cfg = self._check_params()
-        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
-        reset = not continuing or not hasattr(self, "n_features_in_")
-        X, y = validate_data(self, X, y, reset=reset, dtype=cfg["dtype"], multi_output=True,
-                             y_numeric=not self._is_classifier, order="C")
-        y_enc, head, fitted = self._prepare_targets(y, incremental, continuing, classes)
-        n_features = X.shape[1]
-        if y_enc.ndim == 2:
-            n_outputs = y_enc.shape[1]
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = validate_data(self, X, y, reset=first_pass, accept_sparse=["csr", "csc"],
+                             dtype=(np.float64, np.float32) if cfg["dtype"] is None else cfg["dtype"],
+                             multi_output=True, y_numeric=not self._is_classifier, order="C")
+        X = X.toarray() if sp.issparse(X) else X  # the network computes on dense arrays
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        dtype = X.dtype
+        y_enc, head, fitted, y_split = self._prepare_targets(y, incremental, not first_pass, classes)
+        n_outputs = (y_enc.shape[1] if y_enc.ndim == 2
+                     else len(fitted["classes_"]) if head == "softmax" else 1)
+        rs = check_random_state(self.random_state)
+        draw = first_pass and self.init != "sklearn"  # actlab's initializers take an int seed
+        net = Network(X.shape[1], cfg["hidden"], n_outputs, activation=self.activation,
+                      output=head, init="auto" if self.init == "sklearn" else self.init,
+                      seeds=[rs.randint(np.iinfo(np.int32).max) if draw else 0], dtype=dtype)
+        state = self._start_state(first_pass)
+        if first_pass:
+            if self.init == "sklearn":  # scikit-learn's _init_coef, from the same RandomState
+                for d in net.dense:
+                    bound = np.sqrt(cfg["glorot_factor"] / (d.fan_in + d.fan_out))
+                    d.params["W"][0] = rs.uniform(-bound, bound, (d.fan_in, d.fan_out))
+                    d.params["b"][0, 0] = rs.uniform(-bound, bound, d.fan_out)
         else:
-            n_outputs = len(fitted["classes_"]) if head == "softmax" else 1
-        hidden = cfg["hidden"]
-        net = Network(n_features, hidden, n_outputs, activation=self.activation, output=head,
-                      init=self.init, seeds=[cfg["seed"]], dtype=cfg["dtype"])
-        if continuing:
             self._load_into(net)
-            if getattr(self, "_shuffle_rng", None) is not None:
-                net.shuffle_rngs = [self._shuffle_rng]
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(net, X, y_enc, state)
+        else:
+            self._fit_stochastic(net, X, y_enc, y_split, incremental, rs, state)
+        self._publish(net, fitted, head, cfg["hidden"], n_outputs, state)
+        return self
 
-        optimizer = getattr(self, "_optimizer", None) if incremental else None
-        if optimizer is None or getattr(self, "_optimizer_name", None) != self.optimizer:
-            optimizer = get_optimizer(self.optimizer, lr=self.learning_rate_init,
-                                      momentum=self.momentum)  # dropped for gd and adam
-        else:  # partial_fit continues the optimizer's state; set_params may have changed these
-            optimizer.lr = self.learning_rate_init
-            if optimizer.takes_momentum:
-                optimizer.momentum = self.momentum
+    def _start_state(self, first_pass) -> dict:
+        """The training state scikit-learn keeps across warm starts (reset on a first pass)."""
+        keep = not first_pass
+        stochastic = self.solver != "lbfgs"
+        state = {"t_": getattr(self, "t_", 0) if keep else 0,
+                 "n_iter_": 0, "loss_": None}
+        if stochastic:
+            fresh = not keep or not hasattr(self, "loss_curve_")
+            state["loss_curve_"] = [] if fresh else list(self.loss_curve_)
+            state["_no_improvement_count"] = 0 if fresh else self._no_improvement_count
+            if fresh:
+                state["validation_scores_"] = [] if self.early_stopping else None
+                state["best_validation_score_"] = -np.inf if self.early_stopping else None
+                state["best_loss_"] = None if self.early_stopping else np.inf
+            else:
+                state["validation_scores_"] = (None if self.validation_scores_ is None
+                                               else list(self.validation_scores_))
+                state["best_validation_score_"] = self.best_validation_score_
+                state["best_loss_"] = self.best_loss_
+        return state
 
-        early = bool(self.early_stopping) and not incremental
+    def _optimizer_for(self, incremental):
+        """scikit-learn makes a new optimizer on every fit; partial_fit keeps the last one."""
+        old = getattr(self, "_optimizer", None)
+        if incremental and old is not None and getattr(self, "_optimizer_solver", None) == self.solver:
+            return old
+        if self.solver == "sgd":
+            return SGD(lr=float(self.learning_rate_init), momentum=self.momentum,
+                       nesterov=self.nesterovs_momentum and self.momentum > 0)
+        return Adam(lr=float(self.learning_rate_init), beta1=self.beta_1, beta2=self.beta_2,
+                    eps=self.epsilon, eps_hat=True)
+
+    def _fit_stochastic(self, net, X, y_enc, y_split, incremental, rs, state):
+        optimizer = self._optimizer_for(incremental)
         X_val = y_val = None
-        if early:
-            X, X_val, y_enc, y_val = self._split(X, y_enc, cfg["seed"])
-        batch = min(200, X.shape[0]) if isinstance(self.batch_size, str) else self.batch_size
-        epochs = 1 if incremental else self.max_iter
-        first_epoch = getattr(self, "n_iter_", 0) if continuing else 0
-        callback = _EpochCallback(self, X_val, y_val, first_epoch)
-        trainer = Trainer(optimizer=optimizer, epochs=epochs, batch_size=batch,
-                          early_stopping=early, patience=self.n_iter_no_change,
-                          callbacks=[callback])
-        hist = trainer.fit(net, X, y_enc, X_val, y_val)
+        if self.early_stopping:  # scikit-learn's split: same RandomState, same stratification
+            rows = np.arange(X.shape[0])
+            train, val = train_test_split(rows, random_state=rs,
+                                          test_size=self.validation_fraction, stratify=y_split)
+            if len(val) < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+            X, X_val, y_enc, y_val = X[train], X[val], y_enc[train], y_enc[val]
+        n = X.shape[0]
+        if self.batch_size == "auto":
+            batch = min(200, n)
+        else:
+            if self.batch_size > n:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                              "going to be clipped", stacklevel=3)
+            batch = int(np.clip(self.batch_size, 1, n))
+        if self.shuffle:
+            net.shuffle_rngs = [_SklearnOrder(rs, n)]
+        trainer = Trainer(optimizer=optimizer, epochs=1, batch_size=batch, shuffle=self.shuffle,
+                          l2=float(self.alpha), weight_decay=float(self.weight_decay))
+        maximize = self.early_stopping
+        plateau = Plateau(1, self.tol, self.n_iter_no_change, maximize=maximize)
+        best = state["best_validation_score_"] if maximize else state["best_loss_"]
+        plateau.best[0] = best
+        plateau.count[0] = state["_no_improvement_count"]
+        best_params = net.flat_params.copy()
+        y_target = _as_target(y_enc, net)
+        for _ in range(self.max_iter):
+            hist = trainer.fit(net, X, y_target)
+            if hist.status[0] == "diverged":
+                raise DivergenceError(
+                    f"{type(self).__name__} diverged at epoch {state['n_iter_'] + 1}: the training "
+                    f"loss became NaN or inf (solver={self.solver!r}, learning_rate_init="
+                    f"{self.learning_rate_init!r}); try a smaller learning_rate_init, "
+                    f"solver='adam', or standardized X (StandardScaler)")
+            state["n_iter_"] += 1
+            state["loss_"] = float(hist["train_loss"][0, 0])
+            state["t_"] += n
+            state["loss_curve_"].append(state["loss_"])
+            if self.verbose:
+                print(f"Iteration {state['n_iter_']}, loss = {state['loss_']:.8f}")
+            if maximize:
+                score = self._validation_score(net, X_val, y_val)
+                state["validation_scores_"].append(score)
+                if self.verbose:
+                    print(f"Validation score: {score:f}")
+                plateaued = plateau.update([score])[0]
+                if score > state["best_validation_score_"]:
+                    state["best_validation_score_"] = score
+                    best_params = net.flat_params.copy()
+            else:
+                plateaued = plateau.update([state["loss_"]])[0]
+                state["best_loss_"] = float(plateau.best[0])
+            if self.solver == "sgd" and self.learning_rate == "invscaling":
+                optimizer.lr = invscaling(float(self.learning_rate_init), state["t_"], self.power_t)
+            if plateaued:
+                what = "Validation score" if maximize else "Training loss"
+                msg = (f"{what} did not improve more than tol={self.tol:f} for "
+                       f"{self.n_iter_no_change} consecutive epochs.")
+                if self.solver == "sgd" and self.learning_rate == "adaptive":
+                    lr, stop = decay_on_plateau(np.array([optimizer.lr]), np.array([True]))
+                    if stop[0]:
+                        if self.verbose:
+                            print(msg + " Learning rate too small. Stopping.")
+                        break
+                    optimizer.lr = float(lr[0])
+                    plateau.count[0] = 0
+                    if self.verbose:
+                        print(msg + f" Setting learning rate to {optimizer.lr:f}")
+                else:
+                    if self.verbose:
+                        print(msg + " Stopping.")
+                    break
+            if incremental:
+                break
+            if state["n_iter_"] == self.max_iter:
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                              "reached and the optimization hasn't converged yet.",
+                              ConvergenceWarning, stacklevel=3)
+        state["_no_improvement_count"] = int(plateau.count[0])
+        if maximize:
+            net.flat_params[...] = best_params
+        self._optimizer = optimizer
+        self._optimizer_solver = self.solver
 
-        if hist.status[0] == "diverged":
-            self._optimizer = None
-            raise DivergenceError(
-                f"{type(self).__name__} diverged at epoch {first_epoch + hist.diverged_epoch[0]}: "
-                f"the training loss or the weights became NaN or inf (optimizer={self.optimizer!r}, "
-                f"learning_rate_init={self.learning_rate_init!r}); try a smaller "
-                f"learning_rate_init, optimizer='adam', or standardized X (StandardScaler)")
+    def _validation_score(self, net, X_val, y_val):
+        logits = net.logits(X_val)[0]
+        if not np.isfinite(logits).all():
+            return np.nan
+        return float(self._score_logits(logits, y_val))
 
-        # --- success: publish the fitted attributes --------------------------------------
-        for key, value in fitted.items():
+    def _fit_lbfgs(self, net, X, y_enc, state):
+        """scipy's L-BFGS-B on the packed parameters, with scikit-learn's options and order
+        (every weight matrix, then every bias vector, then actlab's activation parameters)."""
+        flat, grads = net.flat_params, net.flat_grads
+        order = self._packed_order(net)
+        n = X.shape[0]
+        xb = X[None]
+        yb = _as_target(y_enc, net)[None]
+        weights = [(p, g) for name, p, g in net.parameters() if name.endswith(".W")]
+        penalty = WeightPenalty([p for p, _ in weights], [g for _, g in weights], l2=self.alpha)
+
+        def loss_grad(packed):
+            flat[0, order] = packed
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss, _ = net.loss_and_grad(xb, yb)
+                loss = loss + penalty.add_l2(n)
+            return float(loss[0]), grads[0, order].astype(np.float64)
+
+        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
+        result = scipy.optimize.minimize(
+            loss_grad, flat[0, order].astype(np.float64), method="L-BFGS-B", jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
+                     **_get_additional_lbfgs_options_dict("iprint", iprint)})
+        if not np.isfinite(result.fun):
+            raise DivergenceError(f"{type(self).__name__}: L-BFGS-B reached a NaN or inf loss; "
+                                  "try standardized X (StandardScaler) or a larger alpha")
+        state["n_iter_"] = _check_optimize_result("lbfgs", result, self.max_iter)
+        state["loss_"] = float(result.fun)
+        flat[0, order] = result.x
+
+    @staticmethod
+    def _packed_order(net):
+        """Column indices of the fused parameters in scikit-learn's packing order."""
+        starts, pos = {}, 0
+        for name, p, _ in net.parameters():
+            starts[name] = np.arange(pos, pos + p[0].size)
+            pos += p[0].size
+        names = [name for name, _, _ in net.parameters()]
+        ordered = ([k for k in names if k.endswith(".W")] + [k for k in names if k.endswith(".b")]
+                   + [k for k in names if not k.endswith((".W", ".b"))])
+        return np.concatenate([starts[k] for k in ordered])
+
+    def _publish(self, net, fitted, head, hidden, n_outputs, state):
+        """Success: the fitted attributes, all at once (a failed fit leaves the old ones)."""
+        for key, value in {**fitted, **state}.items():
             setattr(self, key, value)
         self.coefs_ = [d.W[0].copy() for d in net.dense]
         self.intercepts_ = [d.b[0, 0].copy() for d in net.dense]
         self.activation_params_ = [{k: v[0].copy() for k, v in act.params.items()}
                                    for act in net.activations]
         self._fit_activation = self.activation
-        self._fit_dtype = cfg["dtype"]
-        self._shuffle_rng = net.shuffle_rngs[0]
-        self._optimizer = optimizer
-        self._optimizer_name = self.optimizer
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(hidden) + 2
         self.out_activation_ = _OUT_ACTIVATION[head]
-        losses = [float(v) for v in hist["train_loss"][0, :hist.epochs]]
-        self.loss_curve_ = (list(getattr(self, "loss_curve_", [])) if continuing else []) + losses
-        self.n_iter_ = first_epoch + hist.epochs
-        self.t_ = (getattr(self, "t_", 0) if continuing else 0) + X.shape[0] * hist.epochs
-        if early:
-            old = getattr(self, "validation_scores_", None) if continuing else None
-            self.validation_scores_ = list(old or []) + callback.scores
-            best = hist.best_epoch[0]
-            self.best_validation_score_ = callback.scores[best - 1] if best else None
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_)
-        return self
-
-    def _split(self, X, y_enc, seed):
-        stratify = y_enc if (self._is_classifier and y_enc.ndim == 1) else None
-        try:
-            return train_test_split(X, y_enc, test_size=self.validation_fraction,
-                                    random_state=seed % 2**32, stratify=stratify)
-        except ValueError:
-            if stratify is None:
-                raise
-            return train_test_split(X, y_enc, test_size=self.validation_fraction,
-                                    random_state=seed % 2**32)
+        if self.solver == "lbfgs":
+            for key in ("loss_curve_", "best_loss_", "validation_scores_",
+                        "best_validation_score_", "_no_improvement_count"):
+                self.__dict__.pop(key, None)
 
     def _load_into(self, net):
         """Copy coefs_, intercepts_ (and activation_params_) into ``net``'s single replica."""
@@ -291,7 +456,9 @@ class _BaseMLP(BaseEstimator):
     def _logits(self, X):
         """Logits (n, n_outputs), computed in float64 from the fitted weights."""
         check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
+                          dtype=(np.float64, np.float32))
+        X = X.toarray() if sp.issparse(X) else X
         hidden = [W.shape[0] for W in self.coefs_[1:]]
         net = Network(self.coefs_[0].shape[0], hidden, self.coefs_[-1].shape[1],
                       activation=getattr(self, "_fit_activation", self.activation),
@@ -300,73 +467,61 @@ class _BaseMLP(BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):
             return net.logits(X.astype(np.float64, copy=False))[0]
 
+    def _is_stochastic(self):
+        return self.solver in ("sgd", "adam")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # accepted as scikit-learn does, densified for the network
+        return tags
+
 
 # --------------------------------------------------------------------------- the classifier
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    """A multi-layer perceptron classifier on actlab's hand-written network.
+    """Multi-layer perceptron classifier: scikit-learn's MLPClassifier on actlab's network.
 
-    Binary targets use one sigmoid output (as scikit-learn does), multi-class targets a softmax
-    output, a 2-D 0/1 indicator matrix (multi-label) one sigmoid output per label. Labels may be
-    any sortable values (strings too); ``classes_`` maps output columns back to them.
+    Parameters: those of ``sklearn.neural_network.MLPClassifier`` with the same names, meanings
+    and defaults (see the module docstring), except that ``activation`` may be any actlab
+    activation or a list with one per hidden layer, plus:
 
-    Parameters
-    ----------
-    hidden_layer_sizes : int or tuple of int, default (100,)
-        Width of each hidden layer; ``()`` is a model without hidden layers.
-    activation : str, default "relu"
-        Any registered actlab activation name or spec ("relu", "tanh", "logistic" (= sigmoid),
-        "leaky_relu:0.1", "prelu", "elu", "selu", "swish", "maxout:2", ...), or a list with one
-        entry per hidden layer.
-    init : str, default "auto"
-        An actlab initializer ("auto" picks He / LeCun / Xavier from the activation's family).
-    optimizer : {"gd", "sgd", "nesterov", "adam"}, default "sgd"
-        "gd" trains on the full batch every step.
-    learning_rate_init : float, default 0.01
-    momentum : float in [0, 1), default 0.9
-        For "sgd" and "nesterov".
-    batch_size : int or "auto", default 32
-        "auto" is min(200, n_samples), as in scikit-learn.
-    max_iter : int, default 50
-        Epochs (passes over the training data) per ``fit``.
-    random_state : None, int or RandomState
-        An int gives identical fits; None draws a fresh seed each fit.
-    dtype : "float32" or "float64", default "float32"
-        The precision of training and of ``coefs_`` / ``intercepts_`` (predictions are computed
-        in float64 from them).
-    warm_start : bool, default False
-        ``fit`` continues from the current ``coefs_``, ``intercepts_`` and
-        ``activation_params_`` (also ones assigned by hand) instead of drawing new weights.
-    early_stopping : bool, default False
-        Hold out ``validation_fraction`` of the data (stratified) and stop when the validation
-        loss has not improved for ``n_iter_no_change`` epochs; the best weights are restored.
-    validation_fraction : float in (0, 1), default 0.1
-    n_iter_no_change : int, default 10
-    verbose : bool, default False
-        Print the loss after every epoch.
+    init : "sklearn" or an actlab initializer, default "sklearn"
+        "sklearn" draws weights and biases as scikit-learn does (Glorot uniform, gain 2 for
+        logistic units, from ``random_state``); an actlab initializer ("auto", "he_normal", ...)
+        draws the weights from a seed taken from ``random_state`` and starts biases at zero.
+    dtype : None, "float32" or "float64", default None
+        The precision of training and of ``coefs_``; None keeps float32 data in float32 and
+        computes everything else in float64, as scikit-learn does. Predictions are computed in
+        float64 from the weights.
+    weight_decay : float >= 0, default 0.0
+        Decoupled weight decay (AdamW's form): W <- W (1 - lr weight_decay) before every step.
 
-    Attributes
-    ----------
-    classes_, coefs_, intercepts_, activation_params_, loss_curve_, n_iter_, t_, best_loss_,
-    validation_scores_, best_validation_score_, n_features_in_, feature_names_in_, n_layers_,
-    n_outputs_, out_activation_ ("softmax", "logistic").
+    Binary targets use one sigmoid output, multi-class targets a softmax output, a 2-D 0/1
+    indicator matrix (multi-label) one sigmoid output per label, as in scikit-learn.
 
-    ``fit`` raises ``DivergenceError`` if training produces NaN or inf.
+    Attributes: scikit-learn's (``classes_``, ``loss_``, ``best_loss_``, ``loss_curve_``,
+    ``validation_scores_``, ``best_validation_score_``, ``t_``, ``coefs_``, ``intercepts_``,
+    ``n_features_in_``, ``feature_names_in_``, ``n_iter_``, ``n_layers_``, ``n_outputs_``,
+    ``out_activation_``) and ``activation_params_``.
     """
 
     _is_classifier = True
 
     def fit(self, X, y):
-        """Train for ``max_iter`` epochs (from fresh weights unless ``warm_start``)."""
+        """Train (``max_iter`` epochs at most, or L-BFGS iterations), from fresh weights unless
+        ``warm_start``."""
         return self._fit(X, y, incremental=False)
 
-    def partial_fit(self, X, y, classes=None):
+    @available_if(_BaseMLP._is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over (X, y), continuing the weights and the optimizer state.
 
         ``classes`` (all labels that will ever appear) is required on the first call, as in
-        scikit-learn, unless y is a multi-label indicator matrix.
+        scikit-learn, unless y is a multi-label indicator matrix. ``sample_weight`` is not
+        supported (None only).
         """
+        _no_sample_weight(sample_weight)
         return self._fit(X, y, incremental=True, classes=classes)
 
     def _prepare_targets(self, y, incremental, continuing, classes):
@@ -384,6 +539,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if known is not None and multilabel != getattr(self, "_multilabel", multilabel):
             raise ValueError("y: got a " + ("multi-label" if multilabel else "single-label")
                              + " target, but the model was trained on the other kind")
+        if known is not None and not incremental and self.warm_start and not multilabel \
+                and set(labels) != set(known):
+            raise ValueError("warm_start can only be used where `y` has the same classes as in "
+                             f"the previous call to fit. Previously got {known}, `y` has {labels}")
         if incremental and known is None and not multilabel:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit "
@@ -403,14 +562,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             if known is not None and len(known) != len(labels):
                 raise ValueError(f"y has {len(labels)} labels, but the model was trained on {len(known)}")
             return (y.astype(np.float64), "sigmoid",
-                    {"classes_": labels, "_multilabel": True, "_label_dtype": y.dtype})
+                    {"classes_": labels, "_multilabel": True, "_label_dtype": y.dtype}, None)
         if len(labels) < 2:
             raise ValueError(f"y contains only one class ({labels[0]!r}); a classifier needs at "
                              "least 2 classes")
         fitted = {"classes_": labels, "_multilabel": False, "_label_dtype": None}
-        if len(labels) == 2:
-            return (y == labels[1]).astype(np.float64), "sigmoid", fitted
-        return np.searchsorted(labels, y).astype(np.int64), "softmax", fitted
+        if len(labels) == 2:  # scikit-learn stratifies its early-stopping split on this column
+            positive = (y == labels[1])
+            return positive.astype(np.float64), "sigmoid", fitted, positive[:, None]
+        return np.searchsorted(labels, y).astype(np.int64), "softmax", fitted, None
 
     def _score_logits(self, logits, y_enc):
         """Accuracy (exact match for multi-label) of logits against encoded targets."""
@@ -456,54 +616,83 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
-    """A multi-layer perceptron regressor on actlab's hand-written network: identity output,
-    squared error (halved, as in scikit-learn). y may be 1-D or 2-D (several targets);
-    ``predict`` returns the same number of dimensions as the y given to ``fit``.
+    """Multi-layer perceptron regressor: scikit-learn's MLPRegressor on actlab's network.
 
-    Parameters and attributes: as ``MLPClassifier`` (``out_activation_`` is "identity",
-    ``validation_scores_`` are R^2 scores), except that ``optimizer`` defaults to "adam" (as
-    scikit-learn's solver does): squared error on unscaled targets (values in the hundreds)
-    makes SGD with momentum diverge at learning_rate_init=0.01, Adam's step does not grow with
-    the gradient. ``fit`` raises ``DivergenceError`` if training produces NaN or inf.
+    Identity output and squared error (halved, as in scikit-learn), or with ``loss="poisson"``
+    an exp output and half the Poisson deviance. Parameters: those of
+    ``sklearn.neural_network.MLPRegressor`` with the same names, meanings and defaults,
+    ``loss`` first, plus actlab's ``init``, ``dtype`` and ``weight_decay`` as in
+    ``MLPClassifier``. ``predict`` returns (n,) for a 1-D or one-column y, else (n, n_outputs). Multi-output regression departs from scikit-learn in
+    one point: actlab's gradient is that of the reported loss (the mean over outputs), while
+    scikit-learn's is n_outputs times larger.
     """
 
     _is_classifier = False
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, init="auto",
-                 optimizer="adam", learning_rate_init=0.01, momentum=0.9, batch_size=32,
-                 max_iter=50, random_state=None, dtype="float32", warm_start=False,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 verbose=False):
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 init="sklearn", dtype=None, weight_decay=0.0):
+        self.loss = loss
         super().__init__(
-            hidden_layer_sizes, activation, init=init, optimizer=optimizer,
-            learning_rate_init=learning_rate_init, momentum=momentum, batch_size=batch_size,
-            max_iter=max_iter, random_state=random_state, dtype=dtype, warm_start=warm_start,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change, verbose=verbose)
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
+            max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
+            verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
+            dtype=dtype, weight_decay=weight_decay)
+
+    def _check_loss(self):
+        check_choice("loss", self.loss, ("squared_error", "poisson"))
 
     def fit(self, X, y):
-        """Train for ``max_iter`` epochs (from fresh weights unless ``warm_start``)."""
+        """Train (``max_iter`` epochs at most, or L-BFGS iterations), from fresh weights unless
+        ``warm_start``."""
         return self._fit(X, y, incremental=False)
 
-    def partial_fit(self, X, y):
+    @available_if(_BaseMLP._is_stochastic)
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), continuing the weights and the optimizer state."""
+        _no_sample_weight(sample_weight)
         return self._fit(X, y, incremental=True)
 
     def _prepare_targets(self, y, incremental, continuing, classes):
         y = np.asarray(y, dtype=np.float64)
         if y.ndim not in (1, 2):
             raise ValueError(f"y: expected a 1-D or 2-D array; got shape {y.shape}")
-        return y, "identity", {"_y_ndim": y.ndim}
+        if self.loss == "poisson":
+            if np.any(y < 0):
+                raise ValueError("Some value(s) of y are negative which is not allowed for "
+                                 "Poisson regression.")
+            return y, "exp", {"_y_ndim": y.ndim}, None
+        return y, "identity", {"_y_ndim": y.ndim}, None
 
     def _score_logits(self, logits, y_enc):
-        return r2_score(y_enc, logits.reshape(y_enc.shape))
+        return r2_score(y_enc, self._output(logits).reshape(y_enc.shape))
+
+    def _output(self, logits):
+        """Predictions from logits: exp for the Poisson loss, else the logits."""
+        if self.loss != "poisson":
+            return logits
+        with np.errstate(over="ignore"):
+            return np.exp(logits)
 
     def predict(self, X):
         """Predictions (n,) for a 1-D y at fit, else (n, n_outputs); float64."""
-        z = self._logits(X)
+        z = self._output(self._logits(X))
         return z[:, 0] if self._y_ndim == 1 else z
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _no_sample_weight(sample_weight):
+    if sample_weight is not None:
+        raise ParameterError("sample_weight", "an array", "None (actlab's losses are unweighted)")

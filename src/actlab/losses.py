@@ -120,16 +120,49 @@ class IdentityMSE:
         return None
 
 
+class ExpPoisson:
+    """Exponential output + half Poisson deviance, for counts and rates (y >= 0).
+
+    L = sum_t mean_batch [y log(y / exp(z)) - y + exp(z)] (scikit-learn's poisson_loss, with
+    y log y = 0 at y = 0);  dL/dz = (exp(z) - y) / batch (the canonical link: no exp' factor).
+    Targets: floats >= 0, shape (R, batch, T).
+    """
+
+    name = "exp_poisson"
+    output = "exp"
+    task = "regression"
+
+    def loss(self, logits, y):
+        with np.errstate(over="ignore"):
+            mu = np.exp(logits)
+        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)
+        return np.sum(np.mean(ylogy - y * logits - y + mu, axis=1), axis=-1)
+
+    def loss_and_grad(self, logits, y):
+        with np.errstate(over="ignore"):
+            grad = np.exp(logits) - y
+        grad /= logits.shape[1]
+        return self.loss(logits, y), grad
+
+    def predict(self, logits):
+        with np.errstate(over="ignore"):
+            return np.exp(logits)
+
+    def n_correct(self, logits, y):
+        return None
+
+
 _LOSSES = {
     "softmax": SoftmaxCrossEntropy,
     "sigmoid": SigmoidBinaryCrossEntropy,
     "identity": IdentityMSE,
+    "exp": ExpPoisson,
 }
 
 
 def get_head(name: str):
-    """The fused output+loss by the output function's name: softmax, sigmoid or identity."""
-    if isinstance(name, (SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, IdentityMSE)):
+    """The fused output+loss by the output function's name: softmax, sigmoid, identity, exp."""
+    if isinstance(name, (SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, IdentityMSE, ExpPoisson)):
         return name
     if name not in _LOSSES:
         raise UnknownNameError("output", name, _LOSSES)
