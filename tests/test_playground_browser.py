@@ -141,6 +141,12 @@ def test_three_activations_train_side_by_side(server, page):
     assert all(c["distinct"] > 3 for c in curves)
     assert page.locator(".neurons canvas").count() == 3 * 16
     assert page.locator("#message").is_hidden()
+    # a click on a neuron follows its incoming weights in the zig-zag panel (and in the URL)
+    page.locator(".lane >> nth=0").locator(".neurons canvas >> nth=2").click()
+    page.wait_for_function("window.playground.frame.lanes.every("
+                           "l => l.path.layer == 1 && l.path.unit == 3)")
+    assert "follow=1.3" in page.url
+    assert page.locator(".neurons canvas.followed").count() == 3
     assert page.console_errors == []
     assert proc.poll() is None
 

@@ -72,7 +72,8 @@ def test_hello_setup_and_bad_input(url):
 
         await send(op="setup", query=QUERY)
         setup = await recv("setup")
-        assert setup["setup"]["activations"] == ["tanh", "relu"] and len(setup["data"]["train"]) == 40
+        assert setup["setup"]["activations"] == ["tanh", "relu"]
+        assert len(setup["data"]["train"]) == 40
         frame = await recv("frame")
         assert frame["epoch"] == 0 and len(frame["lanes"]) == 2
 
@@ -133,3 +134,18 @@ def test_cli_refuses_a_busy_port_in_one_line(tmp_path):
                           "--port", "70000"], check=False, capture_output=True, text=True,
                          timeout=120, cwd=tmp_path)
     assert bad.returncode == 2 and "--port: got '70000'" in bad.stderr
+
+
+def test_another_sites_page_cannot_open_the_socket(url):
+    import websockets
+
+    async def main():
+        host = url.split("/")[2]
+        async with websockets.connect(url, origin=f"http://{host}") as ws:  # its own page
+            await ws.send(json.dumps({"op": "hello", "query": QUERY}))
+            assert json.loads(await ws.recv())["type"] == "hello"
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(url, origin="http://evil.example"):
+                pass
+
+    asyncio.run(main())

@@ -98,7 +98,8 @@ def test_change_lr_keeps_training_other_changes_rebuild():
     plain.step(3)
     assert s.epoch == 6 and s.lanes[0].trainer.l2 == 1.0
     for a, b in zip(s.lanes, plain.lanes):
-        assert np.linalg.norm(a.net.dense[0].params["W"]) < np.linalg.norm(b.net.dense[0].params["W"])
+        shrunk, plain_w = a.net.dense[0].params["W"], b.net.dense[0].params["W"]
+        assert np.linalg.norm(shrunk) < np.linalg.norm(plain_w)
     s.change("hidden=4,4&act=relu;tanh&act=elu:0.5")
     assert s.epoch == 0
     assert [a.name for a in s.lanes[0].net.activations] == ["relu", "tanh"]
@@ -183,3 +184,22 @@ def test_per_layer_activations_and_formulas_export(tmp_path):
     assert list(load_rows(out)["activation"]) == ["relu;tanh", "formula:z*sigmoid(z)"]
     net = actlab.load(out).network("formula:z*sigmoid(z)")
     assert net.activations[0].name == "formula:z*sigmoid(z)"
+
+
+def test_follow_another_unit_and_bad_choices():
+    s = Session(SMALL)
+    s.step(2)
+    s.change("follow=1.3")  # the first weight layer's third unit: weights from x1 and x2
+    lane = s.lanes[0]
+    W = lane.net.dense[0].params["W"]
+    assert s.epoch == 2
+    assert lane.path[0] == (round(float(W[0, 0, 2]), 5), round(float(W[0, 1, 2]), 5))
+    s.step(1)
+    path = s.frame()["lanes"][0]["path"]
+    assert (path["layer"], path["unit"], len(path["points"])) == (1, 3, 1 + 4)
+    for bad in ("follow=4.1", "follow=1.7", "follow=x", "follow=0.1"):
+        with pytest.raises(ParameterError, match="^follow: got"):
+            s.change(bad)
+    assert s.setup.follow == "1.3"
+    s.change("hidden=3")  # a new network: the followed unit goes back to the default
+    assert s.setup.follow == "" and s.lanes[0].path_layer == 1

@@ -9,8 +9,8 @@ them before differentiating). Before use, f' is checked against central finite d
 from -1e4 to 1e4: any overflow, NaN or division by zero refuses the formula.
 
 Its name is ``formula:<text without spaces>``; ``get_activation`` builds it from that spec, so
-specs, the CLI's ``--activations`` and the playground all accept it; ``register_activation(name, "<formula>")``
-gives it a short name.
+specs, the CLI's ``--activations`` and the playground all accept it;
+``register_activation(name, "<formula>")`` gives it a short name.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 One group per activation (its seeds are the replicas), records in the layout the experiment
 runner writes (config, per-epoch metrics, probe series, status, the decision grid of seed 0),
-each group's trained networks (weights/GROUP.npz), then the tables and report.html: ``actlab report DIR`` and ``actlab.load(DIR)`` read it like
-the result of ``actlab compare``.
+each group's trained networks (weights/GROUP.npz), then the tables and report.html:
+``actlab report DIR`` and ``actlab.load(DIR)`` read it like the result of ``actlab compare``.
 """
 
 from __future__ import annotations

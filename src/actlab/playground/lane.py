@@ -63,8 +63,16 @@ class Lane:
         R = len(seeds)
         self.status = ["ok"] * R
         self.diverged_epoch: list[int | None] = [None] * R
-        self.path_layer, self.path_unit, self.path_inputs = path_unit(self.net)
         self.path: deque = deque(maxlen=PATH_POINTS)
+        self.follow(setup.followed())
+
+    def follow(self, choice: tuple[int, int] | None) -> None:
+        """Follow unit ``choice = (weight layer, unit)`` (None: the default); a new path."""
+        if choice is None:
+            self.path_layer, self.path_unit, self.path_inputs = path_unit(self.net)
+        else:
+            self.path_layer, self.path_unit, self.path_inputs = choice[0], choice[1], (0, 1)
+        self.path.clear()
         self.record_weights()
 
     def record_weights(self) -> None:

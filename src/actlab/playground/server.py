@@ -2,7 +2,9 @@
 
 Starlette (routing, static files, WebSocket) on uvicorn (the ASGI server). Each open page gets
 its own ``Session``; training runs in a worker thread so the page's messages are answered
-while a frame is computed. The server serves only the files in ``static/`` of this package.
+while a frame is computed. The server serves only the files in ``static/`` of this package,
+and accepts a WebSocket only from its own page (the Origin must be the server itself: a page
+of another site open in the same browser cannot drive a session or write run directories).
 
 Messages from the page (JSON): ``{"op": "hello" | "setup", "query": "<url query>"}``,
 ``{"op": "play" | "pause" | "step" | "reset" | "export"}``. Answers: ``setup`` (the setup
@@ -16,6 +18,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, JSONResponse
@@ -200,6 +203,10 @@ def create_app(out_root: str | Path = "runs") -> Starlette:
         return JSONResponse(choices())
 
     async def socket(ws: WebSocket):
+        origin = ws.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != ws.headers.get("host"):
+            await ws.close(code=1008)  # another site's page may not drive this session
+            return
         await ws.accept()
         await Connection(ws, out_root).run()
 

@@ -70,8 +70,9 @@ class Session:
     def change(self, query: str | dict) -> Setup:
         """Apply settings (a query string or dict); ParameterError leaves everything unchanged.
 
-        The learning rate, L2, the boundary view and epochs per frame change a session in place;
-        anything else builds fresh networks (epoch 0), as a changed experiment must.
+        The learning rate, L2, the boundary view, epochs per frame and the followed unit change
+        a session in place; anything else builds fresh networks (epoch 0), as a changed
+        experiment must.
         """
         new = Setup.from_query(query, base=self.setup)
         changed = {k for k in self.setup.as_dict() if getattr(new, k) != getattr(self.setup, k)}
@@ -79,6 +80,8 @@ class Session:
         if changed <= set(LIVE):
             for lane in self.lanes:
                 lane.set_live(new.lr, new.l2)
+                if "follow" in changed:
+                    lane.follow(new.followed())
             return new
         try:
             self._build()

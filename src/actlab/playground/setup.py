@@ -26,9 +26,9 @@ VIEWS = ("mean", "seed0")  # the decision boundary: mean over seeds, or seed 0 a
 KEYS = {"data": "dataset", "noise": "noise", "ratio": "train_ratio", "n": "n_samples",
         "act": "activations", "init": "init", "hidden": "hidden", "opt": "optimizer",
         "lr": "lr", "batch": "batch_size", "l2": "l2", "seeds": "seeds", "dseed": "data_seed",
-        "view": "view", "epf": "epochs_per_frame"}
+        "view": "view", "epf": "epochs_per_frame", "follow": "follow"}
 # settings that change a running session without retraining from scratch
-LIVE = ("lr", "l2", "view", "epochs_per_frame")
+LIVE = ("lr", "l2", "view", "epochs_per_frame", "follow")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class Setup:
     data_seed: int = 0
     view: str = "mean"
     epochs_per_frame: int = 1
+    follow: str = ""  # "L.U": the weight path of unit U of weight layer L ("": the default)
 
     # --- validation ------------------------------------------------------------------------
     def validated(self) -> Setup:
@@ -81,7 +82,25 @@ class Setup:
         if self.view not in VIEWS:
             raise UnknownNameError("view", self.view, VIEWS)
         _integer("epf", self.epochs_per_frame, 1, 50)
+        if self.follow:
+            self.followed()
         return self
+
+    def followed(self) -> tuple[int, int] | None:
+        """(weight layer, unit), 0-based, whose two first incoming weights the page follows."""
+        if not self.follow:
+            return None
+        widths = [2, *self.hidden, 2]  # inputs, hidden layers, the two class outputs
+        layer, _, unit = str(self.follow).partition(".")
+        allowed = (f"LAYER.UNIT with a weight layer 1..{len(widths) - 1} whose units see at "
+                   "least 2 inputs, e.g. 2.1")
+        try:
+            layer, unit = int(layer), int(unit)
+        except ValueError:
+            raise ParameterError("follow", self.follow, allowed) from None
+        if not (1 <= layer < len(widths) and widths[layer - 1] >= 2 and 1 <= unit <= widths[layer]):
+            raise ParameterError("follow", self.follow, allowed)
+        return layer - 1, unit - 1
 
     @property
     def n_train(self) -> int:
@@ -129,6 +148,8 @@ class Setup:
                 changes[name] = _hidden(str(values[-1]))
             else:
                 changes[name] = _convert(key, str(values[-1]), types[name])
+        if "follow" not in changes and changes.get("hidden", base.hidden) != base.hidden:
+            changes["follow"] = ""  # a new network: the followed unit may no longer exist
         return replace(base, **changes).validated()
 
     def as_dict(self) -> dict:

@@ -93,6 +93,7 @@ function showSetup(setup) {
   f.seeds.value = setup.seeds;
   f.view.value = setup.view;
   f.epf.value = String(setup.epochs_per_frame);
+  f.follow.value = setup.follow;
   const rows = $("#act-rows");
   rows.innerHTML = "";
   for (const a of setup.activations) rows.append(actRow(a));
@@ -110,7 +111,10 @@ function query() {
 
 function submit() { say(""); send({ op: "setup", query: query() }); }
 
-form.addEventListener("change", submit);
+form.addEventListener("change", (ev) => {
+  if (ev.target.name === "hidden") form.elements.follow.value = ""; // its unit may be gone
+  submit();
+});
 form.addEventListener("submit", (ev) => { ev.preventDefault(); submit(); });
 $("#add-act").onclick = () => {
   const used = new Set([...form.querySelectorAll("input[name=act]")].map((i) => i.value));
@@ -171,9 +175,10 @@ function buildLanes(frame) {
     const thumbs = lane.neurons.map((units, l) => {
       const row = el("div", "layer", neurons);
       el("span", "", row).textContent = "L" + (l + 1);
-      return units.map(() => {
+      return units.map((_, j) => {
         const c = el("canvas", "", row);
         c.width = c.height = frame.neuron_size;
+        c.onclick = () => { form.elements.follow.value = `${l + 1}.${j + 1}`; submit(); };
         return c;
       });
     });
@@ -208,7 +213,8 @@ function drawLane(view, lane, frame) {
   lane.neurons.forEach((units, l) => units.forEach((u, j) => {
     const c = view.thumbs[l][j];
     drawNeuron(c, decode(u.img), frame.neuron_size);
-    c.title = `layer ${l + 1}, unit ${j + 1}: output from ${u.min.toPrecision(3)} to ${u.max.toPrecision(3)} (|max|)`;
+    c.title = `layer ${l + 1}, unit ${j + 1}: output from ${u.min.toPrecision(3)} to ${u.max.toPrecision(3)} (|max|); click: follow its weights`;
+    c.classList.toggle("followed", lane.path.layer === l + 1 && lane.path.unit === j + 1);
   }));
   drawBars(view.bars, lane.layers);
   const p = lane.path;
