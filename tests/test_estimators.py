@@ -371,3 +371,42 @@ def test_sklearn_weights_give_sklearns_probabilities(activation, n_classes):
     ours.coefs_, ours.intercepts_ = sk.coefs_, sk.intercepts_
     np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def test_save_and_load_through_the_network_format(binary, tmp_path):
+    from actlab.errors import DataError
+    from actlab.network import Network
+
+    X, y = binary
+    names = np.array(["cat", "dog", "eel"])
+    labels = names[(y + (X[:, 0] > 1)).astype(int)]
+    clf = MLPClassifier(hidden_layer_sizes=(9, 4), activation=["prelu", "tanh"],
+                        learning_rate_init=0.01, max_iter=20, random_state=0).fit(X, labels)
+    path = clf.save(tmp_path / "clf")
+    assert path.suffix == ".npz"
+    back = MLPClassifier.load(path)
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(back.predict(X), clf.predict(X))
+    assert back.get_params() == clf.get_params() and list(back.classes_) == list(names)
+    assert back.loss_curve_ == clf.loss_curve_ and back.n_iter_ == clf.n_iter_
+    np.testing.assert_array_equal(back.activation_params_[0]["alpha"],
+                                  clf.activation_params_[0]["alpha"])
+    # the same file is an ordinary actlab network, loaded without pickle
+    net = Network.load(path)
+    np.testing.assert_allclose(net.predict_output(X)[0], clf.predict_proba(X), rtol=1e-12)
+    with np.load(path, allow_pickle=False) as z:
+        assert "dense0.W" in z.files
+    # and the loaded estimator trains on from its weights
+    back.set_params(warm_start=True, max_iter=2).fit(X, labels)
+    assert len(back.loss_curve_) == len(clf.loss_curve_) + 2
+    with pytest.raises(DataError, match="not a saved MLPRegressor"):
+        MLPRegressor.load(path)
+
+    reg = MLPRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=np.random.RandomState(0))
+    reg.fit(X, X[:, 0] * 2)
+    again = MLPRegressor.load(reg.save(tmp_path / "reg.npz"))
+    np.testing.assert_array_equal(again.predict(X), reg.predict(X))
+    assert again.random_state is None  # a RandomState is not saved

@@ -127,6 +127,30 @@ class _SklearnOrder:
         return self.order
 
 
+_HEADS = {out: head for head, out in _OUT_ACTIVATION.items()}
+# fitted attributes a saved estimator keeps (besides its arrays and classes_)
+_SAVED = ("n_features_in_", "feature_names_in_", "classes_", "n_iter_", "n_layers_", "n_outputs_",
+          "out_activation_", "loss_", "t_", "loss_curve_", "best_loss_", "validation_scores_",
+          "best_validation_score_", "_no_improvement_count", "_multilabel", "_y_ndim")
+
+
+def _to_json(name, value):
+    """A parameter or fitted attribute as JSON (lists for arrays and tuples, None for non-finite
+    numbers); anything else cannot be saved without pickle and is refused."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_to_json(name, v) for v in value]
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ParameterError(name, value, "numbers, strings or lists of them, to be saved without "
+                         "pickle (pickle the estimator instead)")
+
+
 # --------------------------------------------------------------------------- the shared base
 
 
@@ -459,13 +483,72 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
                           dtype=(np.float64, np.float32))
         X = X.toarray() if sp.issparse(X) else X
+        net = self.network(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return net.logits(X.astype(np.float64, copy=False))[0]
+
+    # --- the network and saving -----------------------------------------------------------
+    def network(self, dtype=None) -> Network:
+        """The fitted model as an actlab Network (one replica, the estimator's output head),
+        in ``dtype`` (default: that of ``coefs_``)."""
+        check_is_fitted(self, "coefs_")
         hidden = [W.shape[0] for W in self.coefs_[1:]]
         net = Network(self.coefs_[0].shape[0], hidden, self.coefs_[-1].shape[1],
                       activation=getattr(self, "_fit_activation", self.activation),
-                      output="identity", init="auto", seeds=[0], dtype=np.float64)
+                      output=_HEADS[getattr(self, "out_activation_", "identity")], init="auto",
+                      seeds=[0], dtype=np.dtype(dtype or np.asarray(self.coefs_[0]).dtype))
         self._load_into(net)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return net.logits(X.astype(np.float64, copy=False))[0]
+        return net
+
+    def save(self, path):
+        """Write the fitted model to one ``.npz`` in actlab's network format (actlab.saving: the
+        arrays and a JSON description, never pickle), with the estimator's parameters and fitted
+        attributes in its JSON; ``load`` reads it back. Returns the path written."""
+        from .saving import save_network
+
+        fitted = {k: _to_json(k, getattr(self, k)) for k in _SAVED if hasattr(self, k)}
+        for key in ("classes_", "feature_names_in_"):
+            if hasattr(self, key):
+                fitted[key + "dtype"] = str(np.asarray(getattr(self, key)).dtype)
+        if hasattr(self, "_label_dtype"):
+            label = self._label_dtype
+            fitted["_label_dtype"] = None if label is None else str(np.dtype(label))
+        params = self.get_params()
+        if not is_int(params["random_state"]):
+            params["random_state"] = None  # a RandomState object is state, not a setting
+        params = {k: _to_json(k, v) for k, v in params.items()}
+        return save_network(self.network(), path,
+                            {"estimator": type(self).__name__, "params": params, "fitted": fitted})
+
+    @classmethod
+    def load(cls, path):
+        """A fitted estimator from a file written by ``save``; it predicts exactly as the saved
+        one did and can go on training (``warm_start``, ``partial_fit``)."""
+        from .errors import DataError
+        from .saving import load_network
+
+        net, extra = load_network(path)
+        if not isinstance(extra, dict) or extra.get("estimator") != cls.__name__:
+            raise DataError(f"{path}: not a saved {cls.__name__} (an actlab network file "
+                            "without the estimator's description; use actlab.Network.load)")
+        params = dict(extra["params"])
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        est = cls(**params)
+        fitted = dict(extra["fitted"])
+        for key in ("classes_", "feature_names_in_"):
+            if key in fitted:
+                fitted[key] = np.asarray(fitted[key], dtype=fitted.pop(key + "dtype"))
+        if fitted.get("_label_dtype") is not None:
+            fitted["_label_dtype"] = np.dtype(fitted["_label_dtype"])
+        for key, value in fitted.items():
+            setattr(est, key, value)
+        est.coefs_ = [d.W[0].copy() for d in net.dense]
+        est.intercepts_ = [d.b[0, 0].copy() for d in net.dense]
+        est.activation_params_ = [{k: v[0].copy() for k, v in act.params.items()}
+                                  for act in net.activations]
+        est._fit_activation = est.activation
+        return est
 
     def _is_stochastic(self):
         return self.solver in ("sgd", "adam")
