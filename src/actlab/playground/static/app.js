@@ -164,7 +164,9 @@ function buildLanes(frame) {
   state.lanes = frame.lanes.map((lane) => {
     const box = el("section", "lane", main);
     const title = el("h2", "", box);
-    title.textContent = lane.activation;
+    const name = el("span", "name", title);
+    name.textContent = lane.activation;
+    name.title = lane.activation; // the whole name when it is cut
     const acc = el("span", "acc", title);
     el("h3", "", box).textContent = "decision boundary";
     const boundary = canvas("boundary", 256, 256, box);
