@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "ipykernel" not in sys.modules:  # in Jupyter keep the inline backend: figures show in cells
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
