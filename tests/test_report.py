@@ -150,12 +150,15 @@ def test_bad_run_dir_one_line_exit_2(tmp_path, make, missing):
 
 
 def test_show_activations_writes_the_gallery(tmp_path, capsys):
-    assert main(["show", "activations", "relu", "tanh", "--out", str(tmp_path / "g.png")]) == 0
-    assert "g.png" in capsys.readouterr().out
-    check_png(tmp_path / "g.png")
-    check_svg(tmp_path / "g.svg")
+    # --out is a folder, as for every other command (it was a file stem)
+    assert main(["show", "activations", "relu", "tanh", "--out", str(tmp_path / "g")]) == 0
+    assert str(tmp_path / "g" / "activations.png") in capsys.readouterr().out
+    check_png(tmp_path / "g" / "activations.png")
+    check_svg(tmp_path / "g" / "activations.svg")
     assert main(["show", "activations", "rleu", "--out", str(tmp_path / "x")]) == 2
-    assert not (tmp_path / "x.png").exists()
+    assert not (tmp_path / "x").exists()
+    assert main(["show", "activations", "relu", "--out", str(tmp_path / "y.png")]) == 2
+    assert "--out: got" in capsys.readouterr().err and not (tmp_path / "y.png").exists()
 
 
 def test_gallery_of_every_activation(tmp_path):

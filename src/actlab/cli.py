@@ -15,6 +15,12 @@ from .errors import ActlabError, ParameterError, check_int
 DEBUG_HELP = "show the full traceback on errors"
 
 
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -216,9 +222,11 @@ def cmd_plan(args) -> int:
     from .experiments.plan import describe_plan, expand
     from .experiments.spec import Spec, preset
 
-    if (args.spec is None) == (args.preset is None):
-        raise ParameterError("spec", args.spec, "a TOML spec file or --preset NAME (one of them)")
-    spec = _spec_from_flags(args, Spec.from_toml(args.spec) if args.spec else preset(args.preset))
+    if args.spec is not None and args.preset is not None:
+        raise ParameterError("spec", args.spec, "a TOML spec file or --preset NAME, not both")
+    # neither: the compare preset, so `actlab plan` takes compare's flags as the README says
+    base = Spec.from_toml(args.spec) if args.spec else preset(args.preset or "compare")
+    spec = _spec_from_flags(args, base)
     groups = expand(spec)
     for line in describe_plan(spec, groups):
         print(line)
@@ -245,9 +253,10 @@ def cmd_show(args) -> int:
     from .activations import available_activations
     from .report.gallery import plot_activation_gallery
 
-    out = Path(args.out)
-    stem = out.with_suffix("") if out.suffix.lower() in (".png", ".svg") else out
-    paths = plot_activation_gallery(args.names or available_activations(), stem)
+    out = Path(args.out or ".")
+    if out.suffix.lower() in (".png", ".svg") or (out.exists() and not out.is_dir()):
+        raise ParameterError("--out", args.out, "a folder (activations.png and .svg go in it)")
+    paths = plot_activation_gallery(args.names or available_activations(), out / "activations")
     print("wrote " + ", ".join(map(str, paths)))
     return 0
 
@@ -292,8 +301,8 @@ def _report_parsers(sub) -> None:
     show.add_argument("what", choices=["activations"])
     show.add_argument("names", nargs="*", metavar="NAME",
                       help="activation specs (default: every registered activation)")
-    show.add_argument("--out", default="activations",
-                      help="path stem; writes STEM.png and STEM.svg (default: ./activations)")
+    show.add_argument("--out", help="output folder for activations.png and activations.svg "
+                      "(default: the current folder)")
     show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     show.set_defaults(func=cmd_show)
 
@@ -304,11 +313,12 @@ def cmd_list(args) -> int:
     from .initializers import describe_initializers, resolve_init
     from .optimizers import available_optimizers
 
-    print("activations (name  auto-init  formula  [source])")
+    print("activations (name  auto-init  formula  [source]  (also: the aliases it answers to))")
     for name in available_activations():
         info = describe(name)
         auto = resolve_init("auto", get_activation(name))
-        print(f"  {name:<11} {auto:<15} {info['formula']}   [{info['reference']}]")
+        also = f"  (also: {', '.join(info['aliases'])})" if info["aliases"] else ""
+        print(f"  {name:<11} {auto:<15} {info['formula']}   [{info['reference']}]{also}")
     print("\ninitializers")
     for name, text in describe_initializers():
         print(f"  {name:<15} {text}")
@@ -362,6 +372,7 @@ def _grid_flags(p) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="actlab", description="A laboratory for activation functions.")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument("--version", action="version", version=f"actlab {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     cmp_ = sub.add_parser("compare", help="train several activations side by side, many seeds",

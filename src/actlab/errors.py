@@ -34,10 +34,20 @@ class UnknownNameError(ParameterError):
 
     def __init__(self, parameter: str, value: str, choices: Iterable[str]):
         choices = sorted(choices)
-        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]!r}?" if close else ""
-        super().__init__(parameter, value, "one of " + ", ".join(choices), hint)
+        super().__init__(parameter, value, "one of " + ", ".join(choices),
+                         did_you_mean(value, choices))
         self.choices = choices
+
+
+def did_you_mean(value, choices) -> str:
+    """For the start of a name, such as 'he', every name it begins (up to three: 'did you mean
+    'he_normal' or 'he_uniform'?'); else the nearest name ('sigmod' -> 'sigmoid'); else ''."""
+    text = str(value).strip().lower()
+    starts = [c for c in choices if text and c.lower().startswith(text)][:3]
+    if starts:
+        return "did you mean " + " or ".join(repr(c) for c in starts) + "?"
+    close = difflib.get_close_matches(text, choices, n=1, cutoff=0.5)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 class DataError(ActlabError):
