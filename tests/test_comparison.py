@@ -176,3 +176,18 @@ def test_bad_values_raise_before_anything_is_written(tmp_path):
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
     with pytest.raises(ParameterError, match="RUN_DIR"):
         actlab.load(tmp_path / "nothing")
+
+
+def test_session_activations_train_in_this_process_unless_workers_fork():
+    from actlab.activations import unregister_activation
+    from actlab.comparison import _needs_this_process
+
+    actlab.register_activation("cubic_soft", lambda z: z / (1 + z * z) ** 0.5,
+                               lambda z: (1 + z * z) ** -1.5, overwrite=True)
+    try:
+        assert _needs_this_process(["relu", "cubic_soft"], "spawn")
+        assert _needs_this_process(["cubic_soft"], "forkserver")
+        assert not _needs_this_process(["relu", "cubic_soft"], "fork")  # children inherit it
+        assert not _needs_this_process(["relu", "swish:2"], "spawn")  # built-ins import anywhere
+    finally:
+        unregister_activation("cubic_soft")

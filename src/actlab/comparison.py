@@ -111,6 +111,8 @@ def compare(activations=None, dataset=None, *, hidden=None, arch=None, init=None
 
     spec = _spec(activations, dataset, hidden, arch, init, optimizer, lr, momentum, epochs,
                  batch_size, seeds, target_acc, dtype, data_options, probes, workers, scheduler)
+    if workers is None and scheduler is None and _needs_this_process(spec.activations):
+        spec.workers = 1
     temporary = out is None
     path = Path(tempfile.mkdtemp(prefix="actlab-compare-")) if temporary else Path(out)
     try:
@@ -124,6 +126,21 @@ def compare(activations=None, dataset=None, *, hidden=None, arch=None, init=None
         result.temporary = True
         weakref.finalize(result, shutil.rmtree, str(path), True)
     return result
+
+
+def _needs_this_process(activations, start_method=None) -> bool:
+    """True when an activation exists only in this session (register_activation, or a class
+    defined in the notebook) and worker processes would not inherit it: they do under "fork"
+    (Linux up to Python 3.13), not under "spawn" (macOS, Windows) or "forkserver" (3.14)."""
+    import multiprocessing
+
+    from .activations import get_activation
+
+    method = start_method or multiprocessing.get_start_method(allow_none=False)
+    if method == "fork":
+        return False
+    modules = {type(get_activation(a)).__module__ for a in activations}
+    return any(m == "actlab.activations.custom" or not m.startswith("actlab.") for m in modules)
 
 
 def load(run_dirs) -> Comparison:
