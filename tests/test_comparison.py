@@ -191,3 +191,44 @@ def test_session_activations_train_in_this_process_unless_workers_fork():
         assert not _needs_this_process(["relu", "swish:2"], "spawn")  # built-ins import anywhere
     finally:
         unregister_activation("cubic_soft")
+
+
+def test_inline_html_renders_in_chromium(run, tmp_path):
+    """What a notebook cell shows, in headless Chromium: the conclusion, a table with a row per
+    group and the curves image decoded (not a broken image)."""
+    import os
+    from pathlib import Path
+
+    chromium = "/usr/bin/chromium"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or not Path(chromium).exists():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI needs playwright and /usr/bin/chromium")
+        pytest.skip("no playwright or chromium")
+    r, _ = run
+    page_file = tmp_path / "cell.html"
+    page_file.write_text(f"<!DOCTYPE html><html><body>{r._repr_html_()}</body></html>")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=args,
+            viewport={"width": 1100, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(page_file.as_uri())
+            assert page.locator("b").first.inner_text() == r.conclusion
+            assert page.locator("tr").count() == 1 + 3
+            cells = page.locator("tr").nth(1).locator("td").all_inner_texts()
+            best = r.table.iloc[0]
+            assert cells[0] == best["group"] and cells[1] == f"{best['test_acc_mean']:.3f}"
+            assert cells[3] == "best"
+            width = page.evaluate("document.querySelector('img').naturalWidth")
+            assert width > 200  # the PNG decoded (a broken image has width 0)
+            page.screenshot(path=str(tmp_path / "cell.png"), full_page=True)
+        finally:
+            context.close()
+    assert (tmp_path / "cell.png").stat().st_size > 10_000
