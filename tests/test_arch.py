@@ -112,7 +112,7 @@ def test_an_mlp_is_an_architecture():
 def test_mlp_specs_with_one_activation_per_layer():
     specs = mlp_specs([8, 4], ["maxout:2", "relu"])
     assert [s["kind"] for s in specs] == ["dense", "activation", "dense", "activation"]
-    assert infer_shapes(specs + [{"kind": "dense", "units": 2}], (5,)) == [
+    assert infer_shapes([*specs, {"kind": "dense", "units": 2}], (5,)) == [
         (16,),
         (8,),
         (4,),

@@ -124,7 +124,7 @@ def find_cycle(edges) -> list[str] | None:
             if not nxt.startswith("actlab"):
                 continue
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt) :] + [nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         stack.pop()

@@ -1,4 +1,4 @@
-"""Errors actlab raises for bad input: one line naming the parameter, the value and what is allowed."""
+"""Errors for bad input (one line: the parameter, the value, what is allowed), and the checks."""
 
 from __future__ import annotations
 

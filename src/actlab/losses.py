@@ -95,7 +95,8 @@ class SigmoidBinaryCrossEntropy:
 class IdentityMSE:
     """Identity output + squared error, for regression.
 
-    L = mean_batch sum_t (z - y)^2 / (2 T) (scikit-learn's squared_error / 2);  dL/dz = (z - y) / (batch T).
+    L = mean_batch sum_t (z - y)^2 / (2 T) (scikit-learn's squared_error / 2);
+    dL/dz = (z - y) / (batch T).
     Targets: floats, shape (R, batch, T).
     """
 

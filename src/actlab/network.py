@@ -19,9 +19,10 @@ from .losses import get_head
 
 
 def replica_rngs(seeds):
-    """Per replica, two independent Generators (weights, minibatch order) from SeedSequence(seed)."""
+    """Per replica, two independent Generators (weights, minibatch order) from SeedSequence(s)."""
     streams = [np.random.SeedSequence(int(s)).spawn(2) for s in seeds]
-    return [np.random.default_rng(a) for a, _ in streams], [np.random.default_rng(b) for _, b in streams]
+    weights = [np.random.default_rng(a) for a, _ in streams]
+    return weights, [np.random.default_rng(b) for _, b in streams]
 
 
 def check_sizes(hidden) -> list[int]:
@@ -205,7 +206,8 @@ class Network:
 
     def logits(self, x, batch_size=4096):
         """Logits for a whole data set, in batches (no caches kept beyond the last batch)."""
-        parts = [self.forward(x[..., i:i + batch_size, :]) for i in range(0, x.shape[-2], batch_size)]
+        starts = range(0, x.shape[-2], batch_size)
+        parts = [self.forward(x[..., i : i + batch_size, :]) for i in starts]
         return np.concatenate(parts, axis=-2)
 
     # --- saving ----------------------------------------------------------------------------

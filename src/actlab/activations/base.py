@@ -121,7 +121,7 @@ class Activation:
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self.config: dict = {}  # constructor arguments: ``type(self)(**self.config)`` is a fresh copy
+        self.config: dict = {}  # constructor arguments: type(self)(**self.config) is a fresh copy
         self._seen = None  # (z, a) of the last forward, for backward
 
     # --- the formula: subclasses ------------------------------------------------------------
