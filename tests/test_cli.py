@@ -1,20 +1,50 @@
-"""The `actlab` command: the default job end to end, and one clear line for every bad input."""
+"""The `actlab` command: the default job end to end, and one clear line for every bad input.
+
+The commands run in this process through ``main(argv)`` (what the ``actlab`` script calls),
+their output read with capsys; one test starts the real ``python -m actlab.cli`` to check the
+exit code and the single stderr line end to end.
+"""
 
 import csv
 import json
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from actlab.cli import main
+from actlab.errors import ActlabError
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "actlab.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300, check=False)
+@pytest.fixture
+def run_cli(capsys):
+    """run_cli(*args) -> (returncode, stdout, stderr) of ``actlab *args``, in this process."""
+
+    def run(*args):
+        capsys.readouterr()  # drop what earlier calls printed
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return run
+
+
+def test_the_real_command_prints_one_line_and_exits_2(tmp_path):
+    """The one subprocess: the module entry point, its exit status and its stderr."""
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "actlab.cli", "compare", "--epochs", "0", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == "actlab: error: --epochs: got '0'; allowed: a positive integer\n"
+    assert proc.stdout == "" and not out.exists()
 
 
 def test_compare_end_to_end_on_digits(tmp_path, capsys):
@@ -69,7 +99,7 @@ def test_compare_prototype_init_and_toy_data(tmp_path, capsys):
     (["--dataset", "mnist", "--path", "/nonexistent/mnist"], "/nonexistent/mnist"),
     (["--dataset", "csv", "--path", "/nonexistent.csv", "--label", "y"], "/nonexistent.csv"),
 ])
-def test_bad_input_one_line_exit_2(args, message, tmp_path):
+def test_bad_input_one_line_exit_2(args, message, tmp_path, run_cli):
     out = tmp_path / "run"
     proc = run_cli("compare", *args, "--out", str(out), "--epochs", "1") if "--epochs" not in args \
         else run_cli("compare", *args, "--out", str(out))
@@ -89,7 +119,7 @@ def test_bad_input_one_line_exit_2(args, message, tmp_path):
     ("a,b,y\n1,2,0\n3,hello,1\n", "hello"),
     ("a,b,z\n1,2,0\n3,4,1\n", "label"),
 ])
-def test_bad_csv_is_refused_with_one_line(tmp_path, content, message):
+def test_bad_csv_is_refused_with_one_line(tmp_path, content, message, run_cli):
     path = tmp_path / "data.csv"
     path.write_text(content)
     proc = run_cli("compare", "--dataset", "csv", "--path", str(path), "--label", "y",
@@ -99,7 +129,7 @@ def test_bad_csv_is_refused_with_one_line(tmp_path, content, message):
     assert not (tmp_path / "run").exists()
 
 
-def test_existing_run_directory_is_never_overwritten(tmp_path):
+def test_existing_run_directory_is_never_overwritten(tmp_path, run_cli):
     out = tmp_path / "run"
     out.mkdir()
     (out / "records.jsonl").write_text('{"kept": true}\n')
@@ -109,11 +139,12 @@ def test_existing_run_directory_is_never_overwritten(tmp_path):
 
 
 def test_debug_shows_the_traceback():
-    proc = run_cli("--debug", "compare", "--activations", "nope")
-    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    """--debug lets the error propagate (a traceback) instead of the one-line message."""
+    with pytest.raises(ActlabError, match="activation: got 'nope'"):
+        main(["--debug", "compare", "--activations", "nope"])
 
 
-def test_list_names_everything():
+def test_list_names_everything(run_cli):
     proc = run_cli("list")
     assert proc.returncode == 0
     for name in ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu", "swish",
@@ -124,7 +155,7 @@ def test_list_names_everything():
     assert "he_normal" in proc.stdout.split("relu ")[1].splitlines()[0]
 
 
-def test_explain_runs_a_topic_and_names_bad_ones(tmp_path):
+def test_explain_runs_a_topic_and_names_bad_ones(tmp_path, run_cli):
     proc = run_cli("explain", "collapse", "--quick", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("claim: ") and "holds" in proc.stdout
@@ -157,7 +188,7 @@ def test_compare_a_cnn_with_an_arch_string(tmp_path):
     assert (out / "report.html").exists()
 
 
-def test_bad_arch_is_one_line(tmp_path):
+def test_bad_arch_is_one_line(tmp_path, run_cli):
     proc = run_cli("compare", "--arch", "conv1d:25", "--out", str(tmp_path / "r"))
     assert proc.returncode == 2 and "arch: got 'conv1d:25'" in proc.stderr
     proc = run_cli("compare", "--dataset", "mnist1d", "--arch", "conv2d:4x3,act,flatten",
