@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from actlab.conv import Conv1D, Conv2D
+from actlab.layers import Conv1D, Conv2D
 
 CASES = {
     # layers: (C_in, C_out, kernel, padding)
