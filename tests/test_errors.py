@@ -17,7 +17,7 @@ from actlab.errors import (
     is_int,
     is_real,
 )
-from actlab.optimizers import GD, SGD, Adam, get_optimizer
+from actlab.optimizers import GD, SGD, Adam, get_optimizer, takes_momentum
 
 
 @pytest.mark.parametrize("value", [1, 7, np.int64(3), np.uint8(2)])
@@ -66,6 +66,9 @@ def test_gd_and_adam_take_no_momentum_sgd_does():
     gd = get_optimizer("gd", lr=0.1, momentum=0.5, nesterov=True)
     assert isinstance(gd, GD) and gd.momentum == 0.0
     assert isinstance(get_optimizer("adam", lr=0.1, momentum=0.5), Adam)
+    assert [takes_momentum(n) for n in ("sgd", "nesterov", "gd", "adam")] == [1, 1, 0, 0]
+    with pytest.raises(UnknownNameError, match="did you mean 'adam'"):
+        takes_momentum("adma")
 
 
 def test_the_momentum_rule_is_written_once():

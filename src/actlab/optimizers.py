@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParameterError, UnknownNameError
+from .errors import ParameterError, UnknownNameError, check_choice
 
 
 def _positive(name, value, allow_zero=False):
@@ -222,6 +222,11 @@ def available_optimizers() -> list[str]:
     return sorted(_OPTIMIZERS)
 
 
+def takes_momentum(name: str) -> bool:
+    """Whether the optimizer called ``name`` has a momentum (sgd, nesterov: yes; gd, adam: no)."""
+    return _OPTIMIZERS[check_choice("optimizer", name, _OPTIMIZERS)].takes_momentum
+
+
 def get_optimizer(name: str, lr=None, **options) -> Optimizer:
     """An optimizer by name: gd (full batch), sgd (momentum 0.9 by default), nesterov, adam."""
     if isinstance(name, Optimizer):
@@ -240,4 +245,4 @@ def get_optimizer(name: str, lr=None, **options) -> Optimizer:
 
 
 __all__ = ["GD", "SGD", "Adam", "Optimizer", "WeightPenalty", "available_optimizers",
-           "get_optimizer"]
+           "get_optimizer", "takes_momentum"]

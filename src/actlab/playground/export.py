@@ -16,6 +16,7 @@ from ..experiments.stats import summarize_group
 from ..experiments.store import RunStore, default_run_dir
 from ..experiments.sweep import history_rows
 from ..initializers import resolve_init
+from ..optimizers import takes_momentum
 from ..saving import network_bytes
 
 TARGET_ACC = 0.95
@@ -27,7 +28,7 @@ def _group(setup, spec: str, epochs: int) -> Group:
     return Group(dataset=setup.dataset, data_options=tuple(sorted(options.items())),
                  hidden=tuple(setup.hidden), arch="", activation=spec, init=setup.init,
                  optimizer=setup.optimizer, lr=float(setup.lr),
-                 momentum=0.0 if setup.optimizer in ("gd", "adam") else 0.9, epochs=epochs,
+                 momentum=0.9 if takes_momentum(setup.optimizer) else 0.0, epochs=epochs,
                  batch_size=setup.batch_size, seeds=tuple(range(setup.seeds)), dtype="float32",
                  probes=True, l2=float(setup.l2))
 
