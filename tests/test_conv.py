@@ -528,7 +528,8 @@ def test_infer_shapes(arch, input_shape, act, expected):
 
 @pytest.mark.parametrize("arch, input_shape, message", [
     ("conv1d:25x5,relu,conv1d:25x7", (10, 1),
-     r"^conv1d layer 3 'conv1d:25x7': kernel 7 larger than its input length 6 \(padding 0\)$"),
+     (r"^conv1d layer 3 'conv1d:25x7': kernel 7 larger than its input length 6 "
+      r"\(padding 0\)$")),
     ("conv1d:4x3,dense:10", (10, 1),
      (r"^dense layer 2 'dense:10': dense needs flat input; add flatten before it "
      r"\(input shape \(8, 4\)\)$")),
@@ -538,8 +539,8 @@ def test_infer_shapes(arch, input_shape, act, expected):
     ("conv2d:4x3", (10, 1),
      r"conv2d layer 1 'conv2d:4x3': needs input \(height, width, channels\)"),
     ("conv1d:5x3,maxpool1d:2,maxout:2", (10, 1),
-     (r"^activation layer 3 'maxout:2': maxout with 2 pieces needs a channel count divisible by 2;"
-     r" got 5 \(input shape \(4, 5\)\)$")),
+     (r"^activation layer 3 'maxout:2': maxout with 2 pieces needs a channel count "
+      r"divisible by 2; got 5 \(input shape \(4, 5\)\)$")),
     ("conv1d:4x3,maxpool1d:9", (10, 1),
      r"^maxpool1d layer 2 'maxpool1d:9': pool 9 larger than its input length 8$"),
     ("conv2d:4x3:s2,maxpool2d:3", (6, 6, 1),

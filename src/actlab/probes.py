@@ -44,7 +44,7 @@ def max_abs_derivative(act) -> float:
 def unit_slopes(act, z: np.ndarray) -> np.ndarray:
     """|f'(z)| per (replica, sample, unit); for Maxout the winner's slope, 1."""
     if act.pieces > 1:
-        return np.ones(z.shape[:-1] + (z.shape[-1] // act.pieces,), dtype=z.dtype)
+        return np.ones((*z.shape[:-1], z.shape[-1] // act.pieces), dtype=z.dtype)
     return np.abs(act.derivative(z))
 
 
