@@ -12,7 +12,7 @@ import numpy as np
 
 from .activations import Activation
 from .arch import LAYER_KINDS, activations_of, fold_shapes, mlp_specs, parse_arch, with_output
-from .errors import ParameterError
+from .errors import ParameterError, is_int
 from .initializers import init_weights, parse_init
 from .layers import Dense, ParamLayer
 from .losses import get_head
@@ -28,7 +28,7 @@ def replica_rngs(seeds):
 def check_sizes(hidden) -> list[int]:
     sizes = list(hidden)
     for h in sizes:
-        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h <= 0:
+        if not is_int(h) or h <= 0:
             raise ParameterError("hidden", hidden, "a list of positive integers, e.g. 100,100")
     return [int(h) for h in sizes]
 

@@ -20,11 +20,10 @@ Learnable activations add ``param_grads(z, a, grad_a)``, the gradients of their 
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ..errors import ParameterError, check_flag
+from ..errors import ParameterError, check_flag, is_real
 
 SQRT2 = math.sqrt(2.0)
 
@@ -37,18 +36,14 @@ def as_float(z) -> np.ndarray:
 
 def finite(owner: str, param: str, value) -> float:
     """A finite real number (not a bool), as a Python float, or ParameterError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise ParameterError(f"{owner} {param}", value, "a finite number")
     return float(value)
 
 
 def positive(owner: str, param: str, value) -> float:
     """A finite real number > 0, as a Python float, or ParameterError."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (math.isfinite(value) and value > 0)
-    ):
+    if not is_real(value) or not (math.isfinite(value) and value > 0):
         raise ParameterError(f"{owner} {param}", value, "a finite number > 0")
     return float(value)
 

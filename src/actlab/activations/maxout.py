@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_int
 from .base import SQRT2, Activation
 from .registry import register
 
@@ -32,9 +30,7 @@ class Maxout(Activation):
 
     def __init__(self, pieces: int = 2):
         super().__init__()
-        if isinstance(pieces, bool) or not isinstance(pieces, numbers.Integral) or pieces < 2:
-            raise ParameterError("maxout pieces", pieces, "an integer >= 2")
-        self.pieces = int(pieces)
+        self.pieces = check_int("maxout pieces", pieces, 2)
         self.config = {"pieces": self.pieces}
 
     def _split(self, z):

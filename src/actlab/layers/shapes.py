@@ -6,9 +6,7 @@ for a 1-D signal, (height, width, channels) for an image (channels-last).
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..errors import ActlabError, ParameterError, check_int
+from ..errors import ActlabError, ParameterError, check_int, is_int
 
 AXES = {1: ("length",), 2: ("height", "width")}
 
@@ -58,7 +56,7 @@ def pads(label: str, padding, kernel: tuple[int, ...], stride: tuple[int, ...]):
         raise ParameterError(f"{label} padding", padding, allowed)
     values = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * n
     if len(values) != n or any(
-        isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 0 for p in values
+        not is_int(p) or p < 0 for p in values
     ):
         raise ParameterError(f"{label} padding", padding, allowed)
     return tuple((int(p), int(p)) for p in values)
