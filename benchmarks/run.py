@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import common  # noqa: E402
 from common import have, table, verdict  # noqa: E402
 
-FIGURES = ("small", "sweep", "large", "kernels", "compare")
+FIGURES = ("small", "sweep", "large", "kernels", "compare", "startup")
 
 
 def main(argv=None) -> int:
@@ -50,32 +50,37 @@ def main(argv=None) -> int:
 
         peers = tuple(p for p in ("torch1", "torch2", "sklearn")
                       if have("torch" if p.startswith("torch") else p))
-        header, rows, worst, accs_ok = small_model.run(epochs, repeats, peers)
+        header, rows, worst, gaps = small_model.run(epochs, repeats, peers)
         print(table(header, rows, f"1. small model: digits 64-100-100-10, SGD 0.1/0.9, batch 32, "
                                   f"{epochs} epochs, float32; actlab R=1 init "
                                   f"'{small_model.ACTLAB_INIT}' (U(+-1/sqrt(fan_in)), as torch), "
                                   f"sklearn Glorot uniform"))
         print()
+        # torch at its best thread count, per activation; the goal reads the worst activation
         torch_worst = min((worst[p] for p in peers if p.startswith("torch")), default=None)
         torch_threads = 1 if worst.get("torch1", 0) <= worst.get("torch2", np.inf) else 2
         if torch_worst is not None:
-            goals.append((f"1. small model: >= 4x faster than torch (fastest of 1 / 2 threads)",
+            goals.append(("1. small model: >= 4x torch at its best thread count",
                           f"{torch_worst:.2f}x", torch_worst >= 4))
         if "sklearn" in worst:
             goals.append(("1. small model: >= 3x faster than sklearn", f"{worst['sklearn']:.2f}x",
                           worst["sklearn"] >= 3))
-        goals.append(("1. small model: test accuracy within 1 point of the peers (each activation)",
-                       "see table", accs_ok))
+        if gaps:
+            goals.append(("1. small model: test accuracy within 1 point of the best peer",
+                          ", ".join(f"{a} {-g:+.3f}" for a, g in gaps.items()),
+                          all(g <= 0.01 for g in gaps.values())))
 
     if "sweep" in only:
         import sweep
 
         threads = (torch_threads,) if "small" in only else (1,)
-        header, rows, ratio = sweep.run(epochs, 1 if quick else repeats, threads)
+        header, rows, ratio, of_gemm = sweep.run(epochs, 1 if quick else repeats, threads)
         print(table(header, rows, f"2. sweep: 3 activations x 10 seeds, {epochs} epochs"))
         print()
-        goals.append(("2. sweep: >= 10x faster than 30 torch trainings", f"{ratio:.1f}x",
-                      ratio >= 10))
+        goals.append(("3. sweep: >= 10x 30 sequential torch runs (either this ...)",
+                      f"{ratio:.1f}x", ratio >= 10))
+        goals.append(("3. sweep: ... or >= 60% of the float32 GEMM rate, same shapes",
+                      f"{of_gemm:.0%}", of_gemm >= 0.6))
 
     if "large" in only:
         import large_model
@@ -84,17 +89,18 @@ def main(argv=None) -> int:
         print(table(header, rows, "3. large model: 784-1024-1024-10, batch 256, random data, "
                                   "SGD momentum, float32 (one epoch of steps per timed run)"))
         print()
-        goals.append(("3. large model: step throughput >= 1.0x torch", f"{to_torch:.2f}x",
+        goals.append(("5. large model: step throughput >= 1.0x torch", f"{to_torch:.2f}x",
                       to_torch >= 1.0))
-        goals.append(("3. large model: >= 75% of the float32 GEMM rate", f"{of_gemm:.0%}",
+        goals.append(("5. large model: >= 75% of the float32 GEMM rate", f"{of_gemm:.0%}",
                       of_gemm >= 0.75))
 
     if "kernels" in only:
         import kernels
 
-        header, rows, over, note = kernels.run(repeats if not quick else 3, 20 if not quick else 5)
+        header, rows, note, ratios = kernels.run(repeats if not quick else 3,
+                                                 20 if not quick else 5)
         print(table(header, rows, "4. activation kernels: forward + backward per element, "
-                                  "(1, 256, 1024) float32"))
+                                  "float32 (1, 256, 1024) = 1 MiB and (1, 4096, 4096) = 64 MiB"))
         print("   " + note)
         print()
         ne = kernels.run_numexpr(repeats if not quick else 3, 20 if not quick else 5)
@@ -102,21 +108,41 @@ def main(argv=None) -> int:
             print(table(*ne, "4b. the same kernels as numexpr expressions (not a dependency of "
                              "actlab: would it pay?)"))
             print()
-        goals.append(("4. kernels: fwd+bwd within 2x of a copy", "over: " + (", ".join(over) or
-                                                                               "none"), not over))
+        for name, (r_s, goal_s, r_l) in ratios.items():
+            goals.append((f"2. kernel {name}: fwd+bwd <= 3x copy at 64 MiB", f"{r_l:.1f}x",
+                          r_l <= 3))
+        for name, (r_s, goal_s, r_l) in ratios.items():
+            why = ("piecewise linear" if name in kernels.PIECEWISE_LINEAR else
+                   f"half of {kernels.ISSUE_1MIB.get(name, 2 * goal_s)}x")
+            goals.append((f"2. kernel {name}: fwd+bwd <= {goal_s:.1f}x copy at 1 MiB ({why})",
+                          f"{r_s:.1f}x", r_s <= goal_s))
 
     if "compare" in only:
         import compare_job
 
-        header, rows, wall = compare_job.run(1 if quick else 3)
+        header, rows, cmp = compare_job.run(1 if quick else 3)
         print(table(header, rows, "5. the default 'actlab compare' job (3 activations x 2 inits "
                                   "x 5 seeds, 30 epochs, probes, report)"))
         print()
-        goals.append(("5. actlab compare wall time (measured, no goal ratio)", f"{wall:.1f} s",
-                      None))
+        goals.append(("4. default `actlab compare`: <= 5 s wall", f"{cmp['wall']:.1f} s",
+                      cmp["wall"] <= 5))
+        goals.append(("4. report rendering alone (write_report): <= 1.5 s",
+                      f"{cmp['render']:.2f} s", cmp["render"] <= 1.5))
 
-    print(table(["goal", "measured", "status"],
-                [[g, m, "-" if ok is None else verdict(ok)] for g, m, ok in goals], "goals"))
+    if "startup" in only:
+        import startup
+
+        header, rows, med = startup.run(3 if quick else 5)
+        print(table(header, rows, "6. start-up of the command line (fresh process each)"))
+        print()
+        for cmd in ("actlab --help", "actlab list"):
+            goals.append((f"4. `{cmd}`: < 0.5 s", f"{med[cmd]:.2f} s", med[cmd] < 0.5))
+
+    goals.sort(key=lambda g: g[0].split(".")[0])  # the issue's order; stable within a goal
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(table(["goal (issue 15)", "measured", "status"],
+                [[g, m, "-" if ok is None else verdict(ok)] for g, m, ok in goals],
+                f"goals (load average now: {load})"))
     print(f"\ntotal benchmark time {time.perf_counter() - t_start:.0f} s")
     return 0
 

@@ -99,7 +99,8 @@ def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"),
         activations=ACTIVATIONS):
     """Time every system per activation, interleaved: repeat k trains every system with seed k.
 
-    The accuracy column is the mean over those seeds (one seed says little at lr 0.1 with
+    ``gaps``: per activation, the best peer's mean test accuracy minus actlab's (the goal: at
+    most 0.01). The accuracy column is the mean over those seeds (one seed says little at lr 0.1 with
     momentum 0.9, where relu networks of every system sometimes collapse).
     """
     import statistics
@@ -112,7 +113,7 @@ def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"),
     names = {"actlab": "actlab", "torch1": "torch 1 thr", "torch2": "torch 2 thr",
              "sklearn": "sklearn"}
     systems = ["actlab", *peers]
-    rows, worst, accs_ok = [], {}, True
+    rows, worst, gaps = [], {}, {}
     for act in activations:
         for s in systems:  # warm-up
             fits[s](act, 0)
@@ -131,10 +132,10 @@ def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"),
             row.append(f"{t[p] / t['actlab']:.2f}x")
         row.append(" / ".join(f"{acc[s]:.3f}" for s in systems))
         if peers:
-            accs_ok &= max(acc[p] for p in peers) - acc["actlab"] <= 0.01
+            gaps[act] = max(acc[p] for p in peers) - acc["actlab"]
         rows.append(row)
     header = (["activation"] + [f"{names[s]} s" for s in systems]
               + [f"{names[p]} / actlab" for p in peers]
               + [f"test acc, mean of {repeats} seeds (" + " / ".join(names[s] for s in systems)
                  + ")"])
-    return header, rows, worst, accs_ok
+    return header, rows, worst, gaps

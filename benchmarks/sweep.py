@@ -9,8 +9,9 @@ over seeds would.
 
 from __future__ import annotations
 
-import numpy as np
+import itertools
 
+import numpy as np
 from small_model import ACTIVATIONS, ACTLAB_INIT, BATCH, HIDDEN, LR, MOMENTUM, actlab_fit, torch_fit
 
 SEEDS = tuple(range(10))
@@ -40,6 +41,41 @@ def actlab_pool_sweep(epochs: int, workers: int = 2):
     return out
 
 
+def gemm_sweep(epochs: int):
+    """np.matmul alone on every GEMM of the in-process sweep: 3 groups x epochs x steps, each
+    step the forward x W and backward x^T g, g W^T (none for the input) of 10 replicas at once.
+
+    The float32 GEMM rate on the sweep's own shapes: the ceiling of a NumPy implementation."""
+    from small_model import digits
+
+    X_tr = digits()[0]
+    n, r = X_tr.shape[0], len(SEEDS)
+    sizes = [X_tr.shape[1], *HIDDEN, 10]
+    rng = np.random.default_rng(0)
+    batches = [BATCH] * (n // BATCH) + ([n % BATCH] if n % BATCH else [])
+    mats = {}
+    for b in set(batches):
+        mats[b] = [(rng.random((r, b, i), dtype=np.float32), rng.random((r, i, o), dtype=np.float32),
+                    rng.random((r, b, o), dtype=np.float32)) for i, o in itertools.pairwise(sizes)]
+    for _ in ACTIVATIONS:
+        for _ in range(epochs):
+            for b in batches:
+                for k, (x, W, g) in enumerate(mats[b]):
+                    np.matmul(x, W)
+                    np.matmul(x.transpose(0, 2, 1), g)
+                    if k:
+                        np.matmul(g, W.transpose(0, 2, 1))
+
+
+def sweep_flops(epochs: int) -> float:
+    from small_model import digits
+
+    n, d = digits()[0].shape
+    sizes = [d, *HIDDEN, 10]
+    per_row = sum(2 * i * o * (3 if k else 2) for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:])))
+    return float(per_row * n * epochs * len(SEEDS) * len(ACTIVATIONS))
+
+
 def torch_sweep(epochs: int, threads: int):
     return {a: np.array([torch_fit(a, epochs, seed=s, threads=threads) for s in SEEDS])
             for a in ACTIVATIONS}
@@ -49,7 +85,8 @@ def run(epochs: int, repeats: int, torch_threads=(1,)):
     from common import have, interleaved
 
     fns = {"actlab R=10, in process": lambda: actlab_sweep(epochs),
-           "actlab R=10, engine pool": lambda: actlab_pool_sweep(epochs)}
+           "actlab R=10, engine pool": lambda: actlab_pool_sweep(epochs),
+           "np.matmul alone, same GEMMs": lambda: gemm_sweep(epochs)}
     if have("torch"):
         for t in torch_threads:
             fns[f"torch x30, {t} thread{'s' if t > 1 else ''}"] = (
@@ -57,11 +94,15 @@ def run(epochs: int, repeats: int, torch_threads=(1,)):
     res = interleaved(fns, repeats, warmup=0)  # figure 1 warmed every system up
     torch_best = min((v[0] for k, v in res.items() if k.startswith("torch")), default=np.nan)
     # (one thread count for torch, the one that was faster in figure 1: 30 runs are long)
+    gemm = res["np.matmul alone, same GEMMs"][0]
+    flops = sweep_flops(epochs)
     rows = []
     for name, (sec, _, accs) in res.items():
-        mean_acc = " / ".join(f"{np.nanmean(accs[a]):.3f}" for a in ACTIVATIONS)
-        rows.append([name, f"{sec:.2f}", f"{torch_best / sec:.1f}x", mean_acc])
-    header = ["system", "seconds", "fastest torch / this",
+        mean_acc = ("-" if accs is None else
+                    " / ".join(f"{np.nanmean(accs[a]):.3f}" for a in ACTIVATIONS))
+        rows.append([name, f"{sec:.2f}", f"{torch_best / sec:.1f}x",
+                     f"{flops / sec / 1e9:.1f}", f"{gemm / sec:.0%}", mean_acc])
+    header = ["system", "seconds", "fastest torch / this", "GEMM GFLOP/s", "% of GEMM rate",
               "mean test acc over 10 seeds (" + " / ".join(ACTIVATIONS) + ")"]
     best_actlab = min(res[k][0] for k in res if k.startswith("actlab"))
-    return header, rows, torch_best / best_actlab
+    return header, rows, torch_best / best_actlab, gemm / best_actlab
