@@ -369,7 +369,10 @@ def _grid_flags(p) -> None:
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(topics: bool = True) -> argparse.ArgumentParser:
+    """The argument parser. ``topics=False`` leaves the explain topics out of ``explain``'s
+    description: listing them imports every topic module (networks, matplotlib), which
+    ``actlab --help`` or ``actlab list`` should not pay for (start-up under 0.5 s)."""
     parser = argparse.ArgumentParser(prog="actlab", description="A laboratory for activation functions.")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     parser.add_argument("--version", action="version", version=f"actlab {_version()}")
@@ -400,16 +403,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     _report_parsers(sub)
     _playground_parser(sub)
-    import textwrap
+    description = ("Run a small experiment that measures one claim of the seed and print what it "
+                   "found, with a figure.")
+    if topics:
+        import textwrap
 
-    from .explain import describe_topics
+        from .explain import describe_topics
 
-    topics = "\n".join(textwrap.fill(f"{t}: {c}", 88, initial_indent="  ",
-                                      subsequent_indent="      ") for t, c in describe_topics())
+        description += "\n\ntopics:\n" + "\n".join(
+            textwrap.fill(f"{t}: {c}", 88, initial_indent="  ", subsequent_indent="      ")
+            for t, c in describe_topics())
     exp = sub.add_parser("explain", help="a one-minute demonstration of one claim of the seed",
                          formatter_class=argparse.RawDescriptionHelpFormatter,
-                         description="Run a small experiment that measures one claim of the seed "
-                         "and print what it found, with a figure.\n\ntopics:\n" + topics)
+                         description=description)
     exp.add_argument("topic", help="saturation, zigzag, collapse, cost, dead-relu or init")
     exp.add_argument("--out", help="folder for the figure (default: ./explain)")
     exp.add_argument("--quick", action="store_true", help="a few seconds instead of a minute")
@@ -434,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(topics="explain" in argv)  # only explain shows (and imports) them
     args = parser.parse_args(argv)
     try:
         return args.func(args)

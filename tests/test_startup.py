@@ -1,0 +1,52 @@
+"""Start-up: each command imports only what it needs (issue 15: `actlab --help` and `actlab list`
+under 0.5 s). Checked by the modules a fresh process has loaded, never by a clock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, sys
+from actlab.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+HEAVY = ("matplotlib", "actlab.explain", "actlab.report", "numba", "torch")
+
+
+def loaded_after(argv) -> tuple[set[str], str]:
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv)], capture_output=True,
+                          text=True, check=True)
+    return set(json.loads(proc.stderr.strip().splitlines()[-1])), proc.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["list"], ["compare", "--help"]])
+def test_light_commands_import_no_plotting_no_experiment_engine(argv):
+    modules, out = loaded_after(argv)
+    assert out.strip()  # the command printed its text
+    assert not [m for m in HEAVY if m in modules]
+
+
+def test_explain_help_still_lists_the_topics():
+    modules, out = loaded_after(["explain", "--help"])
+    assert "topics:" in out and "saturation:" in out and "zigzag:" in out
+    assert "actlab.explain" in modules  # the topics come from the topic modules themselves
+
+
+def test_help_without_topics_names_explain():
+    from actlab.cli import build_parser
+
+    full, light = build_parser(topics=True), build_parser(topics=False)
+    assert "explain" in light.format_help()
+    sub = {a.dest: a for a in light._subparsers._group_actions}["command"]
+    assert "topics:" not in sub.choices["explain"].description
+    sub_full = {a.dest: a for a in full._subparsers._group_actions}["command"]
+    assert "topics:" in sub_full.choices["explain"].description
