@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from actlab.cli import main
+from actlab.report.common import svg_figures
 from actlab.report.gallery import plot_activation_gallery
 from actlab.report.html import write_report
 
@@ -53,7 +54,8 @@ def check_svg(path):
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "run"
-    assert main(["compare", "--activations", "sigmoid,relu", "--out", str(out), *TINY]) == 0
+    assert main(["compare", "--activations", "sigmoid,relu", "--out", str(out), "--svg",
+                 *TINY]) == 0
     return out
 
 
@@ -120,7 +122,7 @@ def test_decision_boundaries_for_moons(moons_run):
     page = parse(moons_run / "report.html")
     assert page.tags.count("img") == page.tags.count("figure") == 7
     check_png(moons_run / "figures" / "boundaries.png")
-    check_svg(moons_run / "figures" / "boundaries.svg")
+    assert not (moons_run / "figures" / "boundaries.svg").exists()  # no --svg given
     assert "maxout is drawn as the 1-D max(z, 0.5z)" in (moons_run / "report.html").read_text()
 
 
@@ -154,6 +156,9 @@ def test_show_activations_writes_the_gallery(tmp_path, capsys):
     assert main(["show", "activations", "relu", "tanh", "--out", str(tmp_path / "g")]) == 0
     assert str(tmp_path / "g" / "activations.png") in capsys.readouterr().out
     check_png(tmp_path / "g" / "activations.png")
+    assert not (tmp_path / "g" / "activations.svg").exists()  # SVG only when asked for
+    assert main(["show", "activations", "relu", "--out", str(tmp_path / "g"), "--svg"]) == 0
+    assert "activations.svg" in capsys.readouterr().out
     check_svg(tmp_path / "g" / "activations.svg")
     assert main(["show", "activations", "rleu", "--out", str(tmp_path / "x")]) == 2
     assert not (tmp_path / "x").exists()
@@ -164,7 +169,8 @@ def test_show_activations_writes_the_gallery(tmp_path, capsys):
 def test_gallery_of_every_activation(tmp_path):
     from actlab.activations import available_activations
 
-    png, svg = plot_activation_gallery(available_activations(), tmp_path / "all")
+    with svg_figures():
+        png, svg = plot_activation_gallery(available_activations(), tmp_path / "all")
     check_png(png, min_bytes=50_000)
     check_svg(svg)
 

@@ -13,6 +13,7 @@ import time
 from .errors import ActlabError, ParameterError, check_int
 
 DEBUG_HELP = "show the full traceback on errors"
+SVG_HELP = "write every figure as SVG too, beside the PNG (slower; the page embeds the PNGs)"
 
 
 def _version() -> str:
@@ -137,14 +138,19 @@ def _run_and_print(spec, args, kind) -> int:
               f"{spec.epochs} epochs", flush=True)
     start = time.perf_counter()
     result = run_spec(spec, out=out, progress=progress)
-    from .report.curves import plot_loss_curves
+    import shutil
+    from pathlib import Path
 
-    plot_loss_curves(result.records, f"{result.run_dir}/loss_curves.png")
-    if spec.probes:
-        _measure_extras(result.run_dir, spec)
-    from .report.html import write_report
+    from .report.common import svg_figures
+    from .report.html import FIGURES, write_report
 
-    write_report(result.run_dir)
+    with svg_figures(args.svg):
+        if spec.probes:
+            _measure_extras(result.run_dir, spec)
+        write_report(result.run_dir)
+    # loss_curves.png is the page's training-curves figure (it was drawn twice): a copy
+    run_dir = Path(result.run_dir)
+    shutil.copyfile(run_dir / FIGURES / "training_curves.png", run_dir / "loss_curves.png")
     print()
     print(format_table(result.rows, result.records))
     print(f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
@@ -173,9 +179,11 @@ def _measure_extras(run_dir, spec) -> None:
 
 def cmd_explain(args) -> int:
     from .explain import run_explain
+    from .report.common import svg_figures
 
     out = args.out or "explain"
-    result = run_explain(args.topic, out, quick=args.quick)
+    with svg_figures(args.svg):
+        result = run_explain(args.topic, out, quick=args.quick)
     print(f"claim: {result.claim}")
     for line in result.lines:
         print(line)
@@ -195,7 +203,10 @@ def cmd_reproduce(args) -> int:
     names = available() if args.all else args.names
     out = args.out or "reproduce"
     start = time.perf_counter()
-    results = run_reproductions(names, out, quick=args.quick)
+    from .report.common import svg_figures
+
+    with svg_figures(args.svg):
+        results = run_reproductions(names, out, quick=args.quick)
     print(format_table(results))
     print(f"{len(results)} reproduction(s) in {time.perf_counter() - start:.1f} s"
           f"{' (quick mode: for tests, not for conclusions)' if args.quick else ''}; "
@@ -243,7 +254,7 @@ def cmd_plan(args) -> int:
 def cmd_report(args) -> int:
     from .report.html import write_report
 
-    print(f"report: {write_report(args.run_dir)}")
+    print(f"report: {write_report(args.run_dir, svg=args.svg)}")
     return 0
 
 
@@ -256,8 +267,11 @@ def cmd_show(args) -> int:
     out = Path(args.out or ".")
     if out.suffix.lower() in (".png", ".svg") or (out.exists() and not out.is_dir()):
         raise ParameterError("--out", args.out, "a folder (activations.png and .svg go in it)")
-    paths = plot_activation_gallery(args.names or available_activations(), out / "activations")
-    print("wrote " + ", ".join(map(str, paths)))
+    from .report.common import svg_figures
+
+    with svg_figures(args.svg):
+        paths = plot_activation_gallery(args.names or available_activations(), out / "activations")
+    print("wrote " + ", ".join(str(p) for p in paths if p))
     return 0
 
 
@@ -295,14 +309,16 @@ def _report_parsers(sub) -> None:
                          description="Draw every figure and report.html from the files stored "
                          "in RUN_DIR (config.json, records.jsonl, table.json, cost.json).")
     rep.add_argument("run_dir", metavar="RUN_DIR")
+    rep.add_argument("--svg", action="store_true", help=SVG_HELP)
     rep.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     rep.set_defaults(func=cmd_report)
     show = sub.add_parser("show", help="draw the activation gallery (f, f', flat regions)")
     show.add_argument("what", choices=["activations"])
     show.add_argument("names", nargs="*", metavar="NAME",
                       help="activation specs (default: every registered activation)")
-    show.add_argument("--out", help="output folder for activations.png and activations.svg "
-                      "(default: the current folder)")
+    show.add_argument("--out", help="output folder for activations.png (and activations.svg "
+                      "with --svg; default: the current folder)")
+    show.add_argument("--svg", action="store_true", help="write activations.svg as well")
     show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     show.set_defaults(func=cmd_show)
 
@@ -366,6 +382,7 @@ def _grid_flags(p) -> None:
     p.add_argument("--out", help="run directory (default: runs/NAME-TIMESTAMP); an existing one "
                    "of the same spec resumes")
     p.add_argument("--quiet", action="store_true", help="print only the table")
+    p.add_argument("--svg", action="store_true", help=SVG_HELP)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
 
@@ -419,6 +436,7 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
     exp.add_argument("topic", help="saturation, zigzag, collapse, cost, dead-relu or init")
     exp.add_argument("--out", help="folder for the figure (default: ./explain)")
     exp.add_argument("--quick", action="store_true", help="a few seconds instead of a minute")
+    exp.add_argument("--svg", action="store_true", help=SVG_HELP)
     exp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     exp.set_defaults(func=cmd_explain)
 
@@ -430,6 +448,7 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
     rep_.add_argument("--all", action="store_true", help="run every reproduction")
     rep_.add_argument("--out", help="output folder (default: ./reproduce)")
     rep_.add_argument("--quick", action="store_true", help="seconds instead of minutes (tests)")
+    rep_.add_argument("--svg", action="store_true", help=SVG_HELP)
     rep_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     rep_.set_defaults(func=cmd_reproduce)
 

@@ -82,16 +82,11 @@ def pyplot():
 
 
 def save_figure(fig, stem: str | Path) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg``, close the figure, return both paths."""
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ext in ("png", "svg"):
-        path = stem.with_suffix(f".{ext}")
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-        paths.append(path)
-    pyplot().close(fig)
-    return paths
+    """Write ``stem.png`` (and ``stem.svg`` when asked for: report.common.svg_figures) through
+    the one save function of actlab's figures, close the figure, return the paths written."""
+    from ..report.common import save
+
+    return [p for p in save(fig, Path(stem), dpi=110, tight=True) if p is not None]
 
 
 def replica_ok(history) -> np.ndarray:

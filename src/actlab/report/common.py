@@ -1,7 +1,11 @@
-"""Shared plumbing for the figures: the Agg backend, saving as PNG + SVG, groups and colors."""
+"""Shared plumbing for the figures: the Agg backend, the one save function (PNG, and SVG when
+asked for), drawing several figures at once, groups and colors."""
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -18,9 +22,27 @@ SVG_RC = {"svg.hashsalt": "actlab", "svg.fonttype": "none"}
 
 DPI = 100
 
+# Whether ``save`` also writes SVG. Off by default: an SVG took longer to write than the PNG of
+# the same figure, and the page embeds the PNG. ``actlab ... --svg`` turns it on (svg_figures).
+_SVG = {"on": os.environ.get("ACTLAB_SVG", "") == "1"}
 
-def save(fig, stem: str | Path | None) -> tuple[Path, Path]:
-    """Write ``stem.png`` and ``stem.svg``, close the figure, return both paths.
+
+@contextlib.contextmanager
+def svg_figures(on: bool = True):
+    """Within this block ``save`` writes ``stem.svg`` beside every ``stem.png`` (or not)."""
+    before = _SVG["on"]
+    _SVG["on"] = bool(on)
+    try:
+        yield
+    finally:
+        _SVG["on"] = before
+
+
+def save(fig, stem: str | Path | None, svg: bool | None = None, *, dpi: int = DPI,
+         tight: bool = False):
+    """Write ``stem.png`` (and ``stem.svg`` if ``svg``, by default when svg_figures is on),
+    close the figure; return (png path, svg path or None). Every figure of actlab goes through
+    here: no timestamps in the files, SVG text kept as text; ``tight`` crops to the drawing.
 
     ``stem=None``: write nothing and return the Figure itself (detached from pyplot, so a
     notebook shows it once, as the value of the cell): how actlab.Comparison draws.
@@ -30,12 +52,55 @@ def save(fig, stem: str | Path | None) -> tuple[Path, Path]:
         return fig
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
-    fig.savefig(png, dpi=DPI, metadata={"Software": None})
-    with plt.rc_context(SVG_RC):
-        fig.savefig(svg, metadata={"Date": None})
+    png = stem.with_name(stem.name + ".png")
+    crop = {"bbox_inches": "tight"} if tight else {}
+    fig.savefig(png, dpi=dpi, metadata={"Software": None}, **crop)
+    svg_path = None
+    if _SVG["on"] if svg is None else svg:
+        svg_path = stem.with_name(stem.name + ".svg")
+        with plt.rc_context(SVG_RC):
+            fig.savefig(svg_path, metadata={"Date": None}, **crop)
     plt.close(fig)
-    return png, svg
+    return png, svg_path
+
+
+_TASKS: list = []  # what draw_parallel's forked workers draw (inherited, never pickled)
+
+
+def _draw_task(i: int):
+    fn, args = _TASKS[i]
+    return fn(*args)
+
+
+def figure_workers() -> int:
+    """Processes for drawing figures: ACTLAB_FIGURE_WORKERS, else one per core (at most 4)."""
+    text = os.environ.get("ACTLAB_FIGURE_WORKERS", "")
+    if text.strip().isdigit() and int(text) > 0:
+        return int(text)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def draw_parallel(tasks: list[tuple], workers: int | None = None) -> list:
+    """Call each ``(fn, args)`` of ``tasks`` and return the results in order, several at once.
+
+    Drawing a figure is single-threaded Python (matplotlib), so the figures of a page are drawn
+    in forked worker processes, one per core: a fork inherits matplotlib already imported and
+    the tasks' data without copying or pickling them; only results (paths) come back. Put the
+    slowest figure first. In turn without fork (Windows, macOS's default), with one worker, or
+    inside Jupyter (forking a kernel with its threads and sockets is not safe).
+    """
+    workers = figure_workers() if workers is None else workers
+    if (workers <= 1 or len(tasks) < 2 or "ipykernel" in sys.modules
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [fn(*args) for fn, args in tasks]
+    global _TASKS
+    _TASKS = list(tasks)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(min(workers, len(tasks))) as pool:
+            return pool.map(_draw_task, range(len(tasks)), chunksize=1)
+    finally:
+        _TASKS = []
 
 
 def plain(text) -> str:

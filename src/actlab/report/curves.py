@@ -64,6 +64,7 @@ def plot_training_curves(records: list[dict], stem: str | Path) -> tuple[Path, P
 def plot_loss_curves(records: list[dict], path: str | Path, metric: str = "train_loss") -> Path:
     """Kept for ``actlab compare``'s loss_curves.png: the training curves' PNG at ``path``."""
     path = Path(path)
-    png, svg = plot_training_curves(records, path.with_suffix(""))
-    svg.unlink(missing_ok=True)
-    return png
+    from .common import svg_figures
+
+    with svg_figures(False):
+        return plot_training_curves(records, path.with_suffix(""))[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..activations import get_activation
 from . import texts
 from .boundary import plot_decision_boundaries
+from .common import draw_parallel, svg_figures
 from .cost import plot_cost
 from .curves import plot_training_curves
 from .gallery import plot_activation_gallery
@@ -108,7 +109,8 @@ def results_table(run: Run) -> str:
     return "\n".join(lines) + "</table>" + notes
 
 
-def _gallery(run: Run, figdir: Path) -> tuple[str, list[str]]:
+def _gallery_names(run: Run) -> tuple[list[str], list[str]]:
+    """The activations the gallery draws, and notes on those it cannot."""
     names, notes = [], []
     for spec in dict.fromkeys(r.get("activation_spec", r["activation"]) for r in run.records):
         try:
@@ -116,16 +118,14 @@ def _gallery(run: Run, figdir: Path) -> tuple[str, list[str]]:
             names.append(spec)
         except ValueError:
             notes.append(f"{spec}: not a registered activation in this session, not drawn")
-    if not names:
-        return "", notes
-    png, _ = plot_activation_gallery(names, figdir / "activations")
     if any(get_activation(n).pieces > 1 for n in names):
         notes.append("maxout is drawn as the 1-D max(z, 0.5z); in a network its f' is a 0/1 "
                      "mask choosing the winning piece, so it never saturates")
-    return _figure(png, "activations and their derivatives"), notes
+    return names, notes
 
 
-def _boundaries(run: Run, figdir: Path) -> tuple[str, list[str]]:
+def _boundaries(run: Run, figdir: Path) -> tuple[Path | None, list[str]]:
+    """The decision-boundary figure (or None) and notes; drawn in a worker of draw_parallel."""
     from ..datasets import load_dataset
 
     cache, notes = {}, []
@@ -142,32 +142,64 @@ def _boundaries(run: Run, figdir: Path) -> tuple[str, list[str]]:
         out = plot_decision_boundaries(run.records, data_for, figdir / "boundaries")
     except (ValueError, OSError) as exc:  # the data set file moved or changed
         notes.append(f"the data set could not be reloaded to draw the boundaries: {exc}")
-        return "", notes
-    return (_figure(out[0], "decision boundaries") if out else ""), notes
+        return None, notes
+    return (out[0] if out else None), notes
+
+
+def _png(result):
+    """The PNG path of a plot function's result ((png, svg) or None)."""
+    return result[0] if result else None
 
 
 def _notes(notes: list[str]) -> str:
     return "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
 
 
-def write_report(run_dir, weight_path_figure=None) -> Path:
-    """Render every figure and ``report.html`` in ``run_dir`` from its stored files."""
+def draw_figures(run: Run, figdir: Path) -> dict:
+    """Every figure of the page, drawn at once (draw_parallel): {name: PNG path or None}.
+
+    The slowest first (the heat maps and the curves have a panel per layer or per init)."""
+    names, _ = _gallery_names(run)
+    tasks = {
+        "heatmaps": (plot_layer_heatmaps, (run.records, figdir / "layer_heatmaps")),
+        "curves": (plot_training_curves, (run.records, figdir / "training_curves")),
+        "zigzag": (plot_zigzag, (run.records, figdir / "zigzag")),
+        "gallery": (plot_activation_gallery, (names, figdir / "activations")) if names else None,
+        "boundaries": (_boundaries, (run, figdir)),
+        "cost": (plot_cost, (run.cost, figdir / "cost")) if run.cost else None,
+    }
+    todo = {k: v for k, v in tasks.items() if v is not None}
+    drawn = dict(zip(todo, draw_parallel(list(todo.values()))))
+    return {k: drawn.get(k) for k in tasks}
+
+
+def write_report(run_dir, weight_path_figure=None, svg: bool | None = None) -> Path:
+    """Render every figure and ``report.html`` in ``run_dir`` from its stored files.
+
+    Figures are PNG (embedded in the page); ``svg=True`` writes an SVG beside each as well
+    (linked under the figure). None: whatever ``report.common.svg_figures`` says."""
     run = load_run(run_dir)
     figdir = run.path / FIGURES
+    if svg is None:
+        drawn = draw_figures(run, figdir)
+    else:
+        with svg_figures(svg):
+            drawn = draw_figures(run, figdir)
     sections = []
     failed = {(str(r.get("init")), str(r.get("activation"))): str(r.get("error", "?"))
               for r in run.records if r.get("status") == "failed"}
     notes = [f"{act} (init {init}) failed: {error}" for (init, act), error in failed.items()]
     sections.append(_section("results", "Results", texts.TABLE,
                              results_table(run) + _notes(notes)))
-    body, notes = _gallery(run, figdir)
+    _, notes = _gallery_names(run)
+    gallery = _png(drawn["gallery"])
+    body = _figure(gallery, "activations and their derivatives") if gallery else ""
     sections.append(_section("activations", "The activation functions", texts.GALLERY,
                              body + _notes(notes)))
-    png, _ = plot_training_curves(run.records, figdir / "training_curves")
     sections.append(_section("curves", "Training curves: good init vs bad init", texts.CURVES,
-                             _figure(png, "train loss and test accuracy per epoch")))
-    heat = plot_layer_heatmaps(run.records, figdir / "layer_heatmaps")
-    zig = plot_zigzag(run.records, figdir / "zigzag")
+                             _figure(_png(drawn["curves"]),
+                                     "train loss and test accuracy per epoch")))
+    heat, zig = drawn["heatmaps"], drawn["zigzag"]
     if heat:
         sections.append(_section("inside", "Inside the network: saturation, gradients, "
                                  "activations", texts.HEATMAPS, _figure(heat[0], "per-layer probes")))
@@ -179,11 +211,12 @@ def write_report(run_dir, weight_path_figure=None) -> Path:
                  if weight_path.is_file() else "")
         sections.append(_section("zigzag", "Zig-zag: one sign for every weight", texts.ZIGZAG,
                                  _figure(zig[0], "sign coherence and flips per Dense layer") + extra))
-    body, notes = _boundaries(run, figdir)
-    if body or notes:
+    boundary, notes = drawn["boundaries"]
+    if boundary or notes:
+        body = _figure(boundary, "decision boundaries") if boundary else ""
         sections.append(_section("boundaries", "Decision boundaries", texts.BOUNDARY,
                                  body + _notes(notes)))
-    cost = plot_cost(run.cost, figdir / "cost") if run.cost else None
+    cost = drawn["cost"]
     sections.append(_section("cost", "Cost per activation", texts.COST if cost else texts.NO_COST,
                              _figure(cost[0], "time per element") if cost else ""))
     config = json.dumps(run.meta, indent=2, default=str)

@@ -1,0 +1,84 @@
+"""The figure pipeline: one save function (PNG, SVG only when asked), figures drawn in parallel
+by forked workers with the same bytes as drawn in turn."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from actlab.cli import main
+from actlab.report import common
+from actlab.report.common import draw_parallel, save, svg_figures
+from actlab.report.html import write_report
+
+TINY = ["--epochs", "2", "--seeds", "2", "--hidden", "16", "--quiet"]
+
+
+def _pid_and_square(x):
+    return os.getpid(), x * x
+
+
+def _fails(x):
+    raise ValueError(f"task {x} failed")
+
+
+def test_draw_parallel_keeps_order_and_uses_other_processes():
+    tasks = [(_pid_and_square, (k,)) for k in range(6)]
+    serial = draw_parallel(tasks, workers=1)
+    parallel = draw_parallel(tasks, workers=2)
+    assert [sq for _, sq in serial] == [sq for _, sq in parallel] == [k * k for k in range(6)]
+    assert {pid for pid, _ in serial} == {os.getpid()}
+    if "fork" in __import__("multiprocessing").get_all_start_methods():
+        assert os.getpid() not in {pid for pid, _ in parallel}
+    assert common._TASKS == []  # nothing left behind for the next call
+
+
+def test_draw_parallel_raises_a_task_error():
+    with pytest.raises(ValueError, match="task 1 failed"):
+        draw_parallel([(_pid_and_square, (0,)), (_fails, (1,))], workers=2)
+
+
+def test_save_writes_svg_only_when_asked(tmp_path):
+    plt = common.plt
+    fig = plt.figure()
+    png, svg = save(fig, tmp_path / "a")
+    assert png.is_file() and svg is None and not (tmp_path / "a.svg").exists()
+    with svg_figures():
+        png, svg = save(plt.figure(), tmp_path / "b")
+    assert svg == tmp_path / "b.svg" and svg.is_file()
+    png, svg = save(plt.figure(), tmp_path / "c", svg=True)
+    assert svg.is_file()
+    assert not common._SVG["on"]  # the block restored the default
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("render") / "run"
+    assert main(["compare", "--activations", "tanh,relu", "--out", str(out), *TINY]) == 0
+    return out
+
+
+def test_compare_writes_png_only_by_default(run_dir):
+    figures = sorted(p.name for p in (run_dir / "figures").iterdir())
+    assert figures and all(name.endswith(".png") for name in figures)
+    assert "SVG</a>" not in (run_dir / "report.html").read_text()
+
+
+def test_figures_drawn_in_parallel_are_the_bytes_drawn_in_turn(run_dir, monkeypatch):
+    def render(workers):
+        monkeypatch.setenv("ACTLAB_FIGURE_WORKERS", str(workers))
+        write_report(run_dir)
+        return {p.name: p.read_bytes() for p in (run_dir / "figures").glob("*.png")}
+
+    serial, parallel = render(1), render(2)
+    assert serial.keys() == parallel.keys() and len(serial) >= 4
+    assert serial == parallel
+
+
+def test_report_svg_flag_writes_and_links_svg(run_dir):
+    write_report(run_dir, svg=True)
+    svgs = sorted(p.stem for p in (run_dir / "figures").glob("*.svg"))
+    pngs = sorted(p.stem for p in (run_dir / "figures").glob("*.png"))
+    assert {"activations", "training_curves", "layer_heatmaps"} <= set(svgs) <= set(pngs)
+    assert (run_dir / "report.html").read_text().count("SVG</a>") == len(svgs)
