@@ -25,8 +25,17 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
-    """softplus(x) = log(1 + e^x) = logaddexp(0, x): x for large x, e^x for very negative x."""
-    return np.logaddexp(0, x)
+    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): x for large x, e^x for very
+    negative x. The formula of numpy's logaddexp(0, x), written as four ufuncs because
+    logaddexp has no SIMD loop (about 60x slower here on float32); e^-|x| <= 1 never overflows.
+    """
+    u = np.abs(x)
+    np.negative(u, out=u)
+    with np.errstate(under="ignore"):  # e^-|x| underflows to 0 beyond |x| ~ 88 (float32): exact
+        np.exp(u, out=u)
+    np.log1p(u, out=u)
+    u += np.maximum(x, 0)
+    return u
 
 
 def shift_by_max(z: np.ndarray, axis: int = -1) -> np.ndarray:

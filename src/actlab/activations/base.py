@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from ..errors import ParameterError, check_flag, is_real
+from .kernels import kernel_for
 
 SQRT2 = math.sqrt(2.0)
 
@@ -117,7 +118,8 @@ class Activation:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.config: dict = {}  # constructor arguments: type(self)(**self.config) is a fresh copy
-        self._seen = None  # (z, a) of the last forward, for backward
+        self._seen = None  # (z, a) of the last forward, or (kernel cache, None), for backward
+        self._kernel = None  # the kernel of the last forward (kernels.kernel_for), if any
 
     # --- the formula: subclasses ------------------------------------------------------------
     def f(self, z: np.ndarray) -> np.ndarray:
@@ -149,8 +151,13 @@ class Activation:
         z = as_float(z)
         if self.learnable and not self.params and z.ndim >= 2:
             self.build(z.shape[0], z.shape[2:], z.dtype)
-        a = self.f(z)
-        self._seen = (z, a)
+        self._kernel = kernel = kernel_for(self)  # same numbers, fewer passes (kernels.py)
+        if kernel is None:
+            a = self.f(z)
+            self._seen = (z, a)
+        else:
+            a, cache = kernel.forward(self, z)
+            self._seen = (cache, None)
         return a
 
     def backward(self, grad_a: np.ndarray) -> np.ndarray:
@@ -161,6 +168,13 @@ class Activation:
                 f"for f'(z) without a forward pass use derivative(z)"
             )
         z, a = self._seen
+        kernel = self._kernel
+        if kernel is not None:  # the kernel's forward kept what its backward needs
+            cache = z
+            if self.params:
+                for key, value in kernel.param_grads(self, cache, grad_a).items():
+                    store_grad(self.grads, key, value)
+            return kernel.vjp(self, cache, grad_a)
         if self.params:
             for key, value in self.param_grads(z, a, grad_a).items():
                 store_grad(self.grads, key, value)
