@@ -19,7 +19,8 @@ except SystemExit:
 print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
-HEAVY = ("matplotlib", "actlab.explain", "actlab.report", "numba", "torch")
+HEAVY = ("matplotlib", "actlab.explain", "actlab.report", "actlab.experiments.runner", "numba",
+         "torch", "pandas", "sklearn", "scipy")
 
 
 def loaded_after(argv) -> tuple[set[str], str]:

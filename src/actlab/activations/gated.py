@@ -111,8 +111,6 @@ class GELU(Activation):
     def f(self, z):
         if self.approximate == "tanh":
             return 0.5 * z * (1 + self._tanh_u(z)[1])
-        from scipy.special import erfc  # here, not at the top: scipy.special takes ~0.3 s to import
-
         return z * (0.5 * erfc(z * (-1 / SQRT2)))
 
     def df(self, z, a):
@@ -120,8 +118,6 @@ class GELU(Activation):
             zc, t = self._tanh_u(z)
             du = self._K * (1 + 3 * self._C * zc * zc)
             return 0.5 * (1 + t) + 0.5 * zc * (1 - t * t) * du
-        from scipy.special import erfc
-
         zc = np.clip(z, -self._CLIP, self._CLIP)
         pdf = np.exp(-0.5 * zc * zc) * (1 / math.sqrt(2 * math.pi))
         return 0.5 * erfc(z * (-1 / SQRT2)) + zc * pdf

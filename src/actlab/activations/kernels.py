@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ..numerics import softplus
+from ..numerics import erfc, softplus
 
 _SQRT1_2 = 1 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -237,10 +237,7 @@ class Swish:  # beta fixed (not trainable), |beta| <= 1: t = beta z never overfl
 class GELU:  # approximate="none"
     @staticmethod
     def forward(act, z):
-        from scipy.special import erfc
-
-        phi = np.multiply(z, -_SQRT1_2)
-        erfc(phi, out=phi)
+        phi = erfc(np.multiply(z, -_SQRT1_2))
         phi *= 0.5  # Phi(z), kept: the backward needs it and erfc is the costly part
         return np.multiply(z, phi), (z, phi)
 
