@@ -35,7 +35,7 @@ def _built(spec, dtype, n_units, slopes=True):
     act = get_activation(spec)
     if act.learnable:
         act.build(3, (n_units,), dtype)
-        if "alpha" in act.params and slopes:  # slopes on both sides of 0 and 1 (per layer: one each)
+        if "alpha" in act.params and slopes:  # slopes both sides of 0 and 1 (one per layer)
             act.params["alpha"][...] = np.array([-0.3, 0.25, 1.5]).reshape(3, 1, 1)
     return act
 
