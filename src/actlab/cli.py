@@ -152,11 +152,23 @@ def _run_and_print(spec, args, kind) -> int:
     run_dir = Path(result.run_dir)
     shutil.copyfile(run_dir / FIGURES / "training_curves.png", run_dir / "loss_curves.png")
     print()
+    print_conclusion(result.rows)
     print(format_table(result.rows, result.records))
     print(f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
           f"loss_curves.png, report.html); training {result.seconds:.1f} s, "
           f"in all {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def print_conclusion(rows) -> None:
+    """The plain answer, computed from the table, above the table."""
+    import textwrap
+
+    from .experiments.conclusion import conclusion
+
+    for paragraph in conclusion(rows):
+        print(textwrap.fill(paragraph, 100))
+        print()
 
 
 def _measure_extras(run_dir, spec) -> None:

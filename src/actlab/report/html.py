@@ -196,7 +196,7 @@ def write_report(run_dir, weight_path_figure=None, svg: bool | None = None) -> P
     body = _figure(gallery, "activations and their derivatives") if gallery else ""
     sections.append(_section("activations", "The activation functions", texts.GALLERY,
                              body + _notes(notes)))
-    sections.append(_section("curves", "Training curves: good init vs bad init", texts.CURVES,
+    sections.append(_section("curves", "Training curves", texts.CURVES,
                              _figure(_png(drawn["curves"]),
                                      "train loss and test accuracy per epoch")))
     heat, zig = drawn["heatmaps"], drawn["zigzag"]
@@ -222,7 +222,7 @@ def write_report(run_dir, weight_path_figure=None, svg: bool | None = None) -> P
     config = json.dumps(run.meta, indent=2, default=str)
     sections.append(_section("config", "Configuration", "The run's config.json as stored.",
                              f"<pre>{escape(config)}</pre>"))
-    page = _page(run, sections)
+    page = _page(run, sections, answer(run))
     target = run.path / "report.html"
     tmp = target.with_suffix(".html.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -230,7 +230,16 @@ def write_report(run_dir, weight_path_figure=None, svg: bool | None = None) -> P
     return target
 
 
-def _page(run: Run, sections: list[str]) -> str:
+def answer(run: Run) -> list[str]:
+    """The same sentences ``actlab compare`` prints above its tables, from this run's table."""
+    from ..experiments.conclusion import conclusion
+
+    if run.rows:
+        return conclusion(run.rows, run.records)
+    return conclusion(run.records) if run.records else []
+
+
+def _page(run: Run, sections: list[str], sentences: list[str] = ()) -> str:
     c = run.config
     acts = ", ".join(dict.fromkeys(r.get("activation_spec", r["activation"]) for r in run.records))
     inits = ", ".join(dict.fromkeys(str(r["init"]) for r in run.records))
@@ -247,5 +256,8 @@ def _page(run: Run, sections: list[str]) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>actlab report: {escape(run.path.name)}</title><style>{CSS}</style></head>"
             f"<body><h1>actlab report</h1><p class=\"muted\">{escape(str(run.path))}</p>"
-            f"<p>{summary}</p><p>{texts.INTRO}</p><nav>{nav}</nav>"
+            + (f'<div class="answer" id="answer"><b>The answer, from this run\'s data</b>'
+               + "".join(f"<p>{escape(x)}</p>" for x in sentences) + "</div>"
+               if sentences else "")
+            + f"<p>{summary}</p><p>{texts.INTRO}</p><nav>{nav}</nav>"
             + "\n".join(sections) + "</body></html>\n")
