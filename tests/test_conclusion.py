@@ -66,7 +66,7 @@ def test_prose_follows_the_planted_data(tmp_path, monkeypatch, capsys, story, be
     assert " best " in rows[best] and "below (p" in rows[worst]
     # report.html opens with the same sentences
     page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
-    block = re.search(r'<div class="answer" id="answer">(.*?)</div>', page, re.S).group(1)
+    block = re.search(r'<div class="answer" id="answer">(.*?)</div>', page, re.DOTALL).group(1)
     sentences = [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", block)]
     assert sentences == conclusion(__import__("json").loads(
         (out / "table.json").read_text())["rows"])

@@ -8,7 +8,6 @@ from actlab.network import Network
 from actlab.probes import (
     Probes,
     column_coherence,
-    linear_collapse,
     max_abs_derivative,
     sign_coherence,
 )
@@ -110,13 +109,3 @@ def test_probes_leave_training_bit_identical(data):
     assert slopes[0, 0] == pytest.approx(0.25) and slopes[0, -1] != pytest.approx(0.25)
     rec = probes.replica(1)
     assert rec["epochs"] == [0, 1, 2, 3, 4] and len(rec["grad_ratio"]) == 5
-
-
-def test_linear_collapse_map(data):
-    X, _ = data
-    net = Network(5, [7, 6], 3, activation="identity", seeds=[0, 1], dtype=np.float64)
-    W, b, diff = linear_collapse(net, X)
-    assert W.shape == (2, 5, 3) and b.shape == (2, 1, 3)
-    assert diff < 1e-12
-    with pytest.raises(ValueError, match="non-identity"):
-        linear_collapse(Network(5, [7], 3, activation="relu"), X)

@@ -178,50 +178,55 @@ def _measure_extras(run_dir, spec) -> None:
     import json
     from pathlib import Path
 
+    from .claims.zigzag import weight_path_figure
     from .cost import activation_cost
-    from .explain import plot_zigzag_paths, zigzag_paths
     from .report.html import WEIGHT_PATH_STEM
 
     rows = activation_cost(list(dict.fromkeys(spec.activations)), sizes=(100_000,), repeats=3)
     Path(run_dir, "cost.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
     figures = Path(run_dir, "figures")
     figures.mkdir(exist_ok=True)
-    plot_zigzag_paths(zigzag_paths(quick=True), figures / WEIGHT_PATH_STEM)
+    weight_path_figure(figures / WEIGHT_PATH_STEM, quick=True)
 
 
 def cmd_explain(args) -> int:
-    from .explain import run_explain
+    """One claim in depth; without a topic, the list of topics."""
+    from .claims import describe_claims, format_result, get, run_claim
     from .report.common import svg_figures
 
-    out = args.out or "explain"
+    if args.topic is None:
+        print("topics (actlab explain TOPIC; actlab reproduce --all runs them all):")
+        for name, source, claim in describe_claims():
+            aliases = get(name).ALIASES
+            print(f"  {name}{' (' + ', '.join(aliases) + ')' if aliases else ''}  [{source}]")
+        return 0
+    get(args.topic)  # an unknown topic: one line, exit 2, before any work
     with svg_figures(args.svg):
-        result = run_explain(args.topic, out, quick=args.quick)
-    print(f"claim: {result.claim}")
-    for line in result.lines:
+        result = run_claim(args.topic, args.out or "explain", quick=args.quick)
+    for line in format_result(result):
         print(line)
     print("figures: " + ", ".join(str(p) for p in result.figures))
     return 0
 
 
 def cmd_reproduce(args) -> int:
-    import time
-
-    from .reproduce import available, format_table, run_reproductions
+    from .claims import available, format_table, get, run_claims
 
     if args.all == bool(args.names):
-        print("actlab: error: name reproductions or give --all (one of: "
+        print("actlab: error: name claims or give --all (one of: "
               + ", ".join(available()) + ")", file=sys.stderr)
         return 2
-    names = available() if args.all else args.names
+    names = available() if args.all else [get(n).NAME for n in args.names]
+    workers = _number("--workers", args.workers, int) if args.workers else 2
     out = args.out or "reproduce"
     start = time.perf_counter()
     from .report.common import svg_figures
 
     with svg_figures(args.svg):
-        results = run_reproductions(names, out, quick=args.quick)
+        results = run_claims(names, out, quick=args.quick, workers=workers)
     print(format_table(results))
-    print(f"{len(results)} reproduction(s) in {time.perf_counter() - start:.1f} s"
-          f"{' (quick mode: for tests, not for conclusions)' if args.quick else ''}; "
+    print(f"{len(results)} claim(s) in {time.perf_counter() - start:.1f} s on {workers} "
+          f"worker(s){' (quick mode: for tests, not for conclusions)' if args.quick else ''}; "
           f"page: {out}/reproduce.html")
     return 0
 
@@ -419,7 +424,8 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
                          description="Run every group of a spec. Running it again on the same "
                          "--out directory resumes: finished groups are kept, not recomputed.")
     run.add_argument("spec", nargs="?", help="a TOML spec file")
-    run.add_argument("--preset", help="compare, sweep (10 activations x 2 inits x 10 seeds) or mnist1d")
+    run.add_argument("--preset", help="compare, prototype (the seed's sigmoid, U(-1,1), full-batch GD), "
+                     "sweep (10 activations x 2 inits x 10 seeds), mnist1d, mnist1d-cnn or digits-cnn")
     _grid_flags(run)
     run.set_defaults(func=cmd_run)
 
@@ -432,33 +438,29 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
 
     _report_parsers(sub)
     _playground_parser(sub)
-    description = ("Run a small experiment that measures one claim of the seed and print what it "
-                   "found, with a figure.")
+    description = ("Run a small experiment that measures one claim and print what it found, "
+                   "the verdict and the rule behind it. Without a topic, list the topics.")
     if topics:
-        import textwrap
+        from .claims import available
 
-        from .explain import describe_topics
-
-        description += "\n\ntopics:\n" + "\n".join(
-            textwrap.fill(f"{t}: {c}", 88, initial_indent="  ", subsequent_indent="      ")
-            for t, c in describe_topics())
-    exp = sub.add_parser("explain", help="a one-minute demonstration of one claim of the seed",
-                         formatter_class=argparse.RawDescriptionHelpFormatter,
+        description += " Topics: " + ", ".join(available()) + "."
+    exp = sub.add_parser("explain", help="measure one claim of the seed in depth, with a figure",
                          description=description)
-    exp.add_argument("topic", help="saturation, zigzag, collapse, cost, dead-relu or init")
+    exp.add_argument("topic", nargs="?", help="a claim name (no name: list them)")
     exp.add_argument("--out", help="folder for the figure (default: ./explain)")
     exp.add_argument("--quick", action="store_true", help="a few seconds instead of a minute")
     exp.add_argument("--svg", action="store_true", help=SVG_HELP)
     exp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     exp.set_defaults(func=cmd_explain)
 
-    rep_ = sub.add_parser("reproduce", help="check published claims at small scale, with verdicts",
-                          description="Run small-scale reproductions of the seed's claims and "
-                          "published results; print claim | source | published | measured | "
-                          "verdict and write a self-contained HTML page.")
-    rep_.add_argument("names", nargs="*", help="reproductions to run (see --all)")
-    rep_.add_argument("--all", action="store_true", help="run every reproduction")
+    rep_ = sub.add_parser("reproduce", help="check every claim at small scale, with verdicts",
+                          description="Run the claims (the same code as actlab explain); print "
+                          "claim | source | published | measured | verdict and write a "
+                          "self-contained HTML page.")
+    rep_.add_argument("names", nargs="*", help="claims to run (see --all)")
+    rep_.add_argument("--all", action="store_true", help="run every claim")
     rep_.add_argument("--out", help="output folder (default: ./reproduce)")
+    rep_.add_argument("--workers", help="claims run side by side (default: 2)")
     rep_.add_argument("--quick", action="store_true", help="seconds instead of minutes (tests)")
     rep_.add_argument("--svg", action="store_true", help=SVG_HELP)
     rep_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)

@@ -68,26 +68,6 @@ def column_coherence(grad_W: np.ndarray) -> np.ndarray:
     return (live & ~(pos & neg)).sum(axis=1) / np.maximum(live.sum(axis=1), 1)
 
 
-def linear_collapse(net, X) -> tuple[np.ndarray, np.ndarray, float]:
-    """The one affine map (W, b) that a network with identity activations computes.
-
-    Returns W (R, n_in, n_out), b (R, 1, n_out) and the largest |difference| between the
-    network's logits and X W + b on X. The seed: without activations, depth adds nothing.
-    """
-    if any(a.name != "identity" for a in net.activations):
-        names = ", ".join(a.name for a in net.activations)
-        raise ValueError(f"linear_collapse: the network has non-identity activations ({names})")
-    R = net.n_replicas
-    W = np.broadcast_to(np.eye(net.sizes[0]), (R, net.sizes[0], net.sizes[0])).astype(np.float64)
-    b = np.zeros((R, 1, net.sizes[0]))
-    for dense in net.dense:
-        b = b @ dense.W + dense.b
-        W = W @ dense.W
-    X = np.asarray(X, dtype=np.float64)
-    diff = float(np.max(np.abs(net.logits(X.astype(net.dtype)) - (X @ W + b))))
-    return W, b, diff
-
-
 class Probes:
     """A Trainer callback that records the instruments above once per epoch (and at epoch 0).
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .stats import MARK_MEANINGS, COLLAPSE_FRACTION, last_finite, rank_against_best
+from .stats import COLLAPSE_FRACTION, MARK_MEANINGS, last_finite, rank_against_best
 
 BLOCK_KEYS = ("dataset", "hidden", "optimizer", "lr", "init")
 # what annotate() adds to each row (table.csv, table.json, the HTML table and actlab.load)
@@ -133,7 +133,7 @@ def legend(rows: list[dict], alpha=0.05) -> list[str]:
     """The lines under the tables: what the marks, 'unstable' and 'flat units' mean."""
     out = []
     if any("mark" in r for r in rows):
-        out.append(f"rows sorted by mean test accuracy. vs best: "
+        out.append("rows sorted by mean test accuracy. vs best: "
                    + "; ".join(f"{k}: {v}" for k, v in MARK_MEANINGS.items())
                    + f" (paired t-test on the common seeds, Holm-corrected, alpha {alpha}).")
     chances = sorted({round(r["chance_acc"], 3) for r in rows

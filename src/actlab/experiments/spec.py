@@ -164,6 +164,9 @@ _SINGULAR = {"activation": "activations", "init": "inits", "dataset": "datasets"
 
 PRESETS: dict[str, dict] = {
     "compare": {},
+    # the seed's prototype: two weight matrices, sigmoid, U(-1, 1), full-batch gradient descent
+    "prototype": {"name": "prototype", "activations": ["sigmoid"], "inits": ["prototype"],
+                  "hidden": [[100]], "optimizers": ["gd"], "lrs": [0.5], "epochs": 60},
     "sweep": {"name": "sweep", "activations": TEN_ACTIVATIONS, "seeds": list(range(10))},
     "mnist1d": {"name": "mnist1d", "datasets": ["mnist1d"], "inits": ["auto"],
                 "activations": ["relu", "tanh", "sigmoid", "elu", "swish"], "optimizers": ["adam"],

@@ -256,7 +256,7 @@ def _page(run: Run, sections: list[str], sentences: list[str] = ()) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>actlab report: {escape(run.path.name)}</title><style>{CSS}</style></head>"
             f"<body><h1>actlab report</h1><p class=\"muted\">{escape(str(run.path))}</p>"
-            + (f'<div class="answer" id="answer"><b>The answer, from this run\'s data</b>'
+            + ('<div class="answer" id="answer"><b>The answer, from this run\'s data</b>'
                + "".join(f"<p>{escape(x)}</p>" for x in sentences) + "</div>"
                if sentences else "")
             + f"<p>{summary}</p><p>{texts.INTRO}</p><nav>{nav}</nav>"

@@ -1,4 +1,4 @@
-"""The reproduction page: one self-contained HTML file (figures embedded as base64 PNG, no
+"""The claims page: one self-contained HTML file (figures embedded as base64 PNG, no
 external URL), and reproduce.json with every number."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ WRAP = "td.l{white-space:normal;vertical-align:top;max-width:28em}"
 COLORS = {
     "holds": "#1a7f37",
     "holds in direction only": "#9a6700",
-    "does not hold at this scale": "#cf222e",
+    "inconclusive": "#57606a",
+    "does not hold": "#cf222e",
 }
 
 
@@ -53,7 +54,9 @@ def write_page(results, out_dir) -> Path:
     for r in results:
         lines = "".join(f"<li>{escape(x)}</li>" for x in r.lines)
         figs = "".join(_img(p) for p in r.figures if Path(p).suffix == ".png" and Path(p).exists())
-        reason = f'<p class="muted">{escape(r.reason)}</p>' if r.reason else ""
+        parts = "".join(f"<li>{escape(x)}</li>" for x in r.parts)
+        reason = (f'<p><b>Decided from.</b></p><ul>{parts}</ul>'
+                  f'<p class="muted"><b>Rule.</b> {escape(r.rule)}</p>')
         sections.append(
             f'<section id="{escape(r.name)}"><h2>{escape(r.name)}</h2>'
             f"<p><b>Claim.</b> {escape(r.claim)}</p><p><b>Source.</b> {escape(r.source)}; "
@@ -68,8 +71,8 @@ def write_page(results, out_dir) -> Path:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>actlab reproductions</title><style>{CSS}{WRAP}</style></head><body>"
         "<h1>actlab reproductions</h1><p>Published claims checked at small scale. Every "
-        "verdict is computed from the measurement (95% t-interval across seeds); none is "
-        "written in advance."
+        "verdict is computed from the measurement (95% t-interval across seeds): an interval "
+        "that straddles the threshold is inconclusive; none is written in advance."
         + (" <b>Quick mode</b>: tiny runs for tests, not for conclusions." if quick else "")
         + "</p>"
         + table
