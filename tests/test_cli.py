@@ -156,13 +156,13 @@ def test_list_names_everything(run_cli):
 
 
 def test_explain_runs_a_topic_and_names_bad_ones(tmp_path, run_cli):
-    proc = run_cli("explain", "collapse", "--quick", "--out", str(tmp_path))
+    proc = run_cli("explain", "collapse", "--quick", "--out", str(tmp_path))  # an alias
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("claim: ") and "holds" in proc.stdout
-    assert (tmp_path / "explain_collapse.png").stat().st_size > 10_000
+    assert proc.stdout.startswith("claim: ") and "\nverdict: " in proc.stdout
+    assert (tmp_path / "claim_linear-collapse.png").stat().st_size > 10_000
     bad = run_cli("explain", "zigzg")
     assert bad.returncode == 2
-    assert "topic: got 'zigzg'" in bad.stderr and "did you mean 'zigzag'" in bad.stderr
+    assert "claim: got 'zigzg'" in bad.stderr and "did you mean 'zigzag'" in bad.stderr
 
 
 def test_compare_writes_report_with_cost_and_weight_path(tmp_path):

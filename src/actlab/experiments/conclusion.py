@@ -59,9 +59,13 @@ def _across(all_blocks, many) -> list[str]:
                  for b in bests for mk in marks)
     if not differ:
         return []
+    def best_in(b, g):
+        tied = [r["activation"] for r in g if r.get("mark") == "tied"]
+        return (f"{b} is best with {block_title(g, many)}"
+                + (f" (tied with {', '.join(tied)})" if tied else ""))
+
     return ["So the answer depends on the setting: " + "; ".join(
-        f"{b} is best with {block_title(g, many)}" for b, g in zip(bests, all_blocks) if b)
-        + "."]
+        best_in(b, g) for b, g in zip(bests, all_blocks) if b) + "."]
 
 
 def _block(group: list[dict]) -> list[str]:
@@ -130,7 +134,8 @@ def _reason(group: list[dict]) -> str:
     if best is None or "grad_ratio" not in best:
         return ""
     # the weakest: an unstable group or the lowest significantly-below one
-    weak = sorted((r for r in group if r.get("mark") in ("below", "unstable")),
+    weak = sorted((r for r in group if r.get("mark") in ("below", "unstable")
+                   and _finite(r.get("last_hidden_saturation"))),
                   key=lambda r: (r.get("mark") != "unstable", _val(r.get("test_acc_mean"))))
     # the slowest to the target, when it needs at least GRAD_FACTOR times the fastest's epochs
     reach = {id(r): (r["epochs_to_target_mean"] if r.get("n_reached_target")

@@ -1,6 +1,9 @@
 """Training curves: per activation, the mean over seeds, a min..max band and thin per-seed lines.
 
 One column per init: the seed's two comparison graphs (good init vs the prototype's U(-1, 1)).
+With more than SMALL_MULTIPLES activations the overlapping bands are unreadable, so each
+activation gets its own small panel (one colour per init, the other activations faint grey
+behind it for context).
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from matplotlib.ticker import MaxNLocator
+
 from .common import as_array, color_map, group, init_title, nanmean, ordered, plain, plt, save
 
 METRICS = (("train_loss", "train loss", True), ("test_acc", "test accuracy", False))
+SMALL_MULTIPLES = 4
 
 
 def _panel(ax, records, init, acts, colors, metric):
@@ -34,8 +40,11 @@ def _panel(ax, records, init, acts, colors, metric):
 
 
 def plot_training_curves(records: list[dict], stem: str | Path) -> tuple[Path, Path]:
-    """Rows: train loss (log scale) and test accuracy; columns: inits; lines: activations."""
+    """Rows: train loss (log scale) and test accuracy; columns: inits; lines: activations (small
+    multiples instead when there are more than SMALL_MULTIPLES activations)."""
     inits, acts = ordered(records, "init"), ordered(records, "activation")
+    if len(acts) > SMALL_MULTIPLES:
+        return _small_multiples(records, inits, acts, stem)
     colors = color_map(acts)
     fig, axes = plt.subplots(2, len(inits), figsize=(5.6 * len(inits), 7.4), squeeze=False,
                              sharex=True, sharey="row")
@@ -53,11 +62,73 @@ def plot_training_curves(records: list[dict], stem: str | Path) -> tuple[Path, P
                 ax.set_title(title)
             else:
                 ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(acts), 8), frameon=False)
     fig.text(0.5, 0.005, "thick line: mean over seeds; band: lowest..highest seed; thin lines: "
              "each seed", ha="center", fontsize=9, color="0.35")
     fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    return save(fig, stem)
+
+
+def _mean_curve(runs, metric):
+    arr = as_array([r[metric] for r in runs if len(r[metric]) == len(runs[0][metric])])
+    return np.arange(1, arr.shape[1] + 1), arr
+
+
+def _small_multiples(records, inits, acts, stem):
+    """One panel per activation and metric; colour = init; grey = the other activations."""
+    ncols = min(5, len(acts))
+    nrows = -(-len(acts) // ncols)
+    colors = color_map(inits)
+    fig, axes = plt.subplots(2 * nrows, ncols, figsize=(3.1 * ncols, 2.4 * 2 * nrows),
+                             squeeze=False)
+    for m, (metric, label, log) in enumerate(METRICS):
+        shared = None
+        for k, act in enumerate(acts):
+            ax = axes[m * nrows + k // ncols][k % ncols]
+            for other in acts:
+                for init in inits:
+                    runs = [r for r in group(records, init, other) if r.get(metric)]
+                    if not runs or other == act:
+                        continue
+                    x, arr = _mean_curve(runs, metric)
+                    ax.plot(x, nanmean(arr), color="0.85", lw=0.8, zorder=1)
+            for init in inits:
+                runs = [r for r in group(records, init, act) if r.get(metric)]
+                if not runs:
+                    continue
+                x, arr = _mean_curve(runs, metric)
+                if np.isfinite(arr).any():
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        lo, hi = np.nanmin(arr, axis=0), np.nanmax(arr, axis=0)
+                    ax.fill_between(x, lo, hi, color=colors[init], alpha=0.2, lw=0, zorder=2)
+                    ax.plot(x, nanmean(arr), color=colors[init], lw=1.8, zorder=3,
+                            label=plain(f"init {init}"))
+            if log:
+                ax.set_yscale("log")
+            if shared is None:
+                shared = ax
+            else:
+                ax.sharey(shared)
+            ax.set_title(plain(f"{act}: {label}"), fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for k in range(len(acts), nrows * ncols):
+            axes[m * nrows + k // ncols][k % ncols].axis("off")
+    found = {}
+    for ax in axes.ravel():
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            found.setdefault(lab, h)
+    fig.legend(list(found.values()), list(found), loc="upper center", ncol=len(inits),
+               frameon=False)
+    fig.supxlabel("epoch", fontsize=9, y=0.03)
+    fig.text(0.5, 0.005, "each panel: one activation, mean over seeds (line) and lowest..highest "
+             "seed (band) per init; grey: the other activations' means", ha="center",
+             fontsize=9, color="0.35")
+    fig.tight_layout(rect=(0, 0.02, 1, 0.96))
     return save(fig, stem)
 
 

@@ -1,9 +1,12 @@
-"""Per-layer heat maps over training: rows are layers, columns are probe epochs, one row of
-panels per (init, activation) group, each cell the mean over seeds.
+"""Per-layer heat maps over training: rows are layers, columns are probe epochs (epoch 0 =
+before training), one row of panels per (init, activation) group, each cell the mean over the
+group's seeds that did not diverge.
 
-Columns: saturation fraction (the seed's flat regions), |dL/dW| per Dense layer on a log color
-scale (vanishing gradients: the first layers go dark), and the mean activation (sigmoid sits
-near 0.5, tanh near 0, ReLU above 0).
+Columns: flat units (the probes' saturation fraction: "saturated" for activations flat in both
+tails, sigmoid and tanh; "inactive" for those flat only on the negative side, the ReLU family),
+|dL/dW| per Dense layer on a log colour scale, and the mean activation. Every panel has its own
+colour scale (its colour bar beside it), so one group with huge values cannot wash out the
+others; a group whose every seed diverged is drawn as a grey "diverged" panel, not on a scale.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.colors import LogNorm, Normalize
+from matplotlib.ticker import MaxNLocator
 
+from ..experiments.stats import flat_kind
 from .common import group, nanmean, ordered, plain, plt, save, seed_stack
 
 PANELS = (
-    ("saturation", "saturation fraction", "magma", "hidden"),
+    ("saturation", "flat units", "magma", "hidden"),
     ("grad_W_norm", "|dL/dW| (log scale)", "viridis", "dense"),
     ("act_mean", "mean activation", "RdBu_r", "hidden"),
 )
@@ -27,25 +32,36 @@ def _has_probes(records) -> bool:
 
 
 def group_means(records: list[dict], key: str) -> tuple[list, np.ndarray] | None:
-    """(probe epochs, mean over seeds as an array of shape (layers, times)) for one group."""
-    stack = seed_stack([r for r in records if "probes" in r], lambda r: r["probes"][key])
+    """(probe epochs, mean over the seeds that did not diverge, shape (layers, times))."""
+    ok = [r for r in records if "probes" in r and r.get("status", "ok") == "ok"]
+    stack = seed_stack(ok, lambda r: r["probes"][key])
     if stack is None or stack.ndim != 3 or stack.size == 0:
         return None
-    epochs = next(r["probes"]["epochs"] for r in records if "probes" in r)
+    epochs = next(r["probes"]["epochs"] for r in ok)
     return epochs, nanmean(stack).T
 
 
-def _norm(key, arrays):
-    values = np.concatenate([a[np.isfinite(a)].ravel() for a in arrays]) if arrays else np.r_[0.0]
+def panel_norm(key, values: np.ndarray):
+    """This panel's own colour scale: a fraction on [0, 1]; |dL/dW| on a log scale between its
+    own 2nd and 98th percentiles; the mean activation symmetric around 0 up to its own 98th
+    percentile of |value| (so one wild cell does not wash out the rest)."""
+    v = values[np.isfinite(values)]
     if key == "grad_W_norm":
-        pos = values[values > 0]
-        lo, hi = (pos.min(), pos.max()) if pos.size else (1e-8, 1.0)
+        pos = v[v > 0]
+        lo, hi = (np.percentile(pos, 2), np.percentile(pos, 98)) if pos.size else (1e-8, 1.0)
         return LogNorm(vmin=lo, vmax=max(hi, lo * 10))
     if key == "act_mean":
-        # the 95th percentile, so one wild early layer does not wash out every other panel
-        top = float(np.percentile(np.abs(values), 95)) if values.size else 1.0
+        top = float(np.percentile(np.abs(v), 98)) if v.size else 1.0
         return Normalize(-max(top, 1e-3), max(top, 1e-3))
     return Normalize(0.0, 1.0)
+
+
+def _diverged(ax, text):
+    ax.set_facecolor("0.9")
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9,
+            color="0.3")
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Path] | None:
@@ -56,41 +72,46 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
               if group(records, i, a)]
     data = {(g, key): group_means(group(records, *g), key) for g in groups for key, *_ in PANELS}
     n_layers = max((v[1].shape[0] for v in data.values() if v is not None), default=1)
-    height = 0.9 + (0.32 * n_layers + 0.75) * len(groups)
-    fig = plt.figure(figsize=(13, height))
-    # per panel: the maps, their colorbar, and a gap for the colorbar's tick labels
-    grid = fig.add_gridspec(len(groups), 3 * len(PANELS), width_ratios=[1, 0.035, 0.2] * len(PANELS),
-                            left=0.12, right=1.0, top=1 - 0.45 / height,
-                            bottom=0.55 / height, hspace=0.45, wspace=0.05)
-    axes = np.array([[fig.add_subplot(grid[r, 3 * c]) for c in range(len(PANELS))]
-                     for r in range(len(groups))])
-    for col, (key, label, cmap, kind) in enumerate(PANELS):
-        arrays = [data[g, key][1] for g in groups if data[g, key] is not None]
-        norm = _norm(key, arrays)
-        image = None
-        for row, g in enumerate(groups):
+    height = 0.9 + (0.32 * n_layers + 0.8) * len(groups)
+    fig, axes = plt.subplots(len(groups), len(PANELS), figsize=(14, height), squeeze=False,
+                             layout="constrained")
+    for row, g in enumerate(groups):
+        recs = group(records, *g)
+        n_div = sum(r.get("status") == "diverged" for r in recs)
+        kind = flat_kind(g[1])
+        for col, (key, label, cmap, layer_kind) in enumerate(PANELS):
             ax = axes[row][col]
+            if row == 0:
+                ax.set_title(label + (" (saturated / inactive)" if key == "saturation" else ""),
+                             fontsize=11)
+            if col == 0:
+                note = f"\n{n_div}/{len(recs)} diverged" if n_div else ""
+                ax.set_ylabel(plain(f"{g[1]}\ninit={g[0]}{note}"), fontsize=9, rotation=0,
+                              ha="right", va="center")
             entry = data[g, key]
             if entry is None:
-                ax.axis("off")
+                _diverged(ax, "diverged (every seed)" if n_div == len(recs) else "no probes")
                 continue
             epochs, values = entry
-            image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, norm=norm,
-                              interpolation="nearest",
-                              extent=(epochs[0] - 0.5, epochs[-1] + 0.5, values.shape[0] - 0.5, -0.5))
+            if key == "grad_W_norm":  # an exact 0 (a dead layer) is drawn black, below the scale
+                values = np.where(values == 0, panel_norm(key, values).vmin / 10, values)
+            colours = plt.get_cmap(cmap).with_extremes(under="black" if key == "grad_W_norm"
+                                                       else None, bad="0.85")
+            image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=colours,
+                              norm=panel_norm(key, values), interpolation="nearest",
+                              extent=(epochs[0] - 0.5, epochs[-1] + 0.5,
+                                      values.shape[0] - 0.5, -0.5))
             names = [f"h{k + 1}" for k in range(values.shape[0])]
-            if kind == "dense":
+            if layer_kind == "dense":
                 names = [f"W{k + 1}" for k in range(values.shape[0] - 1)] + ["out"]
             ax.set_yticks(range(values.shape[0]), names, fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.tick_params(axis="x", labelsize=8)
-            if row == 0:
-                ax.set_title(label, fontsize=11)
-            if col == 0:
-                ax.set_ylabel(plain(f"{g[1]}\ninit={g[0]}"), fontsize=9, rotation=0,
-                              ha="right", va="center")
+            bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.01,
+                               extend="both" if key != "saturation" else "neither")
+            bar.ax.tick_params(labelsize=7)
+            if key == "saturation":
+                bar.set_label(kind, fontsize=8)
             if row == len(groups) - 1:
                 ax.set_xlabel("epoch (0 = before training)", fontsize=9)
-        if image is not None:
-            extend = "both" if key == "act_mean" else "neither"
-            fig.colorbar(image, cax=fig.add_subplot(grid[:, 3 * col + 1]), extend=extend)
     return save(fig, stem)

@@ -79,7 +79,7 @@ def results_table(run: Run) -> str:
         head += ["flat units (last hidden)", "dead (last hidden)", "|dW first|/|dW last|"]
     head += ["seconds"]
     left = 2 + len(extra)
-    lines = ["<table class=results><tr>" + "".join(
+    lines = ['<div style="overflow-x:auto"><table class=results><tr>' + "".join(
         f'<th{" class=l" if k < left else ""}>{h}</th>' for k, h in enumerate(head)) + "</tr>"]
     for r in rows:
         init = escape(str(r.get("init")))
@@ -106,7 +106,7 @@ def results_table(run: Run) -> str:
             f'<td{" class=l" if k < left else ""}>{c}</td>' for k, c in enumerate(cells))
             + "</tr>")
     notes = "".join(f'<p class="muted">{escape(line)}</p>' for line in legend(rows))
-    return "\n".join(lines) + "</table>" + notes
+    return "\n".join(lines) + "</table></div>" + notes
 
 
 def _gallery_names(run: Run) -> tuple[list[str], list[str]]:
