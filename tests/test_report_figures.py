@@ -49,7 +49,7 @@ def test_many_activations_become_small_multiples(tmp_path):
              "train_loss": [1.0 / (e + 1 + k) for e in range(4)],
              "test_acc": [0.5 + 0.1 * e for e in range(4)]}
             for k, a in enumerate(acts) for i in ("auto", "prototype") for s in (0, 1)]
-    png, svg = plot_training_curves(recs, tmp_path / "c")
+    _, svg = plot_training_curves(recs, tmp_path / "c")
     text = svg.read_text()
     assert all(f"{a}: train loss" in text and f"{a}: test accuracy" in text for a in acts)
 

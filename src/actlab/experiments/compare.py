@@ -11,6 +11,7 @@ and ReLU on digits, two hidden layers of 100, a good init and the seed's prototy
 from __future__ import annotations
 
 import math
+import textwrap
 
 from .stats import COLLAPSE_FRACTION, MARK_MEANINGS, last_finite, rank_against_best
 
@@ -115,7 +116,7 @@ def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05
         lines.append(_row(["-" * w for w in widths], widths))
         lines.extend(_row(b, widths) for b in body)
         lines.append("")
-    lines.extend(legend(rows, alpha))
+    lines.extend(line for text in legend(rows, alpha) for line in textwrap.wrap(text, 100))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -71,7 +71,11 @@ def _across(all_blocks, many) -> list[str]:
 def _block(group: list[dict]) -> list[str]:
     if len(group) == 1:
         r = group[0]
-        return [f"only {r['activation']} was trained: test accuracy {_acc(r)}."]
+        lo, hi = r.get("test_acc_ci_low"), r.get("test_acc_ci_high")
+        ci = f" [95% CI {lo:.3f}, {hi:.3f}]" if _finite(lo) and _finite(hi) else ""
+        only = (f"only {r['activation']} was trained: test accuracy {_acc(r)}{ci} over "
+                f"{r.get('n_ok', r.get('n_seeds'))} seeds.")
+        return [only, _unstable_single(r), _speed(group)]
     return [_accuracy(group), _unstable(group), _speed(group), _reason(group)]
 
 
@@ -94,6 +98,10 @@ def _accuracy(group: list[dict]) -> str:
     if below:
         text += f"; {_names(below)} {'is' if len(below) == 1 else 'are'} lower ({_diffs(below)})"
     return text + "."
+
+
+def _unstable_single(r: dict) -> str:
+    return (f"It is unstable: {r['unstable']}." if r.get("unstable") else "")
 
 
 def _unstable(group: list[dict]) -> str:

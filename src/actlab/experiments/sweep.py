@@ -7,10 +7,10 @@ import sys
 import time
 from dataclasses import dataclass
 
+from .compare import annotate
 from .plan import expand
 from .runner import WEIGHTS_KEY, check_arch, check_data, execute
 from .spec import Spec
-from .compare import annotate
 from .stats import chance_level, summarize_group
 from .store import RunStore
 

@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from matplotlib.ticker import MaxNLocator
 
 from .common import as_array, color_map, group, init_title, nanmean, ordered, plain, plt, save

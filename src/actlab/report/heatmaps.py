@@ -42,18 +42,34 @@ def group_means(records: list[dict], key: str) -> tuple[list, np.ndarray] | None
 
 
 def panel_norm(key, values: np.ndarray):
-    """This panel's own colour scale: a fraction on [0, 1]; |dL/dW| on a log scale between its
-    own 2nd and 98th percentiles; the mean activation symmetric around 0 up to its own 98th
-    percentile of |value| (so one wild cell does not wash out the rest)."""
+    """This panel's own colour scale: a fraction on [0, 1]; |dL/dW| on a log scale from its
+    smallest positive value to its 98th percentile; the mean activation up to its own 98th
+    percentile of |value| (so one wild cell does not wash out the rest), from 0 when every
+    value has one sign, else symmetric around 0."""
     v = values[np.isfinite(values)]
     if key == "grad_W_norm":
         pos = v[v > 0]
-        lo, hi = (np.percentile(pos, 2), np.percentile(pos, 98)) if pos.size else (1e-8, 1.0)
+        lo, hi = (pos.min(), np.percentile(pos, 98)) if pos.size else (1e-8, 1.0)
         return LogNorm(vmin=lo, vmax=max(hi, lo * 10))
     if key == "act_mean":
-        top = float(np.percentile(np.abs(v), 98)) if v.size else 1.0
-        return Normalize(-max(top, 1e-3), max(top, 1e-3))
+        top = max(float(np.percentile(np.abs(v), 98)) if v.size else 1.0, 1e-3)
+        if v.size and v.min() >= 0:
+            return Normalize(0.0, top)
+        if v.size and v.max() <= 0:
+            return Normalize(-top, 0.0)
+        return Normalize(-top, top)
     return Normalize(0.0, 1.0)
+
+
+def panel_cmap(key, cmap, norm):
+    """A one-signed mean activation gets a sequential map (its shades are visible); an exact
+    zero gradient (a dead layer) is drawn black, below the scale; NaN light grey."""
+    if key == "act_mean" and norm.vmin >= 0:
+        cmap = "Reds"
+    elif key == "act_mean" and norm.vmax <= 0:
+        cmap = "Blues_r"
+    return plt.get_cmap(cmap).with_extremes(under="black" if key == "grad_W_norm" else None,
+                                            bad="0.85")
 
 
 def _diverged(ax, text):
@@ -93,12 +109,11 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
                 _diverged(ax, "diverged (every seed)" if n_div == len(recs) else "no probes")
                 continue
             epochs, values = entry
+            norm = panel_norm(key, values)
             if key == "grad_W_norm":  # an exact 0 (a dead layer) is drawn black, below the scale
-                values = np.where(values == 0, panel_norm(key, values).vmin / 10, values)
-            colours = plt.get_cmap(cmap).with_extremes(under="black" if key == "grad_W_norm"
-                                                       else None, bad="0.85")
-            image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=colours,
-                              norm=panel_norm(key, values), interpolation="nearest",
+                values = np.where(values == 0, norm.vmin / 10, values)
+            image = ax.imshow(np.ma.masked_invalid(values), aspect="auto",
+                              cmap=panel_cmap(key, cmap, norm), norm=norm, interpolation="nearest",
                               extent=(epochs[0] - 0.5, epochs[-1] + 0.5,
                                       values.shape[0] - 0.5, -0.5))
             names = [f"h{k + 1}" for k in range(values.shape[0])]
@@ -108,7 +123,9 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.tick_params(axis="x", labelsize=8)
             bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.01,
-                               extend="both" if key != "saturation" else "neither")
+                               extend={"saturation": "neither", "grad_W_norm": "both"}.get(
+                                   key, "max" if norm.vmin >= 0 else "min" if norm.vmax <= 0
+                                   else "both"))
             bar.ax.tick_params(labelsize=7)
             if key == "saturation":
                 bar.set_label(kind, fontsize=8)
