@@ -21,7 +21,7 @@ from .load import Run, load_run
 from .zigzag import plot_zigzag
 
 FIGURES = "figures"
-# Hook for actlab.explain: a 2-D weight-path figure written to figures/weight_path.png (or
+# Hook for actlab.claims.zigzag: a 2-D weight-path figure written to figures/weight_path.png (or
 # passed as ``weight_path_figure``) is embedded in the zig-zag section.
 WEIGHT_PATH_STEM = "weight_path"
 
