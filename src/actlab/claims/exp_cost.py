@@ -14,7 +14,8 @@ NAME = "exp-cost"
 ALIASES = ("cost",)
 CLAIM = ("Sigmoid and tanh are slow because they compute exp, while ReLU, with no exp, is fast; "
          "in whole-network training the activation is only a small share of the time.")
-SOURCE = "the seed (section on sigmoid's cost); Clevert et al. 2015, Section 4.3 (ELU nets 5% slower)"
+SOURCE = ("the seed (section on sigmoid's cost); Clevert et al. 2015, Section 4.3 (ELU nets 5% "
+          "slower)")
 PUBLISHED = "exp costlier per element; ELU nets ~5% slower than ReLU nets (ImageNet)"
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "elu", "swish", "gelu")
 JUDGED = ("sigmoid", "tanh", "relu", "elu")  # the seed's three, and Clevert 2015's ELU

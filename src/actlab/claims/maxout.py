@@ -44,7 +44,8 @@ def measure(quick: bool = False) -> dict:
     models = {"maxout": (f"maxout:{K}", width), "relu equal width": ("relu", width),
               "relu equal parameters": ("relu", eq)}
     m = {"config": {"n_train": len(Xtr), "width": width, "depth": depth, "seeds": seeds,
-                    "epochs": epochs, "equal_param_width": eq, "optimizer": "adam lr 1e-3 batch 100"}}
+                    "epochs": epochs, "equal_param_width": eq,
+                    "optimizer": "adam lr 1e-3 batch 100"}}
     for label, (act, w) in models.items():
         h = Trainer("adam", lr=1e-3, epochs=epochs, batch_size=100).fit(
             Network(40, [w] * depth, 10, activation=act, seeds=seeds), Xtr, ytr, X_test=Xte,

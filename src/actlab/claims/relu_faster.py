@@ -56,7 +56,8 @@ def measure(quick: bool = False) -> dict:
             out[act] = best
         ratio = np.asarray(out["tanh"]["epochs"]) / np.asarray(out["relu"]["epochs"])
         # a seed where neither reached the target within the budget says nothing: left out
-        both = (np.asarray(out["tanh"]["epochs"]) > epochs) & (np.asarray(out["relu"]["epochs"]) > epochs)
+        tanh_e, relu_e = np.asarray(out["tanh"]["epochs"]), np.asarray(out["relu"]["epochs"])
+        both = (tanh_e > epochs) & (relu_e > epochs)
         out["ratio"] = np.where(both, np.nan, ratio)
         out["censored"] = bool(max(np.max(out[a]["epochs"]) for a in ("relu", "tanh")) > epochs)
         m[model] = out

@@ -89,7 +89,7 @@ def _accuracy(group: list[dict]) -> str:
     text = (f"{best['activation']} is the most accurate ({_acc(best)} mean test accuracy over "
             f"{n} seeds)")
     if tied and not below and len(tied) == len(group) - 1:
-        return (f"{_names([best] + tied)} tie on accuracy: {best['activation']} has the highest "
+        return (f"{_names([best, *tied])} tie on accuracy: {best['activation']} has the highest "
                 f"mean ({_acc(best)} over {n} seeds) but the others are not significantly "
                 f"different ({_diffs(tied)}).")
     if tied:
@@ -117,7 +117,8 @@ def _speed(group: list[dict]) -> str:
     target = group[0].get("target_train_acc")
     if not isinstance(target, (int, float)):
         return ""
-    reached = [r for r in group if r.get("n_reached_target") and _finite(r.get("epochs_to_target_mean"))]
+    reached = [r for r in group
+               if r.get("n_reached_target") and _finite(r.get("epochs_to_target_mean"))]
     never = [r for r in group if not r.get("n_reached_target")]
     if not reached:
         return f"no activation reached {target:.0%} train accuracy within the run."
