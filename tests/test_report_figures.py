@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from actlab.report.common import svg_figures
 from actlab.report.heatmaps import group_means, panel_norm, plot_layer_heatmaps
 
 
@@ -37,7 +38,8 @@ def test_heatmaps_draw_a_fully_diverged_group(tmp_path):
     for r in recs[1:]:
         r.pop("probes")
     recs[1]["probes"] = {}  # what a diverged replica may carry
-    png, svg = plot_layer_heatmaps(recs, tmp_path / "h")
+    with svg_figures(True):
+        png, svg = plot_layer_heatmaps(recs, tmp_path / "h")
     assert png.stat().st_size > 5000 and "diverged (every seed)" in svg.read_text()
 
 
@@ -49,7 +51,8 @@ def test_many_activations_become_small_multiples(tmp_path):
              "train_loss": [1.0 / (e + 1 + k) for e in range(4)],
              "test_acc": [0.5 + 0.1 * e for e in range(4)]}
             for k, a in enumerate(acts) for i in ("auto", "prototype") for s in (0, 1)]
-    _, svg = plot_training_curves(recs, tmp_path / "c")
+    with svg_figures(True):
+        _, svg = plot_training_curves(recs, tmp_path / "c")
     text = svg.read_text()
     assert all(f"{a}: train loss" in text and f"{a}: test accuracy" in text for a in acts)
 
