@@ -82,7 +82,8 @@ def test_per_replica_l2_and_decay_equal_separate_runs(blobs, optimizer):
     X, y = blobs
     l2, wd = np.array([0.0, 1.0, 0.3]), np.array([0.5, 0.0, 0.1])
     net = Network(6, [8], 3, seeds=[4, 4, 4], dtype=np.float64)
-    hist = Trainer(optimizer, lr=0.02, epochs=3, batch_size=16, l2=l2, weight_decay=wd).fit(net, X, y)
+    trainer = Trainer(optimizer, lr=0.02, epochs=3, batch_size=16, l2=l2, weight_decay=wd)
+    hist = trainer.fit(net, X, y)
     for r in range(3):
         alone = Network(6, [8], 3, seeds=[4], dtype=np.float64)
         h1 = Trainer(optimizer, lr=0.02, epochs=3, batch_size=16, l2=float(l2[r]),
@@ -116,7 +117,8 @@ def test_weight_decay_is_not_scaled_by_adam(blobs):
     np.testing.assert_allclose(W, 2.0 * (1 - 0.001) - 0.01, rtol=1e-6)
 
 
-@pytest.mark.parametrize("kw, word", [({"l2": -1.0}, "l2"), ({"weight_decay": np.nan}, "weight_decay"),
+@pytest.mark.parametrize("kw, word", [({"l2": -1.0}, "l2"),
+                                      ({"weight_decay": np.nan}, "weight_decay"),
                                       ({"schedule": "cosine"}, "schedule"),
                                       ({"power_t": -0.5}, "power_t"), ({"tol": -1}, "tol"),
                                       ({"n_iter_no_change": 0}, "n_iter_no_change")])

@@ -87,7 +87,8 @@ def _real(name, value, low, high=math.inf, low_open=False, high_open=False):
           and (value < high if high_open else value <= high))
     if not ok:
         lo, hi = "(" if low_open else "[", ")" if high_open or high == math.inf else "]"
-        raise ParameterError(name, value, f"a number in {lo}{low}, {'inf' if high == math.inf else high}{hi}")
+        top = "inf" if high == math.inf else high
+        raise ParameterError(name, value, f"a number in {lo}{low}, {top}{hi}")
     return float(value)
 
 
@@ -226,7 +227,7 @@ class _BaseMLP(BaseEstimator):
         _real("weight_decay", self.weight_decay, 0)
         check_random_state(self.random_state)
         self._check_loss()
-        logistic = all(a.name == "sigmoid" for a in acts) and len(acts) > 0 or (
+        logistic = (len(acts) > 0 and all(a.name == "sigmoid" for a in acts)) or (
             self.activation in ("logistic", "sigmoid"))
         return {"hidden": hidden, "dtype": dtype, "glorot_factor": 2.0 if logistic else 6.0}
 
@@ -239,14 +240,16 @@ class _BaseMLP(BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        dtype = (np.float64, np.float32) if cfg["dtype"] is None else cfg["dtype"]
         X, y = validate_data(self, X, y, reset=first_pass, accept_sparse=["csr", "csc"],
-                             dtype=(np.float64, np.float32) if cfg["dtype"] is None else cfg["dtype"],
-                             multi_output=True, y_numeric=not self._is_classifier, order="C")
+                             dtype=dtype, multi_output=True,
+                             y_numeric=not self._is_classifier, order="C")
         X = X.toarray() if sp.issparse(X) else X  # the network computes on dense arrays
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         dtype = X.dtype
-        y_enc, head, fitted, y_split = self._prepare_targets(y, incremental, not first_pass, classes)
+        y_enc, head, fitted, y_split = self._prepare_targets(y, incremental, not first_pass,
+                                                             classes)
         n_outputs = (y_enc.shape[1] if y_enc.ndim == 2
                      else len(fitted["classes_"]) if head == "softmax" else 1)
         rs = check_random_state(self.random_state)
@@ -294,7 +297,8 @@ class _BaseMLP(BaseEstimator):
     def _optimizer_for(self, incremental):
         """scikit-learn makes a new optimizer on every fit; partial_fit keeps the last one."""
         old = getattr(self, "_optimizer", None)
-        if incremental and old is not None and getattr(self, "_optimizer_solver", None) == self.solver:
+        same_solver = getattr(self, "_optimizer_solver", None) == self.solver
+        if incremental and old is not None and same_solver:
             return old
         if self.solver == "sgd":
             return SGD(lr=float(self.learning_rate_init), momentum=self.momentum,
@@ -463,7 +467,8 @@ class _BaseMLP(BaseEstimator):
         got_b = [tuple(np.shape(b)) for b in getattr(self, "intercepts_", [])]
         if got_W != want_W:
             raise ParameterError("coefs_", f"shapes {got_W}",
-                                 f"shapes {want_W} (from hidden_layer_sizes, the features and outputs)")
+                                 f"shapes {want_W} (from hidden_layer_sizes, the features and "
+                                 "outputs)")
         if got_b != want_b:
             raise ParameterError("intercepts_", f"shapes {got_b}", f"shapes {want_b}")
         for d, W, b in zip(net.dense, self.coefs_, self.intercepts_):
@@ -643,7 +648,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             labels = np.asarray(known)
         if multilabel:
             if known is not None and len(known) != len(labels):
-                raise ValueError(f"y has {len(labels)} labels, but the model was trained on {len(known)}")
+                raise ValueError(f"y has {len(labels)} labels, but the model was trained on "
+                                 f"{len(known)}")
             return (y.astype(np.float64), "sigmoid",
                     {"classes_": labels, "_multilabel": True, "_label_dtype": y.dtype}, None)
         if len(labels) < 2:
@@ -705,9 +711,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     an exp output and half the Poisson deviance. Parameters: those of
     ``sklearn.neural_network.MLPRegressor`` with the same names, meanings and defaults,
     ``loss`` first, plus actlab's ``init``, ``dtype`` and ``weight_decay`` as in
-    ``MLPClassifier``. ``predict`` returns (n,) for a 1-D or one-column y, else (n, n_outputs). Multi-output regression departs from scikit-learn in
-    one point: actlab's gradient is that of the reported loss (the mean over outputs), while
-    scikit-learn's is n_outputs times larger.
+    ``MLPClassifier``. ``predict`` returns (n,) for a 1-D or one-column y, else (n, n_outputs).
+    Multi-output regression departs from scikit-learn in one point: actlab's gradient is that of
+    the reported loss (the mean over outputs), while scikit-learn's is n_outputs times larger.
     """
 
     _is_classifier = False

@@ -186,7 +186,8 @@ class Trainer:
             hist.epoch_seconds.append(time.perf_counter() - start)
             if self.schedule.name != "constant":
                 self.optimizer.lr, stop = self.schedule.after_epoch(
-                    self.optimizer.lr, n * (epoch + 1), hist.metrics["train_loss"][:, epoch], active)
+                    self.optimizer.lr, n * (epoch + 1), hist.metrics["train_loss"][:, epoch],
+                    active)
                 for r in np.flatnonzero(stop):
                     hist.stopped_epoch[r] = epoch + 1
                 active &= ~stop
