@@ -111,3 +111,16 @@ def test_cli_runs_a_formula_activation(tmp_path):
 def test_compile_caches_and_checks_once():
     first = compile_formula("z * tanh(z)")
     assert compile_formula("z * tanh(z)") is first
+
+
+def test_a_toml_spec_takes_a_formula(tmp_path):
+    from actlab.experiments.spec import Spec
+
+    path = tmp_path / "spec.toml"
+    path.write_text('activations = ["relu", "formula:log(1 + exp(z)) * tanh(z)"]\n'
+                    'datasets = ["moons"]\n')
+    spec = Spec.from_toml(path)
+    assert spec.activations[1] == "formula:log(1 + exp(z)) * tanh(z)"
+    path.write_text('activations = ["formula:exp(z)"]\n')
+    with pytest.raises(ParameterError, match="formula: got 'exp\\(z\\)'.*inf at z="):
+        Spec.from_toml(path).validate()
