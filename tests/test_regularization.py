@@ -228,3 +228,22 @@ def test_cli_refuses_bad_values_in_one_line(tmp_path, flag, value, word):
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and word in proc.stderr
     assert not out.exists()
+
+
+def test_the_runner_trains_with_the_groups_l2_and_schedule():
+    from dataclasses import replace
+
+    from actlab.experiments.plan import expand
+    from actlab.experiments.runner import train_group
+    from actlab.experiments.spec import Spec
+
+    base = expand(Spec(activations=["relu"], inits=["auto"], hidden=[[8]], epochs=2, seeds=[0],
+                       probes=False))[0]
+    plain = train_group(base)[0]
+    for changed in (replace(base, l2=5.0), replace(base, schedule="invscaling"),
+                    replace(base, weight_decay=0.5)):
+        rec = train_group(changed)[0]
+        assert rec["train_loss"][0] != plain["train_loss"][0] or \
+            rec["train_loss"][1] != plain["train_loss"][1]
+        assert (rec.get("l2", 0.0), rec.get("schedule", "constant"), rec.get("weight_decay", 0.0)) \
+            == (changed.l2, changed.schedule, changed.weight_decay)
