@@ -32,6 +32,17 @@ def _need_browser():
         pytest.skip("no " + " and ".join(missing))
 
 
+def _die_with_parent():
+    """Linux: the server gets SIGTERM if pytest itself is killed (no orphaned server)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -44,7 +55,7 @@ def server(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "actlab.cli", "playground", "--no-browser", "--port", str(port),
          "--out", str(tmp_path / "runs")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, cwd=tmp_path)
+        text=True, cwd=tmp_path, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     try:
         seen = []
         while proc.poll() is None and len(seen) < 50:  # the URL is printed once it listens
