@@ -3,13 +3,13 @@ figures, networks, inline HTML), computed from the run directory's files."""
 
 import gc
 import json
+from html import escape
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
 import actlab
-from actlab.comparison import conclusion_text
 from actlab.errors import ParameterError
 
 
@@ -60,36 +60,19 @@ def test_history_and_probes_are_tidy(run):
     assert got.value.item() == pytest.approx(rec["probes"]["dead"][3][0])
 
 
-def test_conclusion_names_the_best_group_from_the_table(run):
-    r, _ = run
-    best = r.table.sort_values("test_acc_mean").iloc[-1]
-    assert r.conclusion.startswith(f"{best['group']} reached the highest mean test accuracy, "
-                                   f"{best['test_acc_mean']:.3f}")
+def test_conclusion_is_what_the_cli_prints(run, capsys):
+    """The same sentences as `actlab compare` above its table, from the stored table."""
+    from actlab.cli import print_conclusion
 
-
-def test_conclusion_follows_the_data():
-    rows = [
-        {"run": "a", "group": "relu", "activation": "relu", "dataset": "d", "hidden": "8",
-         "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.95,
-         "test_acc_ci_low": 0.94, "test_acc_ci_high": 0.96, "n_seeds": 5, "mark": "best"},
-        {"run": "a", "group": "tanh", "activation": "tanh", "dataset": "d", "hidden": "8",
-         "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.90,
-         "test_acc_ci_low": 0.88, "test_acc_ci_high": 0.92, "n_seeds": 5, "mark": "below"},
-        {"run": "a", "group": "elu", "activation": "elu", "dataset": "d", "hidden": "8",
-         "optimizer": "sgd", "lr": 0.1, "init": "auto", "test_acc_mean": 0.99,
-         "test_acc_ci_low": 0.5, "test_acc_ci_high": 1.0, "n_seeds": 5, "mark": "unstable",
-         "unstable": "2/5 diverged", "n_diverged": 2},
-    ]
-    text = conclusion_text(rows)
-    assert text == ("relu reached the highest mean test accuracy among the stable groups, 0.950 "
-                    "[95% CI 0.940, 0.960] over 5 seeds; tanh is significantly lower. "
-                    "elu is unstable (2/5 diverged): not ranked.")
-    rows[1].update(test_acc_mean=0.97, mark="best")
-    rows[0]["mark"] = "tied"
-    rows[2].update(mark="below", unstable="", n_diverged=0, test_acc_mean=0.5)
-    assert conclusion_text(rows) == (
-        "tanh reached the highest mean test accuracy, 0.970 [95% CI 0.880, 0.920] over 5 "
-        "seeds; relu is not significantly different from it; elu is significantly lower.")
+    r, out = run
+    print_conclusion(json.loads((out / "table.json").read_text())["rows"])
+    printed = capsys.readouterr().out
+    assert " ".join(printed.split()) == " ".join(r.conclusion.split())
+    best = r.table.iloc[0]
+    assert best["mark"] == "best"
+    assert (f"{best['activation']} is the most accurate ({best['test_acc_mean']:.3f} mean"
+            in r.conclusion or f"{best['activation']} has the highest mean "
+            f"({best['test_acc_mean']:.3f}" in r.conclusion)
 
 
 def test_figures_are_matplotlib_figures(run):
@@ -119,7 +102,7 @@ def test_network_of_a_group_and_seed_reproduces_its_record(run):
 def test_inline_html_and_text(run):
     r, _ = run
     html = r._repr_html_()
-    assert r.conclusion.split(",")[0] in html
+    assert escape(r.conclusion.split("\n\n")[0]) in html
     assert html.count("<tr>") == 1 + 3 and "data:image/png;base64," in html
     assert "vs best" in repr(r) and r.conclusion in repr(r)
 
@@ -147,7 +130,8 @@ def test_load_the_same_object_and_two_runs_side_by_side(run, tmp_path):
     assert len(both.table) == 5
     groups = list(both.table["group"])
     assert "relu [run=run]" in groups and "relu [run=other]" in groups and "elu" in groups
-    assert both.conclusion.startswith("run: ") and " other: " in both.conclusion
+    assert both.conclusion.startswith("run: With ") and "\n\nother: With " in both.conclusion
+    assert both.conclusion.split("\n\nother: ")[1] == actlab.load(tmp_path / "other").conclusion
     assert set(both.history["run"]) == {"run", "other"}
     net = both.network("relu [run=other]", seed=1)
     assert net.seeds == [1] and other.network("relu", seed=1).logits(
@@ -221,7 +205,7 @@ def test_inline_html_renders_in_chromium(run, tmp_path):
         try:
             page = context.new_page()
             page.goto(page_file.as_uri())
-            assert page.locator("b").first.inner_text() == r.conclusion
+            assert page.locator("b").first.inner_text() == r.conclusion.split("\n\n")[0]
             assert page.locator("tr").count() == 1 + 3
             cells = page.locator("tr").nth(1).locator("td").all_inner_texts()
             best = r.table.iloc[0]

@@ -28,7 +28,7 @@ from html import escape
 from pathlib import Path
 
 from .errors import ParameterError
-from .experiments.compare import blocks, mark_cell
+from .experiments.compare import mark_cell
 from .experiments.stats import summarize_group
 from .experiments.store import RunStore
 
@@ -250,8 +250,20 @@ class Comparison:
     # --- the sentences ------------------------------------------------------------------------
     @property
     def conclusion(self) -> str:
-        """The plain answer, one sentence per block of groups that differ only in activation."""
-        return conclusion_text(self.rows)
+        """The plain answer the CLI prints above its table (experiments.conclusion: the most
+        accurate activation per block or a tie, the unstable ones, the fastest to the target,
+        and the probe that separates the weakest from the best), a paragraph per block; with
+        several runs, each run's paragraphs prefixed by its name."""
+        from .experiments.conclusion import conclusion
+
+        runs = list(dict.fromkeys(r["run"] for r in self.rows))
+        parts = []
+        for run in runs:
+            rows = [r for r in self.rows if r["run"] == run]
+            records = [r for r in self.records if r["run"] == run]
+            text = "\n\n".join(conclusion(rows, records))
+            parts.append(f"{run}: {text}" if len(runs) > 1 else text)
+        return "\n\n".join(parts)
 
     # --- figures --------------------------------------------------------------------------------
     def _labelled(self) -> list[dict]:
@@ -370,7 +382,8 @@ class Comparison:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=80)
         image = base64.b64encode(buffer.getvalue()).decode("ascii")
-        return (f"<div><p><b>{escape(self.conclusion)}</b></p>{_html_table(self.rows)}"
+        paragraphs = "".join(f"<p><b>{escape(p)}</b></p>" for p in self.conclusion.split("\n\n"))
+        return (f"<div>{paragraphs}{_html_table(self.rows)}"
                 f'<img src="data:image/png;base64,{image}" alt="training curves" '
                 f'style="max-width:100%"><p style="color:#777">runs: '
                 f"{escape(', '.join(str(p) for p in self.paths))}</p></div>")
@@ -446,56 +459,6 @@ def _fmt(x, spec=".3f") -> str:
     return format(x, spec) if isinstance(x, (int, float)) else str(x)
 
 
-def conclusion_text(rows: list[dict]) -> str:
-    """Per run and block of groups that differ only in activation: which group has the highest
-    mean test accuracy, which are not significantly different from it (same rank), which are
-    significantly lower, and which lost seeds."""
-    runs = list(dict.fromkeys(r.get("run") for r in rows))
-    sentences = []
-    for run in runs:
-        run_rows = [r for r in rows if r.get("run") == run]
-        many = len(blocks(run_rows)) > 1
-        for block in blocks(run_rows).values():
-            where = f"{run}: " if len(runs) > 1 else ""
-            if many:
-                first = block[0]
-                where += (f"with {first.get('dataset')}, network "
-                          f"{first.get('hidden') or 'linear'}, init {first.get('init')}, ")
-            sentences.extend(_block_sentences(block, where))
-    return " ".join(sentences)
-
-
-def _block_sentences(block: list[dict], where: str) -> list[str]:
-    scored = [r for r in block if r.get("test_acc_mean") is not None
-              and math.isfinite(r["test_acc_mean"])]
-    if not scored:
-        return [where + "no group finished a seed, so there is nothing to compare."]
-    best = next((r for r in scored if r.get("mark") == "best"), None)
-    if best is None:  # no marks (a single group): the highest mean
-        best = max(scored, key=lambda r: r["test_acc_mean"])
-    text = (f"{where}{best['group']} reached the highest mean test accuracy"
-            f"{' among the stable groups' if any(r.get('mark') == 'unstable' for r in block) else ''}"
-            f", {_fmt(best['test_acc_mean'])} [95% CI {_fmt(best['test_acc_ci_low'])}, "
-            f"{_fmt(best['test_acc_ci_high'])}] over {best['n_seeds']} seeds")
-    for mark, phrase in (("tied", "not significantly different from it"),
-                         ("below", "significantly lower"),
-                         ("n/a", "not tested against it (fewer than 2 seeds in common)")):
-        names = [r["group"] for r in block if r.get("mark") == mark and r is not best]
-        if names:
-            text += f"; {_join(names)} {'is' if len(names) == 1 else 'are'} {phrase}"
-    out = [text + "."]
-    for r in block:
-        if r.get("mark") == "unstable" or r.get("n_diverged") or r.get("n_failed"):
-            why = r.get("unstable") or (f"{r.get('n_diverged', 0)}/{r['n_seeds']} diverged, "
-                                        f"{r.get('n_failed', 0)}/{r['n_seeds']} failed")
-            out.append(f"{r['group']} is unstable ({why}): not ranked.")
-    return out
-
-
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _html_table(rows: list[dict]) -> str:
     show_run = len({r["run"] for r in rows}) > 1
     head = ["group"] + (["run"] if show_run else []) + [
@@ -517,4 +480,4 @@ def _html_table(rows: list[dict]) -> str:
     return f"<table>{header}{''.join(body)}</table>"
 
 
-__all__ = ["Comparison", "compare", "conclusion_text", "load"]
+__all__ = ["Comparison", "compare", "load"]
