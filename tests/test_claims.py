@@ -83,8 +83,9 @@ def _plant(name, outcome):
                 "centered_sigmoid": {"efficiency": _u(z, 0.6), "loss_auc": _u(z, 1.0)}}
     if name == "dead-relu":
         relu = {H: _u(UP, 0.2), I: _u(NOISE, 0.0), F: _u(z, 0.0)}[outcome]
-        return {"relu": {"final": relu}, "leaky_relu": {"final": z, "most": z},
-                "prelu": {"final": z, "most": z}}
+        prelu = _u(SMALL, 0.1) if outcome == F else z  # F twice: ReLU not dead, or PReLU stays dead
+        return {"relu": {"final": relu if outcome != F else _u(UP, 0.2)},
+                "leaky_relu": {"final": z}, "prelu": {"final": prelu}}
     if name == "init-matters":
         acts = ("sigmoid", "tanh", "relu", "swish", "identity")
         good = {a: {"test_acc": _u(z, 0.9)} for a in acts}
@@ -113,7 +114,7 @@ def _plant(name, outcome):
         return {"maxout": {"params": 2000, "test_acc": _u(diff, 0.7)},
                 "relu equal width": {"params": 1000, "test_acc": _u(z, 0.7)}}
     if name == "exp-cost":
-        ratio = {H: _u(z, 3.0), I: _u([-1, 1, 0.5, -0.5, 0], 1.0), F: _u(z, 0.5)}[outcome]
+        ratio = {H: _u(z, 3.0), I: [0.5, 2.0, 1.5, 0.7, 1.0], F: _u(z, 0.5)}[outcome]
         return {"ratio": {"sigmoid": ratio, "tanh": _u(z, 2.0)},
                 "share": {"net": {a: _u(z, 0.05) for a in ("sigmoid", "tanh", "relu", "elu")}}}
     if name == "mnist1d-baselines":

