@@ -1,14 +1,16 @@
-"""Run the groups of a plan: in this process, on a local pool of worker processes, or on a Dask
-cluster. Records are stored as each group finishes; a run directory that already holds some
-groups resumes where it stopped.
+"""Train one group: every seed of one configuration in lockstep, one record per seed; and the
+checks a run makes before any training (data, architecture, size). Where groups train (this
+process, a pool, a Dask cluster) is executors.py's job.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import math
 import os
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from functools import lru_cache
 
 import numpy as np
@@ -68,9 +70,80 @@ def check_data(dataset: str, options: tuple):
     if data.task != "classification":
         from ..errors import ParameterError
 
-        raise ParameterError("dataset", dataset, "a classification data set (this one is "
-                             "regression; use actlab.MLPRegressor)")
+        y = np.concatenate([data.y_train, data.y_test])
+        n_values = len(np.unique(y))
+        raise ParameterError("dataset", dataset, "a classification data set (this one was read "
+                             f"as regression: its labels take {n_values} distinct values in "
+                             f"{len(y)} rows; integer labels count as classes when each value has "
+                             "2 or more rows on average; give task=classification to insist, or "
+                             "use actlab.MLPRegressor)")
     return data
+
+
+def fingerprint(data) -> str:
+    """SHA-256 of the arrays as loaded (dtype, shape and bytes of X/y train/test): a resume on
+    data that changed since the run started is refused on it."""
+    h = hashlib.sha256()
+    for arr in data:
+        arr = np.ascontiguousarray(arr)
+        h.update(f"{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def data_key(dataset: str, options: tuple) -> str:
+    """How config.json names a data set and its options (the key of its fingerprint)."""
+    opts = ", ".join(f"{k}={v}" for k, v in options)
+    return f"{dataset} ({opts})" if opts else dataset
+
+
+def n_weights(group: Group, data) -> int:
+    """Trainable numbers of one replica (dense and conv weights and biases; activations' own
+    parameters are too few to matter here)."""
+    from ..activations import get_activation
+
+    pieces = getattr(get_activation(group.activation), "pieces", 1) or 1
+    if not group.arch:
+        sizes = [data.n_features, *group.hidden, data.n_classes]
+        return sum((a + 1) * b * (pieces if i < len(sizes) - 2 else 1)
+                   for i, (a, b) in enumerate(itertools.pairwise(sizes)))
+    shapes = check_arch(group.arch, group.dataset, data, group.activation)
+    from ..conv import parse_arch
+
+    specs = parse_arch(group.arch)
+    total, shape = 0, input_shape(group.arch, group.dataset, data)
+    for spec, out in zip(specs, shapes):
+        if spec["kind"] == "dense":
+            total += (math.prod(shape) + 1) * out[-1]
+        elif spec["kind"].startswith("conv"):
+            k = spec["kernel"]
+            total += (math.prod(k if isinstance(k, (list, tuple)) else [k] * int(spec["kind"][4]))
+                      * shape[-1] + 1) * out[-1]
+        shape = out
+    return total
+
+
+def check_size(group: Group, data, memory: int | None = None) -> None:
+    """Refuse a group whose weights (with gradients and optimizer state, all seeds together)
+    cannot fit in this machine's memory, naming the axis that made it so."""
+    from ..errors import ParameterError
+
+    memory = memory or _physical_memory()
+    weights = n_weights(group, data)
+    need = weights * len(group.seeds) * np.dtype(group.dtype).itemsize * 4
+    if memory and need > memory / 2:
+        name, value = ("arch", group.arch) if group.arch else ("hidden", list(group.hidden))
+        raise ParameterError(name, value, "a network whose weights fit in memory (this one: "
+                             f"{weights:.3g} weights x {len(group.seeds)} seeds x "
+                             f"{np.dtype(group.dtype).itemsize} bytes x 4 copies = "
+                             f"{need / 2**30:.3g} GiB; this machine has {memory / 2**30:.3g} GiB)")
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def train_group(group: Group, on_epoch=None) -> list[dict]:
@@ -145,59 +218,3 @@ def decision_grid(net, data, steps=80) -> dict:
     return {"x": xs.round(5).tolist(), "y": ys.round(5).tolist(),
             "label": prob.argmax(axis=1).reshape(steps, steps).tolist(),
             "confidence": prob.max(axis=1).reshape(steps, steps).round(4).tolist()}
-
-
-def _limit_threads(n):
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=n)
-
-
-def execute(groups: list[Group], on_done, workers: int | None = None,
-            scheduler: str | None = None, on_epoch=None) -> None:
-    """Run ``groups`` and call ``on_done(group, records)`` in this process as each finishes.
-
-    workers: processes of the local pool (default: one per core; 1 runs in this process).
-    scheduler: a Dask scheduler address (tcp://HOST:PORT), or a distributed.Client.
-    """
-    if not groups:
-        return
-    if scheduler is not None:
-        return _execute_dask(groups, on_done, scheduler)
-    cores = os.cpu_count() or 1
-    workers = min(workers or cores, len(groups))
-    if workers == 1:
-        for group in groups:
-            try:
-                records = train_group(group, on_epoch=on_epoch)
-            except Exception as exc:  # noqa: BLE001
-                records = failed_records(group, exc)
-            on_done(group, records)
-        return
-    threads = max(1, cores // workers)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_limit_threads,
-                             initargs=(threads,)) as pool:
-        pending = {pool.submit(run_group_task, g, None): g for g in groups}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    on_done(pending.pop(fut), fut.result())
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
-
-
-def _execute_dask(groups, on_done, scheduler) -> None:
-    from distributed import Client, as_completed
-
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="20s")
-    try:
-        futures = {client.submit(run_group_task, g, 1, pure=False, key=f"actlab-{g.id}"): g
-                   for g in groups}
-        for fut in as_completed(list(futures)):
-            on_done(futures[fut], fut.result())
-    finally:
-        if client is not scheduler:
-            client.close()
