@@ -77,38 +77,24 @@ def expand(spec: Spec) -> list[Group]:
 
 
 def describe_plan(spec: Spec, groups: list[Group]) -> list[str]:
+    """The plan in a few lines: its size, then each grid axis with its values (a long list
+    shows its first and last values and its length)."""
     n_seeds = len(spec.seeds)
     shapes = ("archs", spec.archs) if spec.archs else ("hidden", spec.hidden)
     axes = [("datasets", spec.datasets), shapes, ("optimizers", spec.optimizers),
-            ("lrs", spec.lrs), ("inits", spec.inits), ("activations", spec.activations)]
+            ("lrs", spec.lrs), ("inits", spec.inits), ("activations", spec.activations),
+            ("seeds", spec.seeds)]
     lines = [(f"spec {spec.name!r}: {len(groups)} groups x {n_seeds} seeds = "
               f"{len(groups) * n_seeds} trainings of {spec.epochs} epochs")]
     for name, values in axes:
-        lines.append(f"  {name:<12} {len(values):>3}  {', '.join(map(str, values))}")
+        lines.append(f"  {name:<12} {len(values):>3}  {compact(values)}")
     return lines
 
 
-def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None) -> dict:
-    """Time one epoch of the first group of each distinct (data set, architecture) and scale
-    by the number of groups and epochs, divided among the workers."""
-    import os
-    import time
-    from dataclasses import replace
-
-    from .runner import train_group
-
-    cores = os.cpu_count() or 1
-    workers = min(workers or spec.workers or cores, max(len(groups), 1))
-    per_shape: dict[tuple, float] = {}
-    for g in groups:
-        key = (g.dataset, g.data_options, g.hidden, g.arch)
-        if key not in per_shape:
-            probe = replace(g, epochs=1, probes=False)
-            train_group(probe)  # warm-up: data loading and caches
-            start = time.perf_counter()
-            train_group(probe)
-            per_shape[key] = time.perf_counter() - start
-    total = sum(per_shape[(g.dataset, g.data_options, g.hidden, g.arch)] * g.epochs
-                for g in groups)
-    return {"total_seconds": total / workers, "workers": workers,
-            "epoch_seconds": sum(per_shape.values()) / len(per_shape)}
+def compact(values, head: int = 4, tail: int = 2, width: int = 88) -> str:
+    """``a, b, c, d, ..., y, z`` for a long list; every value when they fit in ``width``."""
+    text = ", ".join(map(str, values))
+    if len(values) <= head + tail or len(text) <= width:
+        return text
+    shown = [*map(str, values[:head]), "...", *map(str, values[-tail:])]
+    return ", ".join(s if len(s) <= 30 else s[:27] + "..." for s in shown)

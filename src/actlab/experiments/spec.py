@@ -94,9 +94,10 @@ class Spec:
         check_schedule(self.schedule)
         for key in ("epochs", "batch_size"):
             check_int(key, getattr(self, key))
-        if not isinstance(self.seeds, list) or not self.seeds or not all(map(is_int, self.seeds)) \
-                or len(set(self.seeds)) != len(self.seeds):
-            raise ParameterError("seeds", self.seeds, "a count N > 0 or a list of distinct integers")
+        if not isinstance(self.seeds, list) or not self.seeds or not all(
+                is_int(s) and s >= 0 for s in self.seeds) or len(set(self.seeds)) != len(self.seeds):
+            raise ParameterError("seeds", _short(self.seeds),
+                                 "a count N > 0 or a list of distinct integers >= 0")
         if not (is_real(self.target_acc) and 0 < self.target_acc <= 1):
             raise ParameterError("target_acc", self.target_acc, "a number in (0, 1]")
         if self.target_loss is not None and not (is_real(self.target_loss) and self.target_loss > 0):
@@ -107,9 +108,8 @@ class Spec:
             raise ParameterError("probes", self.probes, "true or false")
         if self.workers is not None:
             check_int("workers", self.workers)
-        if self.scheduler is not None and not (isinstance(self.scheduler, str) and
-                                               "://" in self.scheduler):
-            raise ParameterError("scheduler", self.scheduler, "an address like tcp://HOST:PORT")
+        if self.scheduler is not None:
+            check_address(self.scheduler)
         return self
 
     def to_dict(self) -> dict:
@@ -187,6 +187,26 @@ def preset(name: str, **overrides) -> Spec:
     if name not in PRESETS:
         raise UnknownNameError("preset", name, PRESETS)
     return Spec.from_dict({**PRESETS[name], **overrides})
+
+
+def check_address(address: str) -> str:
+    """tcp://HOST:PORT with a port in 1..65535 (inproc:// and others pass through to Dask)."""
+    allowed = "an address like tcp://HOST:PORT (port 1-65535)"
+    if not isinstance(address, str) or "://" not in address:
+        raise ParameterError("scheduler", address, allowed)
+    scheme, rest = address.split("://", 1)
+    if scheme in ("tcp", "tls", "ws", "wss"):
+        host, _, port = rest.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ParameterError("scheduler", address, allowed)
+    return address
+
+
+def _short(values, limit=8):
+    """A list as given, or its first values and its length when it is long (for messages)."""
+    if isinstance(values, list) and len(values) > limit:
+        return f"[{', '.join(map(repr, values[:limit]))}, ... ({len(values)} values)]"
+    return values
 
 
 def _nonempty_str_list(name, value):

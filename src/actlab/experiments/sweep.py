@@ -7,12 +7,14 @@ import sys
 import time
 from dataclasses import dataclass
 
+from ..errors import ParameterError
 from .compare import annotate
-from .plan import expand
-from .runner import WEIGHTS_KEY, check_arch, check_data, execute
+from .executors import connect, execute
+from .plan import Group, expand
+from .runner import WEIGHTS_KEY, check_arch, check_data, check_size, data_key, fingerprint
 from .spec import Spec
 from .stats import chance_level, summarize_group
-from .store import RunStore
+from .store import QUARANTINE, RunStore
 
 
 @dataclass
@@ -24,26 +26,75 @@ class RunResult:
     seconds: float
     n_resumed: int  # groups found finished in the run directory
     n_run: int  # groups trained now
+    n_quarantined: int = 0  # groups found incomplete or corrupt, moved aside and trained again
 
 
-def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, scheduler=None) -> RunResult:
+MAX_TRAININGS = 2000  # networks a run may train without yes=True (--yes)
+
+
+def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) -> dict:
+    """Every check a run makes before it writes anything: the grid, its size, the data (bad
+    files, NaN/inf, regression), each architecture and whether it fits in memory. Returns the
+    data fingerprints {data key: sha256}."""
+    groups = expand(spec) if groups is None else groups
+    n = len(groups) * len(spec.seeds)
+    if n > MAX_TRAININGS and not yes:
+        raise ParameterError("size", f"{len(groups)} groups x {len(spec.seeds)} seeds = {n} "
+                             "trainings", f"at most {MAX_TRAININGS} without --yes (check the "
+                             "plan with actlab plan first)")
+    prints: dict[str, str] = {}
+    checked = set()
+    for g in groups:
+        key = (g.dataset, g.data_options)
+        data = check_data(*key)  # bad paths, NaN or inf: refused before any writing
+        if key not in prints:
+            prints[data_key(*key)] = fingerprint(data)
+        shape = (key, g.arch, tuple(g.hidden), g.activation, len(g.seeds), g.dtype)
+        if shape not in checked:
+            checked.add(shape)
+            if g.arch:
+                check_arch(g.arch, g.dataset, data, g.activation)
+            check_size(g, data)
+    return prints
+
+
+def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, scheduler=None,
+             yes: bool = False, after=None) -> RunResult:
     """Validate and plan ``spec``; train every group not already in ``out``; write the tables.
 
     progress: "bar" (tqdm), "lines" (one line per finished group), "none", or "auto" (a bar on
-    a terminal, lines otherwise).
+    a terminal, lines otherwise). yes: allow more than MAX_TRAININGS networks. after: called
+    with the result while the run directory is still locked (the CLI draws the report there).
+    Nothing is written before every check has passed (data, size, scheduler, --out).
     """
     groups = expand(spec)
-    chance = {}  # per data set: the accuracy of guessing its most frequent test class
-    for dataset, options, arch, act in dict.fromkeys(
-            (g.dataset, g.data_options, g.arch, g.activation) for g in groups):
-        data = check_data(dataset, options)  # bad paths, NaN or inf: refused before any writing
-        chance[dataset, options] = chance_level(data.y_test)
-        if arch:
-            check_arch(arch, dataset, data, act)
-    store = RunStore.open(out, spec.to_dict()) if out is not None else None
-    done = store.done_groups() if store is not None else set()
+    prints = check_run(spec, yes, groups)
+    address = scheduler or spec.scheduler
+    client = connect(address) if address is not None else None
+    try:
+        store = RunStore.open(out, spec.to_dict(), prints) if out is not None else None
+        try:
+            return _run(spec, groups, store, progress, workers, client, after)
+        finally:
+            if store is not None:
+                store.close()
+    finally:
+        if client is not None and client is not address:
+            client.close()
+
+
+def _run(spec, groups, store, progress, workers, client, after) -> RunResult:
+    scan = store.resume({g.id: g.seeds for g in groups}) if store is not None else None
+    done = set(scan.groups) if scan is not None else set()
+    chance = {key: chance_level(check_data(*key).y_test)  # guessing the most frequent class
+              for key in dict.fromkeys((g.dataset, g.data_options) for g in groups)}
     todo = [g for g in groups if g.id not in done]
     reporter = _Progress(progress, len(groups), len(groups) - len(todo), spec.epochs)
+    if scan is not None and scan.bad:
+        labels = {g.id: g.label() for g in groups}
+        named = [labels.get(gid, gid) for gid in scan.bad_groups]
+        reporter.say(f"records: {len(scan.bad)} line(s) of incomplete or corrupt groups moved to "
+                     f"{QUARANTINE}; training again: {'; '.join(named) or 'no group named'}")
     start = time.perf_counter()
     collected: dict[str, list[dict]] = {}
 
@@ -52,19 +103,17 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
         if store is not None:
             if weights is not None:  # before the records: a group with records has its weights
                 store.write_weights(group.id, weights)
-            store.append_records(records)
+            store.append_group(records)
         collected[group.id] = records
         reporter.group_done(group, records)
 
     try:
-        execute(todo, on_done, workers=workers or spec.workers,
-                scheduler=scheduler or spec.scheduler, on_epoch=reporter.epoch_hook())
+        execute(todo, on_done, workers=workers or spec.workers, client=client,
+                on_epoch=reporter.epoch_hook())
     finally:
         reporter.close()
-    by_group: dict[str, list[dict]] = {}
-    for rec in (store.records() if store is not None else
-                [r for recs in collected.values() for r in recs]):
-        by_group.setdefault(rec["group_id"], []).append(rec)
+    by_group = dict(scan.groups) if scan is not None else {}
+    by_group.update(collected)
     records, rows = [], []
     for g in groups:
         recs = by_group.get(g.id, [])
@@ -74,11 +123,14 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
                                         chance=chance[g.dataset, g.data_options]))
     rows = annotate(rows, records)  # sorted by mean, marked against the best stable group
     result = RunResult(spec, rows, records, str(store.path) if store else None,
-                       time.perf_counter() - start, len(groups) - len(todo), len(todo))
+                       time.perf_counter() - start, len(groups) - len(todo), len(todo),
+                       len(scan.bad_groups) if scan is not None else 0)
     if store is not None:
         store.write_csv("table.csv", rows)
         store.write_json("table.json", {"rows": rows, "seconds": result.seconds})
         store.write_csv("history.csv", history_rows(records))
+        if after is not None:
+            after(result)
     return result
 
 
@@ -109,7 +161,7 @@ class _Progress:
             self.bar = tqdm(total=n_groups * epochs, initial=n_done * epochs, unit="epoch",
                             desc="groups", dynamic_ncols=True, file=sys.stderr)
         if n_done and mode != "none":
-            self._say(f"resuming: {n_done} of {n_groups} groups already in the run directory")
+            self.say(f"resuming: {n_done} of {n_groups} groups already in the run directory")
 
     def epoch_hook(self):
         if self.bar is None:
@@ -126,21 +178,23 @@ class _Progress:
         if self.mode == "none":
             return
         ok = [r for r in records if r["status"] == "ok"]
-        accs = [r["test_acc"][-1] for r in ok if r.get("test_acc") and r["test_acc"][-1] is not None]
+        accs = [r["test_acc"][-1] for r in ok
+                if r.get("test_acc") and r["test_acc"][-1] is not None]
         status = (f"test acc {sum(accs) / len(accs):.3f}" if accs else "no finished seed")
         bad = len(records) - len(ok)
         if bad:
             status += f", {bad} {'failed' if records[0]['status'] == 'failed' else 'diverged'}"
-        line = f"[{self.k}/{self.n_groups}] {group.label()}: {status} ({records[0].get('group_seconds', 0):.1f} s)"
+        seconds = records[0].get("group_seconds", 0)
+        line = f"[{self.k}/{self.n_groups}] {group.label()}: {status} ({seconds:.1f} s)"
         if self.bar is not None:
             done_epochs = self.k * self.epochs
             self.bar.update(max(0, done_epochs - self.bar.n))
             self.bar.set_postfix_str(f"{self.k}/{self.n_groups} groups")
             self.bar.write(line)
         else:
-            self._say(line)
+            self.say(line)
 
-    def _say(self, line):
+    def say(self, line):
         if self.bar is not None:
             self.bar.write(line)
         else:
