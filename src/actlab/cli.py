@@ -137,20 +137,23 @@ def _run_and_print(spec, args, kind) -> int:
               f"{'/'.join(spec.optimizers)} lr {'/'.join(map(str, spec.lrs))}, "
               f"{spec.epochs} epochs", flush=True)
     start = time.perf_counter()
-    result = run_spec(spec, out=out, progress=progress)
-    import shutil
-    from pathlib import Path
 
-    from .report.common import svg_figures
-    from .report.html import FIGURES, write_report
+    def finish(result):  # while the run directory is still locked
+        import shutil
+        from pathlib import Path
 
-    with svg_figures(args.svg):
-        if spec.probes:
-            _measure_extras(result.run_dir, spec)
-        write_report(result.run_dir)
-    # loss_curves.png is the page's training-curves figure (it was drawn twice): a copy
-    run_dir = Path(result.run_dir)
-    shutil.copyfile(run_dir / FIGURES / "training_curves.png", run_dir / "loss_curves.png")
+        from .report.common import svg_figures
+        from .report.html import FIGURES, write_report
+
+        with svg_figures(args.svg):
+            if spec.probes:
+                _measure_extras(result.run_dir, spec)
+            write_report(result.run_dir)
+        # loss_curves.png is the page's training-curves figure (it was drawn twice): a copy
+        run_dir = Path(result.run_dir)
+        shutil.copyfile(run_dir / FIGURES / "training_curves.png", run_dir / "loss_curves.png")
+
+    result = run_spec(spec, out=out, progress=progress, yes=args.yes, after=finish)
     print()
     print_conclusion(result.rows)
     print(format_table(result.rows, result.records))
@@ -180,10 +183,11 @@ def _measure_extras(run_dir, spec) -> None:
 
     from .claims.zigzag import weight_path_figure
     from .cost import activation_cost
+    from .experiments.store import write_atomic
     from .report.html import WEIGHT_PATH_STEM
 
     rows = activation_cost(list(dict.fromkeys(spec.activations)), sizes=(100_000,), repeats=3)
-    Path(run_dir, "cost.json").write_text(json.dumps({"rows": rows}, indent=1) + "\n")
+    write_atomic(Path(run_dir, "cost.json"), json.dumps({"rows": rows}, indent=1) + "\n")
     figures = Path(run_dir, "figures")
     figures.mkdir(exist_ok=True)
     weight_path_figure(figures / WEIGHT_PATH_STEM, quick=True)
@@ -249,6 +253,7 @@ def cmd_run(args) -> int:
 def cmd_plan(args) -> int:
     from .experiments.plan import describe_plan, expand
     from .experiments.spec import Spec, preset
+    from .experiments.sweep import check_run
 
     if args.spec is not None and args.preset is not None:
         raise ParameterError("spec", args.spec, "a TOML spec file or --preset NAME, not both")
@@ -257,15 +262,25 @@ def cmd_plan(args) -> int:
     spec = _spec_from_flags(args, base)
     groups = expand(spec)
     for line in describe_plan(spec, groups):
-        print(line)
+        print(line, flush=True)
+    check_run(spec, args.yes, groups)  # size, data, architectures, memory: as run checks them
     if not args.no_calibrate:
-        from .experiments.plan import estimate_seconds
+        from .experiments.estimate import estimate_seconds
 
         est = estimate_seconds(spec, groups)
-        print(f"estimated time: {est['total_seconds']:.0f} s on {est['workers']} worker(s) "
-              f"(calibrated: one epoch of each distinct data set/architecture took "
-              f"{est['epoch_seconds']:.3f} s for {len(spec.seeds)} seeds in lockstep)")
+        print(f"estimated time: {_duration(est['total_seconds'])} on {est['workers']} worker(s) "
+              f"(calibrated: {est['calibrated']} distinct group shape(s) trained 2 epochs with "
+              f"probes{'' if spec.probes else ' off'}; a group takes "
+              f"{_duration(est['group_seconds'])} on average)")
     return 0
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def cmd_report(args) -> int:
@@ -400,6 +415,7 @@ def _grid_flags(p) -> None:
                    "of the same spec resumes")
     p.add_argument("--quiet", action="store_true", help="print only the table")
     p.add_argument("--svg", action="store_true", help=SVG_HELP)
+    p.add_argument("--yes", action="store_true", help="allow a plan of more than 2000 trainings")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
 
 
@@ -486,6 +502,13 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a disk that fills or a directory that vanishes mid-run
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"actlab: error: cannot write: {where}{exc.strerror or exc}; finished groups are "
+              "kept in the run directory", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("actlab: interrupted; finished groups are in the run directory", file=sys.stderr)
         return 130
