@@ -6,7 +6,6 @@ process, a pool, a Dask cluster) is executors.py's job.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 import os
 import time
@@ -98,27 +97,21 @@ def data_key(dataset: str, options: tuple) -> str:
 
 
 def n_weights(group: Group, data) -> int:
-    """Trainable numbers of one replica (dense and conv weights and biases; activations' own
-    parameters are too few to matter here)."""
-    from ..activations import get_activation
+    """Trainable numbers of one replica: dense and conv weights and biases, from the shapes
+    the architecture gives on this data (no array is made)."""
+    from ..arch import infer_shapes, mlp_specs, parse_arch, with_output
 
-    pieces = getattr(get_activation(group.activation), "pieces", 1) or 1
-    if not group.arch:
-        sizes = [data.n_features, *group.hidden, data.n_classes]
-        return sum((a + 1) * b * (pieces if i < len(sizes) - 2 else 1)
-                   for i, (a, b) in enumerate(itertools.pairwise(sizes)))
-    shapes = check_arch(group.arch, group.dataset, data, group.activation)
-    from ..conv import parse_arch
-
-    specs = parse_arch(group.arch)
-    total, shape = 0, input_shape(group.arch, group.dataset, data)
-    for spec, out in zip(specs, shapes):
+    specs = parse_arch(group.arch) if group.arch else mlp_specs(list(group.hidden), None)
+    specs = with_output(specs, data.n_classes, group.arch, what="classes")
+    shape = input_shape(group.arch, group.dataset, data) if group.arch else (data.n_features,)
+    total = 0
+    for spec, out in zip(specs, infer_shapes(specs, shape, act=group.activation)):
         if spec["kind"] == "dense":
             total += (math.prod(shape) + 1) * out[-1]
         elif spec["kind"].startswith("conv"):
             k = spec["kernel"]
-            total += (math.prod(k if isinstance(k, (list, tuple)) else [k] * int(spec["kind"][4]))
-                      * shape[-1] + 1) * out[-1]
+            k = k if isinstance(k, (list, tuple)) else [k] * (len(shape) - 1)
+            total += (math.prod(k) * shape[-1] + 1) * out[-1]
         shape = out
     return total
 
