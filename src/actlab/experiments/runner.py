@@ -6,7 +6,6 @@ process, a pool, a Dask cluster) is executors.py's job.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import time
 import traceback
@@ -96,22 +95,31 @@ def data_key(dataset: str, options: tuple) -> str:
     return f"{dataset} ({opts})" if opts else dataset
 
 
+class _Counted(Exception):
+    """Raised by the counting ``draw`` below with a layer's number of weights and biases."""
+
+
+def _count(fan_in, fan_out, **_):
+    raise _Counted(fan_in * fan_out + fan_out)
+
+
 def n_weights(group: Group, data) -> int:
-    """Trainable numbers of one replica: dense and conv weights and biases, from the shapes
-    the architecture gives on this data (no array is made)."""
-    from ..arch import infer_shapes, mlp_specs, parse_arch, with_output
+    """Trainable numbers of one replica: each parameter layer's own ``from_spec`` rule, asked
+    for its weight matrix by a ``draw`` that counts instead of allocating."""
+    from ..arch import LAYER_KINDS, infer_shapes, mlp_specs, parse_arch, with_output
+    from ..layers import ParamLayer
 
     specs = parse_arch(group.arch) if group.arch else mlp_specs(list(group.hidden), None)
     specs = with_output(specs, data.n_classes, group.arch, what="classes")
     shape = input_shape(group.arch, group.dataset, data) if group.arch else (data.n_features,)
     total = 0
     for spec, out in zip(specs, infer_shapes(specs, shape, act=group.activation)):
-        if spec["kind"] == "dense":
-            total += (math.prod(shape) + 1) * out[-1]
-        elif spec["kind"].startswith("conv"):
-            k = spec["kernel"]
-            k = k if isinstance(k, (list, tuple)) else [k] * (len(shape) - 1)
-            total += (math.prod(k) * shape[-1] + 1) * out[-1]
+        cls = LAYER_KINDS.get(spec["kind"])
+        if cls is not None and issubclass(cls, ParamLayer):
+            try:
+                cls.from_spec(spec, shape, out, _count)
+            except _Counted as counted:
+                total += counted.args[0]
         shape = out
     return total
 
