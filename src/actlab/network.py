@@ -12,7 +12,7 @@ import numpy as np
 
 from .activations import Activation
 from .arch import LAYER_KINDS, activations_of, fold_shapes, mlp_specs, parse_arch, with_output
-from .errors import ParameterError, is_int
+from .errors import DataError, ParameterError, is_int
 from .initializers import init_weights, parse_init
 from .layers import Dense, ParamLayer
 from .losses import get_head
@@ -204,8 +204,13 @@ class Network:
         """The output function's values (probabilities for softmax/sigmoid), (R, n, K)."""
         return self.head.predict(self.logits(x, batch_size))
 
+    def check_input(self, x, name: str = "X") -> np.ndarray:
+        """``x`` in this network's dtype, or a one-line DataError: see ``check_samples``."""
+        return check_samples(x, self.input_shape, self.dtype, name)
+
     def logits(self, x, batch_size=4096):
         """Logits for a whole data set, in batches (no caches kept beyond the last batch)."""
+        x = self.check_input(x)
         starts = range(0, x.shape[-2], batch_size)
         parts = [self.forward(x[..., i : i + batch_size, :]) for i in starts]
         return np.concatenate(parts, axis=-2)
@@ -229,3 +234,44 @@ class Network:
         acts = ",".join(a.name for a in self.activations) or "none"
         shape = self.arch or "-".join(map(str, self.sizes))
         return f"Network({shape}, activations={acts}, R={self.n_replicas})"
+
+
+def check_samples(x, input_shape, dtype, name: str = "X") -> np.ndarray:
+    """``x`` as rows a network with this per-sample ``input_shape`` takes, cast to ``dtype``.
+
+    Refuses, in one line naming ``name``: what is not numbers; no rows; a feature count other
+    than prod(input_shape) (rows may come flat or shaped, with or without a leading replica
+    axis); NaN or inf, including values that overflow ``dtype`` only once cast (1e300 in
+    float32): the message gives how many and where the first one is, as the data loaders do.
+    """
+    try:
+        arr = np.asarray(x)
+        if arr.dtype.kind not in "fiub":
+            arr = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name}: expected an array of numbers; could not convert ({exc})") \
+            from None
+    width = math.prod(input_shape)
+    k = len(input_shape)
+    shaped = arr.ndim >= k + 1 and tuple(arr.shape[-k:]) == tuple(input_shape)
+    if arr.ndim < 2 or not (shaped or arr.shape[-1] == width):
+        got = arr.shape[-1] if arr.ndim else arr.shape
+        raise DataError(f"{name}: expected rows of {width} features (input shape "
+                        f"{tuple(input_shape)}); got shape {arr.shape}"
+                        + (f", {got} features per row" if arr.ndim >= 2 else ""))
+    rows = arr.shape[-k - 1] if shaped else arr.shape[-2]
+    if rows == 0:
+        raise DataError(f"{name}: expected at least one sample; got shape {arr.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = np.ascontiguousarray(arr, dtype=dtype)
+    finite = np.isfinite(cast)
+    if not finite.all():
+        where = np.unravel_index(int(np.argmin(finite.reshape(-1))), cast.shape)
+        value = arr[where].item()
+        place = (f"row {where[0]}, column {where[1]}" if cast.ndim == 2
+                 else f"index {tuple(int(i) for i in where)}")
+        note = f"; {value!r} overflows {np.dtype(dtype).name}" if math.isfinite(value) else ""
+        raise DataError(f"{name}: {int((~finite).sum())} non-finite value(s) (NaN or inf are "
+                        f"refused{note}); first at {place}: {value!r}")
+    return cast
+

@@ -115,13 +115,16 @@ class Trainer:
             return self._fit(net, X, y, X_val, y_val, X_test, y_test)
 
     def _fit(self, net, X, y, X_val, y_val, X_test, y_test) -> History:
+        X, y = check_fit_inputs(net, X, y, "X", "y")
         if X_val is None and self.validation_fraction > 0:
             X, y, X_val, y_val = self._split(X, y)
         if self.early_stopping and X_val is None:
             raise ParameterError("early_stopping", True, "False, or True with validation data")
+        if X_val is not None or y_val is not None:
+            X_val, y_val = check_fit_inputs(net, X_val, y_val, "X_val", "y_val")
+        if X_test is not None or y_test is not None:
+            X_test, y_test = check_fit_inputs(net, X_test, y_test, "X_test", "y_test")
         R, n = net.n_replicas, X.shape[0]
-        X = np.ascontiguousarray(X, dtype=net.dtype)
-        y = _as_target(y, net)
         batch = n if self.batch_size is None else min(self.batch_size, n)
         hist = History(seeds=list(net.seeds))
         hist.metrics = {m: np.full((R, self.epochs), np.nan) for m in METRICS}
@@ -267,6 +270,44 @@ def _minibatches(X, y, order, batch):
         Xc, yc = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
         for i in range(0, idx.shape[1], batch):
             yield Xc[:, i:i + batch], yc[:, i:i + batch]
+
+
+def check_fit_inputs(net, X, y, x_name="X", y_name="y"):
+    """(X, y) as ``fit`` uses them, or a one-line DataError: X rows the network takes
+    (Network.check_input: feature count, NaN/inf after the cast to its dtype), one target per
+    row, class indices in 0..K-1 for a softmax head, finite targets otherwise."""
+    from .errors import DataError
+
+    if X is None or y is None:
+        raise ParameterError(y_name if X is not None else x_name, None,
+                             f"{x_name} and {y_name} given together")
+    X = net.check_input(X, x_name)
+    n = X.shape[0]
+    try:
+        target = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{y_name}: expected an array of numbers; could not convert ({exc})") \
+            from None
+    if target.ndim == 0 or target.shape[0] != n:
+        got = target.shape[0] if target.ndim else "no"
+        raise DataError(f"{y_name}: has {got} labels but {x_name} has {n} rows; they must match")
+    if net.head.name == "softmax_cross_entropy":
+        k = net.sizes[-1]
+        ok = target.ndim == 1 and target.dtype.kind in "iub" or (
+            target.dtype.kind == "f" and np.isfinite(target).all()
+            and np.all(np.mod(target, 1) == 0))
+        if not ok or target.ndim != 1 or (n and (target.min() < 0 or target.max() >= k)):
+            raise DataError(f"{y_name}: expected class indices 0..{k - 1}, one per row; got "
+                            f"shape {target.shape}, values {np.unique(target)[:5].tolist()}")
+    elif target.dtype.kind == "f" and not np.isfinite(_quiet_cast(target, net.dtype)).all():
+        row = int(np.argwhere(~np.isfinite(_quiet_cast(target, net.dtype)))[0][0])
+        raise DataError(f"{y_name}: NaN or inf target at row {row}: {target[row]!r}")
+    return X, _as_target(target, net)
+
+
+def _quiet_cast(a, dtype):
+    with np.errstate(over="ignore"):
+        return a.astype(dtype)
 
 
 def _as_target(y, net):

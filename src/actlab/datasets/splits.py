@@ -163,14 +163,16 @@ def _finish(
         raise DataError(
             f"{name}: X_train has {X_train.shape[1]} features but X_test has {X_test.shape[1]}"
         )
+    for part, arr in (("X_train", X_train), ("X_test", X_test)):  # as given, then as used
+        _cast_checked(arr, dtype, f"{name}: {part}", False)
     scaler = None
     if standardize:
         scaler = Standardization.fit(X_train)
         X_train = scaler.transform(X_train.astype(np.float64))
         X_test = scaler.transform(X_test.astype(np.float64))
         scaler = Standardization(mean=scaler.mean.astype(dtype), std=scaler.std.astype(dtype))
-    X_train = np.ascontiguousarray(X_train, dtype=dtype)
-    X_test = np.ascontiguousarray(X_test, dtype=dtype)
+    X_train = _cast_checked(X_train, dtype, f"{name}: X_train", standardize)
+    X_test = _cast_checked(X_test, dtype, f"{name}: X_test", standardize)
     if task == "classification":
         y_train = np.ascontiguousarray(y_train, dtype=np.int64)
         y_test = np.ascontiguousarray(y_test, dtype=np.int64)
@@ -195,6 +197,22 @@ def _finish(
         standardization=scaler,
         options=dict(options or {}),
     )
+
+
+def _cast_checked(X, dtype, name: str, standardized: bool) -> np.ndarray:
+    """``X`` in the training dtype; DataError if a value that was finite overflows there
+    (1e300 is finite in float64 and inf in float32): the data is checked as it will be used."""
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(X, dtype=dtype)
+    finite = np.isfinite(out)
+    if not finite.all():
+        row, col = (int(v) for v in np.argwhere(~finite)[0])
+        raise DataError(
+            f"{name}: {int((~finite).sum())} value(s) overflow {np.dtype(dtype).name} (largest "
+            f"{np.finfo(dtype).max:.3g}){' after standardization' if standardized else ''}; first "
+            f"at row {row}, column {col}: {float(X[row, col])!r}; rescale it or use dtype float64"
+        )
+    return out
 
 
 def _split_and_finish(name, X, y, *, task, classes, test_size, seed, standardize, dtype, **meta):
