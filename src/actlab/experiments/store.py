@@ -198,6 +198,9 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 class _suppress_oserror:
+    def __del__(self):  # a store dropped without close() (a caller's export) frees its lock
+        self.close()
+
     def __enter__(self):
         return self
 
@@ -341,6 +344,9 @@ class RunStore:
             _HELD_LOCKS.discard(self._lock_fd)
             os.close(self._lock_fd)
             self._lock_fd = None
+
+    def __del__(self):  # a store dropped without close() (a caller's export) frees its lock
+        self.close()
 
     def __enter__(self):
         return self
