@@ -198,9 +198,6 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 class _suppress_oserror:
-    def __del__(self):  # a store dropped without close() (a caller's export) frees its lock
-        self.close()
-
     def __enter__(self):
         return self
 
