@@ -11,11 +11,18 @@ import warnings
 from pathlib import Path
 
 import matplotlib
-
-if "ipykernel" not in sys.modules:  # in Jupyter keep the inline backend: figures show in cells
-    matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+
+
+def _inside_jupyter_kernel() -> bool:
+    """True in a running Jupyter kernel (not merely when ipykernel was imported somewhere)."""
+    kernelapp = sys.modules.get("ipykernel.kernelapp")
+    return kernelapp is not None and kernelapp.IPKernelApp.initialized()
+
+
+if not _inside_jupyter_kernel():  # in Jupyter keep the inline backend: figures show in cells
+    matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 (after the backend is chosen)
 
 # the same figure gives the same SVG bytes; text stays text (smaller, searchable)
 SVG_RC = {"svg.hashsalt": "actlab", "svg.fonttype": "none"}
@@ -90,7 +97,7 @@ def draw_parallel(tasks: list[tuple], workers: int | None = None) -> list:
     inside Jupyter (forking a kernel with its threads and sockets is not safe).
     """
     workers = figure_workers() if workers is None else workers
-    if (workers <= 1 or len(tasks) < 2 or "ipykernel" in sys.modules
+    if (workers <= 1 or len(tasks) < 2 or _inside_jupyter_kernel()
             or "fork" not in multiprocessing.get_all_start_methods()):
         return [fn(*args) for fn, args in tasks]
     global _TASKS
