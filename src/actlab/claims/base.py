@@ -121,10 +121,11 @@ def figure(*args, **kwargs):
 
 
 def save(fig, stem) -> list[Path]:
-    """The report's one save function (PNG + SVG)."""
+    """The report's one save function (PNG; SVG too inside report.common.svg_figures), cropped
+    to the drawing so rotated tick labels are not cut."""
     from ..report.common import save as report_save
 
-    return list(report_save(fig, stem))
+    return [p for p in report_save(fig, stem, tight=True) if p is not None]
 
 
 def digits(quick: bool, n_quick: int = 400):
