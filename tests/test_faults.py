@@ -87,7 +87,8 @@ def test_write_dying_between_two_records_of_a_group_retrains_that_group(spec_fil
     assert len(lines) == 3  # group 1 complete, group 2 has one of its two seeds
     done = finish_and_compare(spec_file, out, reference, kept=lines[:2])
     assert "resuming: 1 of 3 groups" in done.stdout
-    assert f"records: 1 line(s) of incomplete or corrupt groups moved to {QUARANTINE}" in done.stdout
+    assert (f"records: 1 line(s) of incomplete or corrupt groups moved to {QUARANTINE}"
+            in done.stdout)
     assert (out / QUARANTINE).read_bytes() == lines[2]
 
 
@@ -109,7 +110,7 @@ def test_garbage_and_non_utf8_middle_lines(spec_file, tmp_path, reference):
     (out / "records.jsonl").write_bytes(b"".join(damaged))
     report = run_cli("report", out)  # readers skip what is not a complete group
     assert report.returncode == 0, report.stderr
-    done = finish_and_compare(spec_file, out, reference, kept=[lines[0], lines[1]] + lines[4:])
+    done = finish_and_compare(spec_file, out, reference, kept=[lines[0], lines[1], *lines[4:]])
     assert "resuming: 2 of 3 groups" in done.stdout
     assert b"#garbage}{" in (out / QUARANTINE).read_bytes()
 
@@ -390,3 +391,36 @@ def test_scheduler_without_workers_and_lost_mid_run(tmp_path, monkeypatch, refer
     done = run_spec(spec, out=out, progress="none", workers=1)
     assert (out / "records.jsonl").read_bytes().startswith(kept)
     assert canon(done.records) == reference
+
+
+def _idx(path, magic, dims, payload=b""):
+    import struct
+
+    path.write_bytes(struct.pack(">I", magic) + struct.pack(f">{len(dims)}I", *dims) + payload)
+
+
+def test_more_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    for split in ("train", "t10k"):
+        _idx(idx / f"{split}-images-idx3-ubyte", 2051, (0, 28, 28))
+        _idx(idx / f"{split}-labels-idx1-ubyte", 2049, (0,))
+    two = tmp_path / "two.csv"
+    two.write_text("a,b,y\n1,2,0\n3,4,1\n")
+    cases = [
+        (["compare", "--dataset", "mnist", "--path", idx], "train images: the file holds 0 images"),
+        (["compare", "--dataset", "csv", "--path", two, "--label", "y"],
+         "read as regression: its labels take 2 distinct values in 2 rows"),
+        (["compare", "--seeds=-1,2"], "seeds: got [-1, 2]; allowed: a count N > 0 or a list "
+                                         "of distinct integers >= 0"),
+        (["plan", "--preset", "compare", "--hidden", "100000000", "--no-calibrate"],
+         "hidden: got [100000000]; allowed: a network whose weights fit in memory"),
+        (["run", "--preset", "sweep", "--seeds", "1000"],
+         "size: got '20 groups x 1000 seeds = 20000 trainings'; allowed: at most 2000"),
+    ]
+    for args, message in cases:
+        out = tmp_path / "run"
+        proc = run_cli(*args, "--epochs", "1", *(["--out", out] if args[0] != "plan" else []))
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr, proc.stderr
+        assert not out.exists()

@@ -148,6 +148,8 @@ def _images_to_features(x: np.ndarray, source: str, key: str) -> np.ndarray:
         raise DataError(
             f"{source}: {key} must be images (n, rows, cols) or (n, features); got {x.shape}"
         )
+    if len(x) == 0:
+        raise DataError(f"{source}: {key}: the file holds 0 images; expected at least one")
     flat = x.reshape(len(x), -1)
     if flat.dtype.kind in "iu":
         return flat.astype(np.float64) / 255.0
