@@ -424,3 +424,21 @@ def test_more_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
         assert proc.returncode == 2, (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr, proc.stderr
         assert not out.exists()
+
+
+def test_plan_prints_a_large_grid_compactly_and_asks_for_yes(capsys):
+    assert main(["plan", "--preset", "sweep", "--seeds", "100000", "--no-calibrate"]) == 2
+    out, err = capsys.readouterr()
+    seeds = next(line for line in out.splitlines() if line.strip().startswith("seeds"))
+    assert seeds.split() == ["seeds", "100000", "0,", "1,", "2,", "3,", "...,", "99998,", "99999"]
+    assert "20 groups x 100000 seeds = 2000000 trainings" in out
+    assert err.strip().endswith("allowed: at most 2000 without --yes (check the plan with "
+                                "actlab plan first)")
+    assert max(map(len, out.splitlines())) < 200
+
+
+def test_makespan_packs_groups_onto_workers():
+    from actlab.experiments.estimate import makespan
+
+    assert makespan([3, 3, 2, 2, 2], 2) == 7  # 3+2+2 | 3+2
+    assert makespan([5, 1, 1], 3) == 5 and makespan([1, 1, 1, 1], 1) == 4

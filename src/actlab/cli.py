@@ -279,8 +279,8 @@ def _duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return f"{seconds / 60:.0f} min ({seconds:.0f} s)"
+    return f"{seconds / 3600:.1f} h ({seconds:.0f} s)"
 
 
 def cmd_report(args) -> int:
