@@ -28,7 +28,6 @@ FLOORS = {
         "initializers",
         "layers",
         "arch",
-        "conv",
         "losses",
         "optimizers",
         "schedules",
@@ -38,7 +37,7 @@ FLOORS = {
     2: ("training", "probes"),
     3: ("datasets", "estimators", "cost"),
     4: ("experiments",),
-    5: ("claims", "report", "playground", "explain", "reproduce", "comparison"),
+    5: ("claims", "report", "playground", "comparison"),
     6: ("cli", "__main__", "__init__"),  # __init__: the package face (actlab itself)
 }
 FLOOR = {unit: floor for floor, units in FLOORS.items() for unit in units}
