@@ -56,21 +56,21 @@ TRIALS = {
 }
 
 
-def fit(cls, X, y, params, twice=False):
+def fit(cls, X, y, params, twice=False, **fit_params):
     out = io.StringIO()
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
         warnings.simplefilter("always")
-        model = cls(**params).fit(X, y)
+        model = cls(**params).fit(X, y, **fit_params)
         if twice:
-            model.fit(X, y)
+            model.fit(X, y, **fit_params)
     warned = [str(w.message) for w in caught if "Iteration" in str(w.message) or
               "converge" in str(w.message)]
     return model, out.getvalue(), warned
 
 
-def compare(sk_cls, our_cls, X, y, params, twice=False):
-    sk, sk_out, sk_warn = fit(sk_cls, X, y, params, twice)
-    ours, our_out, our_warn = fit(our_cls, X, y, params, twice)
+def compare(sk_cls, our_cls, X, y, params, twice=False, **fit_params):
+    sk, sk_out, sk_warn = fit(sk_cls, X, y, params, twice, **fit_params)
+    ours, our_out, our_warn = fit(our_cls, X, y, params, twice, **fit_params)
     curve = "loss_curve_" if hasattr(sk, "loss_curve_") else "loss_"
     d_loss = float(np.max(np.abs(np.subtract(getattr(ours, curve), getattr(sk, curve)))))
     d_w = max(float(np.max(np.abs(a - b)))
@@ -101,6 +101,11 @@ def main():
     counts = np.random.default_rng(0).poisson(np.exp(Xr[:, 0] / 2))
     r = compare(SkRegressor, MLPRegressor, Xr, counts, {**BASE, "loss": "poisson"})
     rows.append(("loss (MLPRegressor)", "poisson", same, r))
+    weights = np.random.default_rng(0).uniform(0, 2, len(y))
+    for solver in ("adam", "sgd", "lbfgs"):
+        r = compare(SkClassifier, MLPClassifier, X, y, {**BASE, "solver": solver},
+                    sample_weight=weights)
+        rows.append(("fit(sample_weight=)", solver, True, r))
 
     print(f"{'parameter':<22} {'value tried':<13} {'same default':<13} {'n_iter sk/ours':<15} "
           f"{'max|dloss|':<11} {'max|dW|':<10} {'same trajectory'}")

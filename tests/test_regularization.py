@@ -247,3 +247,21 @@ def test_the_runner_trains_with_the_groups_l2_and_schedule():
             rec["train_loss"][1] != plain["train_loss"][1]
         assert (rec.get("l2", 0.0), rec.get("schedule", "constant"), rec.get("weight_decay", 0.0)) \
             == (changed.l2, changed.schedule, changed.weight_decay)
+
+
+def test_integer_sample_weights_equal_repeated_rows(blobs):
+    """Full-batch GD with L2: weight k on a row is k copies of it (sklearn's weighting)."""
+    X, y = blobs
+    w = np.random.default_rng(1).integers(0, 4, len(y))
+    w[0] = 2
+    nets = []
+    for data, weights in (((X, y), w), ((np.repeat(X, w, axis=0), np.repeat(y, w)), None)):
+        net = Network(6, [8], 3, seeds=[3, 4], dtype=np.float64)
+        hist = Trainer("gd", lr=0.1, epochs=4, l2=2.0).fit(net, *data, sample_weight=weights)
+        nets.append((net, hist))
+    (a, ha), (b, hb) = nets
+    np.testing.assert_allclose(ha["train_loss"], hb["train_loss"], rtol=1e-12)
+    for d, e in zip(a.dense, b.dense):
+        np.testing.assert_allclose(d.W, e.W, rtol=1e-10, atol=1e-13)
+    with pytest.raises(ParameterError, match="sample_weight"):
+        Trainer("gd").fit(Network(6, [8], 3), X, y, sample_weight=-np.ones(len(y)))

@@ -281,3 +281,23 @@ def test_sparse_input_gives_the_dense_result(binary):
     assert_same_model(dense, sparse, rtol=0, atol=0)
     assert_same_model(sk, sparse)
     np.testing.assert_array_equal(sparse.predict_proba(sp.csc_matrix(X)), dense.predict_proba(X))
+
+
+@pytest.mark.parametrize("params", [{"solver": "adam"}, {"solver": "sgd", "batch_size": 37},
+                                    {"solver": "lbfgs"},
+                                    {"solver": "adam", "early_stopping": True}],
+                         ids=["adam", "sgd", "lbfgs", "early_stopping"])
+def test_sample_weight_follows_sklearn(digits, params):
+    X, y = digits
+    w = np.random.default_rng(0).uniform(0, 2, len(y))
+    common = {"hidden_layer_sizes": (20,), "max_iter": 10, "random_state": 0, "alpha": 0.1,
+              "learning_rate_init": 0.01, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkClassifier(**common).fit(X, y, sample_weight=w)
+        ours = MLPClassifier(**common).fit(X, y, sample_weight=w)
+        plain = MLPClassifier(**common).fit(X, y)
+    assert_same_model(sk, ours)
+    if params.get("early_stopping"):
+        assert ours.validation_scores_ == pytest.approx(sk.validation_scores_, abs=1e-12)
+    assert not np.allclose(plain.coefs_[0], ours.coefs_[0])  # the weights did something

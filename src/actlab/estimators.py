@@ -28,7 +28,8 @@ start read them, so weights assigned by hand are used as they are.
 Divergence: if the training loss becomes NaN or inf, ``fit`` / ``partial_fit`` raise
 ``DivergenceError`` (a RuntimeError) naming the epoch and what to try, and leave the estimator as
 it was (scikit-learn trains on and raises ValueError at the end). Sparse X is accepted and
-densified (the network computes on dense arrays). Not supported: ``sample_weight``.
+densified (the network computes on dense arrays). ``sample_weight`` weighs each sample's loss
+(and scales the L2 term by the weights' sum) as scikit-learn does.
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from .activations import get_activation
 from .errors import (
@@ -66,7 +72,7 @@ from .losses import log_softmax, sigmoid, softmax, softplus
 from .network import Network
 from .optimizers import SGD, Adam, WeightPenalty
 from .schedules import Plateau, decay_on_plateau, invscaling
-from .training import Trainer, _as_target
+from .training import Trainer, _as_target, weighted_loss_and_grad
 
 __all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor"]
 
@@ -235,7 +241,7 @@ class _BaseMLP(BaseEstimator):
         pass
 
     # --- fit ------------------------------------------------------------------------------
-    def _fit(self, X, y, incremental, classes=None):
+    def _fit(self, X, y, incremental, classes=None, sample_weight=None):
         cfg = self._check_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -247,6 +253,8 @@ class _BaseMLP(BaseEstimator):
         X = X.toarray() if sp.issparse(X) else X  # the network computes on dense arrays
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         dtype = X.dtype
         y_enc, head, fitted, y_split = self._prepare_targets(y, incremental, not first_pass,
                                                              classes)
@@ -267,9 +275,9 @@ class _BaseMLP(BaseEstimator):
         else:
             self._load_into(net)
         if self.solver == "lbfgs":
-            self._fit_lbfgs(net, X, y_enc, state)
+            self._fit_lbfgs(net, X, y_enc, state, sample_weight)
         else:
-            self._fit_stochastic(net, X, y_enc, y_split, incremental, rs, state)
+            self._fit_stochastic(net, X, y_enc, y_split, incremental, rs, state, sample_weight)
         self._publish(net, fitted, head, cfg["hidden"], n_outputs, state)
         return self
 
@@ -306,9 +314,9 @@ class _BaseMLP(BaseEstimator):
         return Adam(lr=float(self.learning_rate_init), beta1=self.beta_1, beta2=self.beta_2,
                     eps=self.epsilon, eps_hat=True)
 
-    def _fit_stochastic(self, net, X, y_enc, y_split, incremental, rs, state):
+    def _fit_stochastic(self, net, X, y_enc, y_split, incremental, rs, state, weights):
         optimizer = self._optimizer_for(incremental)
-        X_val = y_val = None
+        X_val = y_val = w_val = None
         if self.early_stopping:  # scikit-learn's split: same RandomState, same stratification
             rows = np.arange(X.shape[0])
             train, val = train_test_split(rows, random_state=rs,
@@ -317,6 +325,8 @@ class _BaseMLP(BaseEstimator):
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
             X, X_val, y_enc, y_val = X[train], X[val], y_enc[train], y_enc[val]
+            if weights is not None:
+                weights, w_val = weights[train], weights[val]
         n = X.shape[0]
         if self.batch_size == "auto":
             batch = min(200, n)
@@ -337,7 +347,7 @@ class _BaseMLP(BaseEstimator):
         best_params = net.flat_params.copy()
         y_target = _as_target(y_enc, net)
         for _ in range(self.max_iter):
-            hist = trainer.fit(net, X, y_target)
+            hist = trainer.fit(net, X, y_target, sample_weight=weights)
             if hist.status[0] == "diverged":
                 raise DivergenceError(
                     f"{type(self).__name__} diverged at epoch {state['n_iter_'] + 1}: the training "
@@ -351,7 +361,7 @@ class _BaseMLP(BaseEstimator):
             if self.verbose:
                 print(f"Iteration {state['n_iter_']}, loss = {state['loss_']:.8f}")
             if maximize:
-                score = self._validation_score(net, X_val, y_val)
+                score = self._validation_score(net, X_val, y_val, w_val)
                 state["validation_scores_"].append(score)
                 if self.verbose:
                     print(f"Validation score: {score:f}")
@@ -394,13 +404,13 @@ class _BaseMLP(BaseEstimator):
         self._optimizer = optimizer
         self._optimizer_solver = self.solver
 
-    def _validation_score(self, net, X_val, y_val):
+    def _validation_score(self, net, X_val, y_val, w_val=None):
         logits = net.logits(X_val)[0]
         if not np.isfinite(logits).all():
             return np.nan
-        return float(self._score_logits(logits, y_val))
+        return float(self._score_logits(logits, y_val, w_val))
 
-    def _fit_lbfgs(self, net, X, y_enc, state):
+    def _fit_lbfgs(self, net, X, y_enc, state, sample_weight=None):
         """scipy's L-BFGS-B on the packed parameters, with scikit-learn's options and order
         (every weight matrix, then every bias vector, then actlab's activation parameters)."""
         flat, grads = net.flat_params, net.flat_grads
@@ -411,11 +421,17 @@ class _BaseMLP(BaseEstimator):
         weights = [(p, g) for name, p, g in net.parameters() if name.endswith(".W")]
         penalty = WeightPenalty([p for p, _ in weights], [g for _, g in weights], l2=self.alpha)
 
+        wb = None if sample_weight is None else sample_weight[None]
+
         def loss_grad(packed):
             flat[0, order] = packed
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss, _ = net.loss_and_grad(xb, yb)
-                loss = loss + penalty.add_l2(n)
+                if wb is None:
+                    loss, _ = net.loss_and_grad(xb, yb)
+                    mass = n
+                else:
+                    loss, _, mass = weighted_loss_and_grad(net, xb, yb, wb)
+                loss = loss + penalty.add_l2(mass)
             return float(loss[0]), grads[0, order].astype(np.float64)
 
         iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
@@ -596,21 +612,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     _is_classifier = True
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train (``max_iter`` epochs at most, or L-BFGS iterations), from fresh weights unless
-        ``warm_start``."""
-        return self._fit(X, y, incremental=False)
+        ``warm_start``; ``sample_weight`` weighs each sample's loss as scikit-learn does."""
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @available_if(_BaseMLP._is_stochastic)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over (X, y), continuing the weights and the optimizer state.
 
         ``classes`` (all labels that will ever appear) is required on the first call, as in
-        scikit-learn, unless y is a multi-label indicator matrix. ``sample_weight`` is not
-        supported (None only).
+        scikit-learn, unless y is a multi-label indicator matrix.
         """
-        _no_sample_weight(sample_weight)
-        return self._fit(X, y, incremental=True, classes=classes)
+        return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def _prepare_targets(self, y, incremental, continuing, classes):
         if sp.issparse(y):
@@ -661,12 +675,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return positive.astype(np.float64), "sigmoid", fitted, positive[:, None]
         return np.searchsorted(labels, y).astype(np.int64), "softmax", fitted, None
 
-    def _score_logits(self, logits, y_enc):
+    def _score_logits(self, logits, y_enc, weights=None):
         """Accuracy (exact match for multi-label) of logits against encoded targets."""
         if logits.shape[1] == 1 or y_enc.ndim == 2:  # sigmoid head: binary or multi-label
             y2 = y_enc.reshape(len(y_enc), -1)
-            return float(np.mean(np.all((logits > 0) == (y2 > 0.5), axis=1)))
-        return float(np.mean(np.argmax(logits, axis=1) == y_enc))
+            right = np.all((logits > 0) == (y2 > 0.5), axis=1)
+        else:
+            right = np.argmax(logits, axis=1) == y_enc
+        return float(np.average(right, weights=weights))
 
     def predict(self, X):
         """Class labels (n,), or a 0/1 indicator matrix (n, n_labels) for multi-label targets."""
@@ -739,16 +755,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _check_loss(self):
         check_choice("loss", self.loss, ("squared_error", "poisson"))
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train (``max_iter`` epochs at most, or L-BFGS iterations), from fresh weights unless
-        ``warm_start``."""
-        return self._fit(X, y, incremental=False)
+        ``warm_start``; ``sample_weight`` weighs each sample's loss as scikit-learn does."""
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @available_if(_BaseMLP._is_stochastic)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), continuing the weights and the optimizer state."""
-        _no_sample_weight(sample_weight)
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def _prepare_targets(self, y, incremental, continuing, classes):
         y = np.asarray(y, dtype=np.float64)
@@ -761,8 +776,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             return y, "exp", {"_y_ndim": y.ndim}, None
         return y, "identity", {"_y_ndim": y.ndim}, None
 
-    def _score_logits(self, logits, y_enc):
-        return r2_score(y_enc, self._output(logits).reshape(y_enc.shape))
+    def _score_logits(self, logits, y_enc, weights=None):
+        return r2_score(y_enc, self._output(logits).reshape(y_enc.shape), sample_weight=weights)
 
     def _output(self, logits):
         """Predictions from logits: exp for the Poisson loss, else the logits."""
@@ -781,7 +796,3 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags.target_tags.multi_output = True
         return tags
 
-
-def _no_sample_weight(sample_weight):
-    if sample_weight is not None:
-        raise ParameterError("sample_weight", "an array", "None (actlab's losses are unweighted)")

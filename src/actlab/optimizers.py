@@ -194,12 +194,13 @@ class WeightPenalty:
         self.has_decay = bool(np.any(np.asarray(weight_decay) > 0))
 
     def add_l2(self, batch: int) -> np.ndarray:
-        """grad_W += l2/B W for every weight array; returns l2/(2B) sum ||W||^2 per replica (R,)."""
+        """grad_W += l2/B W for every weight array; returns l2/(2B) sum ||W||^2 per replica (R,).
+        B: the minibatch size, or per replica (R,) the sum of the sample weights."""
         total = 0.0
         for W, g in zip(self.weights, self.grads):
             flat = W.reshape(W.shape[0], -1)
             total = total + np.einsum("ri,ri->r", flat, flat)
-            g += (_per_replica(self.l2, W) / batch) * W
+            g += (_per_replica(self.l2, W) / _per_replica(batch, W)) * W
         return (0.5 / batch) * np.asarray(self.l2, dtype=np.float64) * total
 
     def decay(self, lr, active=None) -> None:

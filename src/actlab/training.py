@@ -102,20 +102,28 @@ class Trainer:
             blas_threads = check_int("blas_threads", blas_threads)
         self.blas_threads = blas_threads
 
-    def fit(self, net, X, y, X_val=None, y_val=None, X_test=None, y_test=None) -> History:
+    def fit(self, net, X, y, X_val=None, y_val=None, X_test=None, y_test=None,
+            sample_weight=None) -> History:
         """Train ``net`` in place on (X, y); evaluate validation and test data after each epoch.
 
         X: (n, features); y: as the head expects for one replica (class indices (n,), or (n, K)).
+        sample_weight: None, or (n,) weights of the training samples (scikit-learn's weighting,
+        see ``weighted_loss_and_grad``); the recorded train_loss is then the weighted one.
         """
+        args = (net, X, y, X_val, y_val, X_test, y_test, sample_weight)
         if self.blas_threads is None:
-            return self._fit(net, X, y, X_val, y_val, X_test, y_test)
+            return self._fit(*args)
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=self.blas_threads, user_api="blas"):
-            return self._fit(net, X, y, X_val, y_val, X_test, y_test)
+            return self._fit(*args)
 
-    def _fit(self, net, X, y, X_val, y_val, X_test, y_test) -> History:
+    def _fit(self, net, X, y, X_val, y_val, X_test, y_test, sample_weight=None) -> History:
         X, y = check_fit_inputs(net, X, y, "X", "y")
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
+        if sw is not None and X_val is None and self.validation_fraction > 0:
+            raise ParameterError("sample_weight", "an array",
+                                 "None with validation_fraction > 0 (pass X_val, y_val instead)")
         if X_val is None and self.validation_fraction > 0:
             X, y, X_val, y_val = self._split(X, y)
         if self.early_stopping and X_val is None:
@@ -155,9 +163,14 @@ class Trainer:
             correct = np.zeros(R)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for step, (xb, yb) in enumerate(_minibatches(X, y, order, batch)):
-                    loss, logits = net.loss_and_grad(xb, yb)
+                    if sw is None:
+                        loss, logits = net.loss_and_grad(xb, yb)
+                        mass = yb.shape[1]
+                    else:
+                        wb = sw[order[:, step * batch:(step + 1) * batch]]
+                        loss, logits, mass = weighted_loss_and_grad(net, xb, yb, wb)
                     if l2:
-                        loss = loss + penalty.add_l2(yb.shape[1])
+                        loss = loss + penalty.add_l2(mass)
                     if not np.isfinite(loss).all():  # rare: one check per step in the common case
                         self._diverge(hist, active, active & ~np.isfinite(loss), epoch)
                         if not active.any():
@@ -254,6 +267,30 @@ class Trainer:
 
 
 GATHER_BYTES = 8 << 20  # rows gathered at once for an epoch's minibatches (per chunk)
+
+
+def check_sample_weight(sample_weight, n):
+    """Per-sample weights as a float64 array (n,): finite, >= 0, not all zero."""
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or not w.any():
+        raise ParameterError("sample_weight", f"an array of shape {w.shape}",
+                             f"{n} finite numbers >= 0, not all zero")
+    return w
+
+
+def weighted_loss_and_grad(net, x, y, w):
+    """Forward, loss and backward with per-sample weights w (R, B), scikit-learn's weighting:
+    loss = sum_i w_i l_i / sum_i w_i and dL/dz_i = w_i dl_i/dz_i / sum_i w_i. Returns (loss (R,),
+    logits, sum_i w_i (R,)); the sum is what scales the L2 term instead of the batch size."""
+    logits = net.forward(x)
+    _, grad = net.head.loss_and_grad(logits, y)
+    R, B = logits.shape[:2]
+    per_sample = net.head.loss(logits.reshape(R * B, 1, -1),
+                               y.reshape(R * B, 1, *y.shape[2:])).reshape(R, B)
+    mass = w.sum(axis=1)
+    grad *= (w * (B / mass)[:, None]).astype(grad.dtype)[..., None]
+    net.backward(grad)
+    return (per_sample * w).sum(axis=1) / mass, logits, mass
 
 
 def _minibatches(X, y, order, batch):
