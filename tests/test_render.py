@@ -4,6 +4,8 @@ by forked workers with the same bytes as drawn in turn."""
 from __future__ import annotations
 
 import os
+import sys
+import types
 
 import pytest
 
@@ -23,7 +25,8 @@ def _fails(x):
     raise ValueError(f"task {x} failed")
 
 
-def test_draw_parallel_keeps_order_and_uses_other_processes():
+def test_draw_parallel_keeps_order_and_uses_other_processes(monkeypatch):
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)  # another test may import it
     tasks = [(_pid_and_square, (k,)) for k in range(6)]
     serial = draw_parallel(tasks, workers=1)
     parallel = draw_parallel(tasks, workers=2)
@@ -34,7 +37,15 @@ def test_draw_parallel_keeps_order_and_uses_other_processes():
     assert common._TASKS == []  # nothing left behind for the next call
 
 
-def test_draw_parallel_raises_a_task_error():
+def test_draw_parallel_draws_in_turn_inside_jupyter(monkeypatch):
+    """Forking a Jupyter kernel (threads, sockets) is not safe: in a kernel, no workers."""
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    results = draw_parallel([(_pid_and_square, (k,)) for k in range(3)], workers=2)
+    assert {pid for pid, _ in results} == {os.getpid()}
+
+
+def test_draw_parallel_raises_a_task_error(monkeypatch):
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     with pytest.raises(ValueError, match="task 1 failed"):
         draw_parallel([(_pid_and_square, (0,)), (_fails, (1,))], workers=2)
 
@@ -66,6 +77,7 @@ def test_compare_writes_png_only_by_default(run_dir):
 
 
 def test_figures_drawn_in_parallel_are_the_bytes_drawn_in_turn(run_dir, monkeypatch):
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)  # else both are drawn in turn
     def render(workers):
         monkeypatch.setenv("ACTLAB_FIGURE_WORKERS", str(workers))
         write_report(run_dir)
