@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 
 import pytest
 
@@ -39,7 +38,7 @@ def test_draw_parallel_keeps_order_and_uses_other_processes(monkeypatch):
 
 def test_draw_parallel_draws_in_turn_inside_jupyter(monkeypatch):
     """Forking a Jupyter kernel (threads, sockets) is not safe: in a kernel, no workers."""
-    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(common, "_inside_jupyter_kernel", lambda: True)
     results = draw_parallel([(_pid_and_square, (k,)) for k in range(3)], workers=2)
     assert {pid for pid, _ in results} == {os.getpid()}
 
