@@ -73,14 +73,14 @@ def export_session(session, out=None) -> Path:
               "lrs": [s.lr], "batch_size": s.batch_size, "epochs": session.epoch,
               "seeds": list(range(s.seeds)), "playground": s.to_query()}
     records = [_records(session, lane) for lane in session.lanes]
-    store = RunStore.create(path, config)
-    for lane, recs in zip(session.lanes, records):  # weights first: a record names its network
-        store.write_weights(recs[0]["group_id"], network_bytes(lane.net))
-        store.append_records(recs)
-    flat = [r for recs in records for r in recs]
-    rows = [summarize_group(recs, TARGET_ACC) for recs in records]
-    store.write_csv("table.csv", rows)
-    store.write_json("table.json", {"rows": rows, "seconds": sum(r["seconds"] for r in rows)})
-    store.write_csv("history.csv", history_rows(flat))
-    write_report(store.path)
+    with RunStore.create(path, config) as store:  # the run directory's lock, released at the end
+        for lane, recs in zip(session.lanes, records):  # weights first: a record names its network
+            store.write_weights(recs[0]["group_id"], network_bytes(lane.net))
+            store.append_records(recs)
+        flat = [r for recs in records for r in recs]
+        rows = [summarize_group(recs, TARGET_ACC) for recs in records]
+        store.write_csv("table.csv", rows)
+        store.write_json("table.json", {"rows": rows, "seconds": sum(r["seconds"] for r in rows)})
+        store.write_csv("history.csv", history_rows(flat))
+        write_report(store.path)
     return store.path
