@@ -86,8 +86,10 @@ def cpu_model() -> str:
 
 
 def machine_info() -> list[str]:
-    lines = [f"cpu: {cpu_model()}, {os.cpu_count()} logical cores (nproc), "
-             f"python {platform.python_version()}, numpy {np.__version__}"]
+    lines = [
+        f"cpu: {cpu_model()}, {os.cpu_count()} logical cores (nproc), "
+        f"python {platform.python_version()}, numpy {np.__version__}"
+    ]
     for mod in ("torch", "sklearn"):
         try:
             lines[-1] += f", {mod} {importlib.import_module(mod).__version__}"
@@ -98,11 +100,15 @@ def machine_info() -> list[str]:
 
         for info in threadpool_info():
             if info.get("user_api") == "blas":
-                owner = next((m for m in ("numpy", "scipy", "torch", "sklearn")
-                              if m in info["filepath"]), "?")
-                lines.append(f"blas ({owner}): {info.get('internal_api')} {info.get('version')} "
-                             f"({info.get('architecture', '?')} kernels, "
-                             f"{info.get('num_threads')} threads) {Path(info['filepath']).name}")
+                owner = next(
+                    (m for m in ("numpy", "scipy", "torch", "sklearn") if m in info["filepath"]),
+                    "?",
+                )
+                lines.append(
+                    f"blas ({owner}): {info.get('internal_api')} {info.get('version')} "
+                    f"({info.get('architecture', '?')} kernels, "
+                    f"{info.get('num_threads')} threads) {Path(info['filepath']).name}"
+                )
     except ImportError:
         lines.append("blas: threadpoolctl missing")
     env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}

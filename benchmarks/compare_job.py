@@ -20,9 +20,11 @@ import time
 
 from common import ROOT
 
-RENDER = ("import sys, time\nfrom actlab.report.html import write_report\n"
-          "t0 = time.perf_counter(); write_report(sys.argv[1])\n"
-          "print(time.perf_counter() - t0)")
+RENDER = (
+    "import sys, time\nfrom actlab.report.html import write_report\n"
+    "t0 = time.perf_counter(); write_report(sys.argv[1])\n"
+    "print(time.perf_counter() - t0)"
+)
 
 
 def _env():
@@ -31,8 +33,14 @@ def _env():
 
 def _run(args) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], cwd=tempfile.gettempdir(), env=_env(),
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=tempfile.gettempdir(),
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise RuntimeError(f"{args} failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -56,12 +64,25 @@ def once() -> tuple[float, float | None, float, float]:
 
 def run(repeats: int):
     runs = [once() for _ in range(repeats)]
-    med = [statistics.median(x for x in col if x is not None) if any(
-        x is not None for x in col) else float("nan") for col in zip(*runs)]
+    med = [
+        statistics.median(x for x in col if x is not None)
+        if any(x is not None for x in col)
+        else float("nan")
+        for col in zip(*runs)
+    ]
     header = ["job", "seconds (median)", "runs"]
-    names = ["actlab compare (default), wall", "  of which training (printed)",
-             "report alone: write_report after imports", "report alone: `actlab report DIR` wall"]
-    rows = [[n, f"{m:.2f}", " ".join("-" if r[k] is None else f"{r[k]:.2f}" for r in runs)]
-            for k, (n, m) in enumerate(zip(names, med))]
-    return header, rows, {"wall": med[0], "training": med[1], "render": med[2],
-                          "report_wall": med[3]}
+    names = [
+        "actlab compare (default), wall",
+        "  of which training (printed)",
+        "report alone: write_report after imports",
+        "report alone: `actlab report DIR` wall",
+    ]
+    rows = [
+        [n, f"{m:.2f}", " ".join("-" if r[k] is None else f"{r[k]:.2f}" for r in runs)]
+        for k, (n, m) in enumerate(zip(names, med))
+    ]
+    return (
+        header,
+        rows,
+        {"wall": med[0], "training": med[1], "render": med[2], "report_wall": med[3]},
+    )

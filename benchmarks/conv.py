@@ -31,10 +31,18 @@ from actlab.layers import Conv1D, Conv2D
 
 CASES = {
     # layers: (C_in, C_out, kernel, padding)
-    "digits conv2d": {"n": 2, "batch": 64, "spatial": (8, 8),
-                      "layers": [(1, 16, 3, 1), (16, 32, 3, 1)]},
-    "mnist1d conv1d": {"n": 1, "batch": 100, "spatial": (40,),
-                       "layers": [(1, 25, 5, 0), (25, 25, 3, 0)]},
+    "digits conv2d": {
+        "n": 2,
+        "batch": 64,
+        "spatial": (8, 8),
+        "layers": [(1, 16, 3, 1), (16, 32, 3, 1)],
+    },
+    "mnist1d conv1d": {
+        "n": 1,
+        "batch": 100,
+        "spatial": (40,),
+        "layers": [(1, 25, 5, 0), (25, 25, 3, 0)],
+    },
 }
 
 
@@ -67,7 +75,7 @@ def torch_step(case, layers, x, grad):
     conv = torch.nn.functional.conv2d if n == 2 else torch.nn.functional.conv1d
     to_cf = (0, n + 1, *range(1, n + 1))  # (B, *spatial, C) -> (B, C, *spatial)
     weights, biases = [], []
-    for layer, (c_in, c_out, k, p) in zip(layers, case["layers"]):
+    for layer, (c_in, c_out, k, _p) in zip(layers, case["layers"]):
         W = layer.W[0].reshape(*(k,) * n, c_in, c_out)  # -> (C_out, C_in, *kernel)
         weights.append(torch.tensor(W.transpose(n + 1, n, *range(n)).copy(), requires_grad=True))
         biases.append(torch.zeros(c_out, requires_grad=True))
@@ -103,9 +111,13 @@ def median_per_step(fns, number, repeats=7):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--number", type=int, default=20, help="steps per timed repeat")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="torch and BLAS threads (2; use 1 on a busy 2-core machine, where "
-                             "2 spinning threads per peer measure the contention, not the code)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="torch and BLAS threads (2; use 1 on a busy 2-core machine, where "
+        "2 spinning threads per peer measure the contention, not the code)",
+    )
     args = parser.parse_args(argv)
     try:
         import torch
@@ -114,14 +126,17 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     try:
         from threadpoolctl import threadpool_limits
+
         # every pool, OpenMP too: a second libgomp (scikit-learn's) may serve torch's parallel
         # regions, and its idle threads spin on the cores numpy is using
         limit = threadpool_limits(args.threads)
     except ImportError:
         limit = contextlib.nullcontext()
         print("threadpoolctl missing: numpy's BLAS uses its default thread count")
-    print(f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s), "
-          f"float32, R = 1")
+    print(
+        f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s), "
+        f"float32, R = 1"
+    )
     with limit:
         for name, case in CASES.items():
             rng = np.random.default_rng(0)
@@ -129,8 +144,10 @@ def main(argv=None):
             theirs, check, to_cf = torch_step(case, layers, x, grad)
             np.testing.assert_allclose(ours()[0].transpose(to_cf), check, rtol=1e-3, atol=1e-4)
             t = median_per_step({"actlab": ours, "torch": theirs}, args.number)
-            print(f"{name:15s} actlab {t['actlab'] * 1e3:7.3f} ms  torch {t['torch'] * 1e3:7.3f} ms"
-                  f"  ratio actlab/torch {t['actlab'] / t['torch']:5.2f}")
+            print(
+                f"{name:15s} actlab {t['actlab'] * 1e3:7.3f} ms  torch {t['torch'] * 1e3:7.3f} ms"
+                f"  ratio actlab/torch {t['actlab'] / t['torch']:5.2f}"
+            )
 
 
 if __name__ == "__main__":

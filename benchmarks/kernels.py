@@ -21,9 +21,21 @@ LARGE = (1, 4096, 4096)  # 64 MiB of float32
 
 # Issue 15's figures for (fwd+bwd) / copy at 1 MiB, measured before it on a quiet machine
 # (softsign had none there: its figure is main's at 1e6858c, measured at the start of issue 15).
-ISSUE_1MIB = {"relu": 6.3, "tanh": 8.1, "sigmoid": 12.9, "swish": 20.7, "leaky_relu": 83.8,
-              "prelu": 138.8, "elu": 94.6, "selu": 119.8, "softplus": 289.7, "gelu": 320.0,
-              "mish": 247.8, "maxout": 195.0, "softsign": 8.3}
+ISSUE_1MIB = {
+    "relu": 6.3,
+    "tanh": 8.1,
+    "sigmoid": 12.9,
+    "swish": 20.7,
+    "leaky_relu": 83.8,
+    "prelu": 138.8,
+    "elu": 94.6,
+    "selu": 119.8,
+    "softplus": 289.7,
+    "gelu": 320.0,
+    "mish": 247.8,
+    "maxout": 195.0,
+    "softsign": 8.3,
+}
 PIECEWISE_LINEAR = ("relu", "leaky_relu", "prelu", "step", "identity", "maxout")
 
 
@@ -58,7 +70,7 @@ def measure(shape, repeats: int, number: int, names=None) -> tuple[dict, float]:
     out = {"(a fresh copy: np.copy)": (_time(lambda: np.copy(src), number, repeats), 0.0)}
     for name in names or available_activations():
         act = get_activation(name)
-        zshape = shape[:-1] + (shape[-1] * act.pieces,)
+        zshape = (*shape[:-1], shape[-1] * act.pieces)
         z = rng.standard_normal(zshape, dtype=np.float32)
         act.build(1, zshape[2:], np.float32)
         a = act.forward(z)
@@ -85,13 +97,32 @@ def run(repeats: int, number: int = 20, names=None, large_number: int = 1):
         r_s, r_l = (fs + bs) / copy_s, (fl + bl) / copy_l
         if not name.startswith("("):
             ratios[name] = (r_s, goal_1mib(name), r_l)
-        rows.append([name, f"{fs / n_s * 1e9:.2f}", f"{bs / n_s * 1e9:.2f}", f"{r_s:.1f}x",
-                     f"{goal_1mib(name):.1f}x" if name in ratios else "-", f"{fl / n_l * 1e9:.2f}", f"{bl / n_l * 1e9:.2f}",
-                     f"{r_l:.1f}x"])
-    header = ["activation", "1 MiB fwd ns/elem", "bwd ns/elem", "(fwd+bwd) / copy", "goal",
-              "64 MiB fwd ns/elem", "bwd ns/elem", "(fwd+bwd) / copy (goal 3x)"]
-    note = (f"copy: {copy_s / n_s * 1e9:.3f} ns/elem at 1 MiB, {copy_l / n_l * 1e9:.3f} ns/elem "
-            f"at 64 MiB ({n_l} float32)")
+        rows.append(
+            [
+                name,
+                f"{fs / n_s * 1e9:.2f}",
+                f"{bs / n_s * 1e9:.2f}",
+                f"{r_s:.1f}x",
+                f"{goal_1mib(name):.1f}x" if name in ratios else "-",
+                f"{fl / n_l * 1e9:.2f}",
+                f"{bl / n_l * 1e9:.2f}",
+                f"{r_l:.1f}x",
+            ]
+        )
+    header = [
+        "activation",
+        "1 MiB fwd ns/elem",
+        "bwd ns/elem",
+        "(fwd+bwd) / copy",
+        "goal",
+        "64 MiB fwd ns/elem",
+        "bwd ns/elem",
+        "(fwd+bwd) / copy (goal 3x)",
+    ]
+    note = (
+        f"copy: {copy_s / n_s * 1e9:.3f} ns/elem at 1 MiB, {copy_l / n_l * 1e9:.3f} ns/elem "
+        f"at 64 MiB ({n_l} float32)"
+    )
     return header, rows, note, ratios
 
 
@@ -126,12 +157,20 @@ def run_numexpr(repeats: int, number: int = 20):
         cells = [name]
         for threads in (1, default):
             ne.set_num_threads(threads)
-            t = _time(lambda: (ne.evaluate(fwd, local_dict={"z": z}, out=a),
-                               ne.evaluate(bwd, local_dict={"z": z, "a": a, "g": g}, out=out)),
-                      number, repeats)
+            t = _time(
+                lambda: (
+                    ne.evaluate(fwd, local_dict={"z": z}, out=a),  # noqa: B023 (timed now)
+                    ne.evaluate(bwd, local_dict={"z": z, "a": a, "g": g}, out=out),  # noqa: B023
+                ),
+                number,
+                repeats,
+            )
             cells.append(f"{t / copy:.1f}x")
         rows.append(cells)
     ne.set_num_threads(default)
-    header = ["activation", "numexpr 1 thread (fwd+bwd)/copy",
-              f"numexpr {default} threads (fwd+bwd)/copy"]
+    header = [
+        "activation",
+        "numexpr 1 thread (fwd+bwd)/copy",
+        f"numexpr {default} threads (fwd+bwd)/copy",
+    ]
     return header, rows

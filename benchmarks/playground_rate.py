@@ -49,8 +49,12 @@ def session_rate(query: str, seconds: float) -> dict:
         frame_ms.append((c - b) * 1e3)
         n += 1
     wall = time.perf_counter() - start
-    return {"frames_per_s": n / wall, "frames": n, "step_ms_median": statistics.median(step_ms),
-            "frame_ms_median": statistics.median(frame_ms)}
+    return {
+        "frames_per_s": n / wall,
+        "frames": n,
+        "step_ms_median": statistics.median(step_ms),
+        "frame_ms_median": statistics.median(frame_ms),
+    }
 
 
 def server_rate(query: str, seconds: float) -> dict:
@@ -61,9 +65,23 @@ def server_rate(query: str, seconds: float) -> dict:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(common.ROOT / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "actlab.cli", "playground", "--no-browser",
-                             "--port", str(port), "--out", "/tmp/actlab-bench-runs"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "actlab.cli",
+            "playground",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--out",
+            "/tmp/actlab-bench-runs",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
 
     async def client():
         async with websockets.connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
@@ -86,8 +104,11 @@ def server_rate(query: str, seconds: float) -> dict:
         proc.terminate()
         proc.wait(timeout=20)
     times = [t for t in times if t - times[0] >= 2.0]  # skip the first 2 s (warm-up)
-    return {"frames_per_s": (len(times) - 1) / (times[-1] - times[0]), "frames": len(times),
-            "last_epoch": epochs[-1]}
+    return {
+        "frames_per_s": (len(times) - 1) / (times[-1] - times[0]),
+        "frames": len(times),
+        "last_epoch": epochs[-1],
+    }
 
 
 def main() -> None:
@@ -95,14 +116,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--query", default=DEFAULT)
     args = parser.parse_args()
-    print(f"setup: {args.query}; {os.cpu_count()} cores; load average "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"setup: {args.query}; {os.cpu_count()} cores; load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     s = session_rate(args.query, args.seconds)
-    print(f"session: {s['frames_per_s']:.1f} frames/s ({s['frames']} frames; median step "
-          f"{s['step_ms_median']:.1f} ms + frame {s['frame_ms_median']:.1f} ms)")
+    print(
+        f"session: {s['frames_per_s']:.1f} frames/s ({s['frames']} frames; median step "
+        f"{s['step_ms_median']:.1f} ms + frame {s['frame_ms_median']:.1f} ms)"
+    )
     w = server_rate(args.query, args.seconds)
-    print(f"server over WebSocket: {w['frames_per_s']:.1f} frames/s ({w['frames']} frames "
-          f"after warm-up, reached epoch {w['last_epoch']})")
+    print(
+        f"server over WebSocket: {w['frames_per_s']:.1f} frames/s ({w['frames']} frames "
+        f"after warm-up, reached epoch {w['last_epoch']})"
+    )
 
 
 if __name__ == "__main__":

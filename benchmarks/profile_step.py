@@ -18,7 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from small_model import BATCH, HIDDEN, LR, MOMENTUM, actlab_fit, digits  # noqa: E402
+import itertools
+
+from small_model import BATCH, HIDDEN, LR, MOMENTUM, actlab_fit, digits
 
 
 def _t(fn, number=500, repeat=9):
@@ -39,16 +41,24 @@ def stages(activation: str) -> dict[str, float]:
     xb, yb = X[None, :BATCH], y[None, :BATCH]
     logits = net.forward(xb)
     _, grad = net.head.loss_and_grad(logits, yb)
-    out = {"forward": _t(lambda: net.forward(xb)),
-           "loss+grad": _t(lambda: net.head.loss_and_grad(logits, yb)),
-           "backward": _t(lambda: net.backward(grad)),
-           "optimizer": _t(lambda: opt.step(params, grads, None)),
-           "accuracy": _t(lambda: net.head.n_correct(logits, yb))}
+    out = {
+        "forward": _t(lambda: net.forward(xb)),
+        "loss+grad": _t(lambda: net.head.loss_and_grad(logits, yb)),
+        "backward": _t(lambda: net.backward(grad)),
+        "optimizer": _t(lambda: opt.step(params, grads, None)),
+        "accuracy": _t(lambda: net.head.n_correct(logits, yb)),
+    }
     out["step (sum)"] = sum(out.values())
     rng = np.random.default_rng(0)
     sizes = [X.shape[1], *HIDDEN, 10]
-    mats = [(rng.random((1, BATCH, a), dtype=np.float32), rng.random((1, a, b), dtype=np.float32),
-             rng.random((1, BATCH, b), dtype=np.float32)) for a, b in zip(sizes[:-1], sizes[1:])]
+    mats = [
+        (
+            rng.random((1, BATCH, a), dtype=np.float32),
+            rng.random((1, a, b), dtype=np.float32),
+            rng.random((1, BATCH, b), dtype=np.float32),
+        )
+        for a, b in itertools.pairwise(sizes)
+    ]
 
     def gemms():
         for i, (x, W, g) in enumerate(mats):
@@ -56,6 +66,7 @@ def stages(activation: str) -> dict[str, float]:
             np.matmul(x.transpose(0, 2, 1), g)
             if i:
                 np.matmul(g, W.transpose(0, 2, 1))
+
     out["GEMMs alone"] = _t(gemms)
     return out
 

@@ -16,10 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-
-import common  # noqa: E402
-from common import have, table, verdict  # noqa: E402
+import common
+import numpy as np
+from common import have, table, verdict
 
 FIGURES = ("small", "sweep", "large", "kernels", "compare", "startup")
 
@@ -37,8 +36,10 @@ def main(argv=None) -> int:
     print("actlab benchmarks" + (" (--quick: fewer repeats, 10 epochs)" if quick else ""))
     for line in common.machine_info():
         print("  " + line)
-    print(f"  load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-          f"median of {repeats} runs after a warm-up, peers interleaved\n")
+    print(
+        f"  load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"median of {repeats} runs after a warm-up, peers interleaved\n"
+    )
     missing = [m for m in ("torch", "sklearn") if not have(m)]
     if missing:
         print(f"peers missing: {', '.join(missing)} -- {common.INSTALL_HINT}\n")
@@ -48,27 +49,50 @@ def main(argv=None) -> int:
     if "small" in only:
         import small_model
 
-        peers = tuple(p for p in ("torch1", "torch2", "sklearn")
-                      if have("torch" if p.startswith("torch") else p))
+        peers = tuple(
+            p
+            for p in ("torch1", "torch2", "sklearn")
+            if have("torch" if p.startswith("torch") else p)
+        )
         header, rows, worst, gaps = small_model.run(epochs, repeats, peers)
-        print(table(header, rows, f"1. small model: digits 64-100-100-10, SGD 0.1/0.9, batch 32, "
-                                  f"{epochs} epochs, float32; actlab R=1 init "
-                                  f"'{small_model.ACTLAB_INIT}' (U(+-1/sqrt(fan_in)), as torch), "
-                                  f"sklearn Glorot uniform"))
+        print(
+            table(
+                header,
+                rows,
+                f"1. small model: digits 64-100-100-10, SGD 0.1/0.9, batch 32, "
+                f"{epochs} epochs, float32; actlab R=1 init "
+                f"'{small_model.ACTLAB_INIT}' (U(+-1/sqrt(fan_in)), as torch), "
+                f"sklearn Glorot uniform",
+            )
+        )
         print()
         # torch at its best thread count, per activation; the goal reads the worst activation
         torch_worst = min((worst[p] for p in peers if p.startswith("torch")), default=None)
         torch_threads = 1 if worst.get("torch1", 0) <= worst.get("torch2", np.inf) else 2
         if torch_worst is not None:
-            goals.append(("1. small model: >= 4x torch at its best thread count",
-                          f"{torch_worst:.2f}x", torch_worst >= 4))
+            goals.append(
+                (
+                    "1. small model: >= 4x torch at its best thread count",
+                    f"{torch_worst:.2f}x",
+                    torch_worst >= 4,
+                )
+            )
         if "sklearn" in worst:
-            goals.append(("1. small model: >= 3x faster than sklearn", f"{worst['sklearn']:.2f}x",
-                          worst["sklearn"] >= 3))
+            goals.append(
+                (
+                    "1. small model: >= 3x faster than sklearn",
+                    f"{worst['sklearn']:.2f}x",
+                    worst["sklearn"] >= 3,
+                )
+            )
         if gaps:
-            goals.append(("1. small model: test accuracy within 1 point of the best peer",
-                          ", ".join(f"{a} {-g:+.3f}" for a, g in gaps.items()),
-                          all(g <= 0.01 for g in gaps.values())))
+            goals.append(
+                (
+                    "1. small model: test accuracy within 1 point of the best peer",
+                    ", ".join(f"{a} {-g:+.3f}" for a, g in gaps.items()),
+                    all(g <= 0.01 for g in gaps.values()),
+                )
+            )
 
     if "sweep" in only:
         import sweep
@@ -77,57 +101,108 @@ def main(argv=None) -> int:
         header, rows, ratio, of_gemm = sweep.run(epochs, 1 if quick else repeats, threads)
         print(table(header, rows, f"2. sweep: 3 activations x 10 seeds, {epochs} epochs"))
         print()
-        goals.append(("3. sweep: >= 10x 30 sequential torch runs (either this ...)",
-                      f"{ratio:.1f}x", ratio >= 10))
-        goals.append(("3. sweep: ... or >= 60% of the float32 GEMM rate, same shapes",
-                      f"{of_gemm:.0%}", of_gemm >= 0.6))
+        goals.append(
+            (
+                "3. sweep: >= 10x 30 sequential torch runs (either this ...)",
+                f"{ratio:.1f}x",
+                ratio >= 10,
+            )
+        )
+        goals.append(
+            (
+                "3. sweep: ... or >= 60% of the float32 GEMM rate, same shapes",
+                f"{of_gemm:.0%}",
+                of_gemm >= 0.6,
+            )
+        )
 
     if "large" in only:
         import large_model
 
         header, rows, to_torch, of_gemm = large_model.run(repeats, steps=10 if quick else 20)
-        print(table(header, rows, "3. large model: 784-1024-1024-10, batch 256, random data, "
-                                  "SGD momentum, float32 (one epoch of steps per timed run)"))
+        print(
+            table(
+                header,
+                rows,
+                "3. large model: 784-1024-1024-10, batch 256, random data, "
+                "SGD momentum, float32 (one epoch of steps per timed run)",
+            )
+        )
         print()
-        goals.append(("5. large model: step throughput >= 1.0x torch", f"{to_torch:.2f}x",
-                      to_torch >= 1.0))
-        goals.append(("5. large model: >= 75% of the float32 GEMM rate", f"{of_gemm:.0%}",
-                      of_gemm >= 0.75))
+        goals.append(
+            ("5. large model: step throughput >= 1.0x torch", f"{to_torch:.2f}x", to_torch >= 1.0)
+        )
+        goals.append(
+            ("5. large model: >= 75% of the float32 GEMM rate", f"{of_gemm:.0%}", of_gemm >= 0.75)
+        )
 
     if "kernels" in only:
         import kernels
 
-        header, rows, note, ratios = kernels.run(repeats if not quick else 3,
-                                                 20 if not quick else 5)
-        print(table(header, rows, "4. activation kernels: forward + backward per element, "
-                                  "float32 (1, 256, 1024) = 1 MiB and (1, 4096, 4096) = 64 MiB"))
+        header, rows, note, ratios = kernels.run(
+            repeats if not quick else 3, 20 if not quick else 5
+        )
+        print(
+            table(
+                header,
+                rows,
+                "4. activation kernels: forward + backward per element, "
+                "float32 (1, 256, 1024) = 1 MiB and (1, 4096, 4096) = 64 MiB",
+            )
+        )
         print("   " + note)
         print()
         ne = kernels.run_numexpr(repeats if not quick else 3, 20 if not quick else 5)
         if ne is not None:
-            print(table(*ne, "4b. the same kernels as numexpr expressions (not a dependency of "
-                             "actlab: would it pay?)"))
+            print(
+                table(
+                    *ne,
+                    "4b. the same kernels as numexpr expressions (not a dependency of "
+                    "actlab: would it pay?)",
+                )
+            )
             print()
-        for name, (r_s, goal_s, r_l) in ratios.items():
-            goals.append((f"2. kernel {name}: fwd+bwd <= 3x copy at 64 MiB", f"{r_l:.1f}x",
-                          r_l <= 3))
-        for name, (r_s, goal_s, r_l) in ratios.items():
-            why = ("piecewise linear" if name in kernels.PIECEWISE_LINEAR else
-                   f"half of {kernels.ISSUE_1MIB.get(name, 2 * goal_s)}x")
-            goals.append((f"2. kernel {name}: fwd+bwd <= {goal_s:.1f}x copy at 1 MiB ({why})",
-                          f"{r_s:.1f}x", r_s <= goal_s))
+        for name, (_r_s, _goal_s, r_l) in ratios.items():
+            goals.append(
+                (f"2. kernel {name}: fwd+bwd <= 3x copy at 64 MiB", f"{r_l:.1f}x", r_l <= 3)
+            )
+        for name, (r_s, goal_s, _r_l) in ratios.items():
+            why = (
+                "piecewise linear"
+                if name in kernels.PIECEWISE_LINEAR
+                else f"half of {kernels.ISSUE_1MIB.get(name, 2 * goal_s)}x"
+            )
+            goals.append(
+                (
+                    f"2. kernel {name}: fwd+bwd <= {goal_s:.1f}x copy at 1 MiB ({why})",
+                    f"{r_s:.1f}x",
+                    r_s <= goal_s,
+                )
+            )
 
     if "compare" in only:
         import compare_job
 
         header, rows, cmp = compare_job.run(1 if quick else 3)
-        print(table(header, rows, "5. the default 'actlab compare' job (3 activations x 2 inits "
-                                  "x 5 seeds, 30 epochs, probes, report)"))
+        print(
+            table(
+                header,
+                rows,
+                "5. the default 'actlab compare' job (3 activations x 2 inits "
+                "x 5 seeds, 30 epochs, probes, report)",
+            )
+        )
         print()
-        goals.append(("4. default `actlab compare`: <= 5 s wall", f"{cmp['wall']:.1f} s",
-                      cmp["wall"] <= 5))
-        goals.append(("4. report rendering alone (write_report): <= 1.5 s",
-                      f"{cmp['render']:.2f} s", cmp["render"] <= 1.5))
+        goals.append(
+            ("4. default `actlab compare`: <= 5 s wall", f"{cmp['wall']:.1f} s", cmp["wall"] <= 5)
+        )
+        goals.append(
+            (
+                "4. report rendering alone (write_report): <= 1.5 s",
+                f"{cmp['render']:.2f} s",
+                cmp["render"] <= 1.5,
+            )
+        )
 
     if "startup" in only:
         import startup
@@ -140,9 +215,13 @@ def main(argv=None) -> int:
 
     goals.sort(key=lambda g: g[0].split(".")[0])  # the issue's order; stable within a goal
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(table(["goal (issue 15)", "measured", "status"],
-                [[g, m, "-" if ok is None else verdict(ok)] for g, m, ok in goals],
-                f"goals (load average now: {load})"))
+    print(
+        table(
+            ["goal (issue 15)", "measured", "status"],
+            [[g, m, "-" if ok is None else verdict(ok)] for g, m, ok in goals],
+            f"goals (load average now: {load})",
+        )
+    )
     print(f"\ntotal benchmark time {time.perf_counter() - t_start:.0f} s")
     return 0
 

@@ -14,7 +14,6 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
-
 from common import need
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -27,10 +26,15 @@ ACTLAB_INIT = "standard"
 def digits():
     from actlab.datasets import load_dataset
 
-    X_tr, y_tr, X_te, y_te = load_dataset("digits", seed=0, test_size=0.25, standardize=True,
-                                          dtype="float32")
-    return (np.ascontiguousarray(X_tr, dtype=np.float32), np.asarray(y_tr, dtype=np.int64),
-            np.ascontiguousarray(X_te, dtype=np.float32), np.asarray(y_te, dtype=np.int64))
+    X_tr, y_tr, X_te, y_te = load_dataset(
+        "digits", seed=0, test_size=0.25, standardize=True, dtype="float32"
+    )
+    return (
+        np.ascontiguousarray(X_tr, dtype=np.float32),
+        np.asarray(y_tr, dtype=np.int64),
+        np.ascontiguousarray(X_te, dtype=np.float32),
+        np.asarray(y_te, dtype=np.int64),
+    )
 
 
 def actlab_fit(activation: str, epochs: int, seeds=(0,), init: str = ACTLAB_INIT):
@@ -39,8 +43,15 @@ def actlab_fit(activation: str, epochs: int, seeds=(0,), init: str = ACTLAB_INIT
     from actlab.training import Trainer, evaluate
 
     X_tr, y_tr, X_te, y_te = digits()
-    net = Network(X_tr.shape[1], list(HIDDEN), 10, activation=activation, init=init,
-                  seeds=list(seeds), dtype=np.float32)
+    net = Network(
+        X_tr.shape[1],
+        list(HIDDEN),
+        10,
+        activation=activation,
+        init=init,
+        seeds=list(seeds),
+        dtype=np.float32,
+    )
     trainer = Trainer("sgd", lr=LR, momentum=MOMENTUM, epochs=epochs, batch_size=BATCH)
     hist = trainer.fit(net, X_tr, y_tr)
     acc = evaluate(net, X_te, y_te)[1]
@@ -57,16 +68,20 @@ def torch_fit(activation: str, epochs: int, seed: int = 0, threads: int = 2) -> 
     torch.manual_seed(seed)
     X_tr, y_tr, X_te, y_te = (torch.from_numpy(a) for a in digits())
     act = getattr(torch.nn, _TORCH_ACT[activation])
-    model = torch.nn.Sequential(torch.nn.Linear(X_tr.shape[1], HIDDEN[0]), act(),
-                                torch.nn.Linear(HIDDEN[0], HIDDEN[1]), act(),
-                                torch.nn.Linear(HIDDEN[1], 10))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(X_tr.shape[1], HIDDEN[0]),
+        act(),
+        torch.nn.Linear(HIDDEN[0], HIDDEN[1]),
+        act(),
+        torch.nn.Linear(HIDDEN[1], 10),
+    )
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = X_tr.shape[0]
     for _ in range(epochs):
         perm = torch.randperm(n)
         for i in range(0, n, BATCH):
-            idx = perm[i:i + BATCH]
+            idx = perm[i : i + BATCH]
             opt.zero_grad()
             loss = loss_fn(model(X_tr[idx]), y_tr[idx])
             loss.backward()
@@ -85,18 +100,28 @@ def sklearn_fit(activation: str, epochs: int, seed: int = 0) -> float:
     from sklearn.neural_network import MLPClassifier
 
     X_tr, y_tr, X_te, y_te = digits()
-    clf = MLPClassifier(hidden_layer_sizes=HIDDEN, activation=_SK_ACT[activation], solver="sgd",
-                        learning_rate_init=LR, momentum=MOMENTUM, nesterovs_momentum=False,
-                        batch_size=BATCH, max_iter=epochs, tol=0, n_iter_no_change=10**9,
-                        alpha=0.0, shuffle=True, random_state=seed)
+    clf = MLPClassifier(
+        hidden_layer_sizes=HIDDEN,
+        activation=_SK_ACT[activation],
+        solver="sgd",
+        learning_rate_init=LR,
+        momentum=MOMENTUM,
+        nesterovs_momentum=False,
+        batch_size=BATCH,
+        max_iter=epochs,
+        tol=0,
+        n_iter_no_change=10**9,
+        alpha=0.0,
+        shuffle=True,
+        random_state=seed,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_tr, y_tr)
     return float(clf.score(X_te, y_te))
 
 
-def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"),
-        activations=ACTIVATIONS):
+def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"), activations=ACTIVATIONS):
     """Time every system per activation, interleaved: repeat k trains every system with seed k.
 
     ``gaps``: per activation, the best peer's mean test accuracy minus actlab's (the goal: at
@@ -106,12 +131,18 @@ def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"),
     import statistics
     import time
 
-    fits = {"actlab": lambda a, s: float(actlab_fit(a, epochs, seeds=(s,))[0]),
-            "torch1": lambda a, s: torch_fit(a, epochs, s, threads=1),
-            "torch2": lambda a, s: torch_fit(a, epochs, s, threads=2),
-            "sklearn": lambda a, s: sklearn_fit(a, epochs, s)}
-    names = {"actlab": "actlab", "torch1": "torch 1 thr", "torch2": "torch 2 thr",
-             "sklearn": "sklearn"}
+    fits = {
+        "actlab": lambda a, s: float(actlab_fit(a, epochs, seeds=(s,))[0]),
+        "torch1": lambda a, s: torch_fit(a, epochs, s, threads=1),
+        "torch2": lambda a, s: torch_fit(a, epochs, s, threads=2),
+        "sklearn": lambda a, s: sklearn_fit(a, epochs, s),
+    }
+    names = {
+        "actlab": "actlab",
+        "torch1": "torch 1 thr",
+        "torch2": "torch 2 thr",
+        "sklearn": "sklearn",
+    }
     systems = ["actlab", *peers]
     rows, worst, gaps = [], {}, {}
     for act in activations:
@@ -134,8 +165,10 @@ def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"),
         if peers:
             gaps[act] = max(acc[p] for p in peers) - acc["actlab"]
         rows.append(row)
-    header = (["activation"] + [f"{names[s]} s" for s in systems]
-              + [f"{names[p]} / actlab" for p in peers]
-              + [f"test acc, mean of {repeats} seeds (" + " / ".join(names[s] for s in systems)
-                 + ")"])
+    header = (
+        ["activation"]
+        + [f"{names[s]} s" for s in systems]
+        + [f"{names[p]} / actlab" for p in peers]
+        + [f"test acc, mean of {repeats} seeds (" + " / ".join(names[s] for s in systems) + ")"]
+    )
     return header, rows, worst, gaps

@@ -27,8 +27,14 @@ COMMANDS = {
 def _once(args) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], cwd=tempfile.gettempdir(), env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=tempfile.gettempdir(),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise RuntimeError(f"{args} failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -43,7 +49,14 @@ def run(repeats: int):
         for k, args in COMMANDS.items():
             times[k].append(_once(args))
     med = {k: statistics.median(v) for k, v in times.items()}
-    rows = [[k, f"{med[k]:.3f}", " ".join(f"{t:.2f}" for t in times[k]),
-             f"{med[k] / med['python -c pass']:.1f}x"] for k in COMMANDS]
+    rows = [
+        [
+            k,
+            f"{med[k]:.3f}",
+            " ".join(f"{t:.2f}" for t in times[k]),
+            f"{med[k] / med['python -c pass']:.1f}x",
+        ]
+        for k in COMMANDS
+    ]
     header = ["command", "wall seconds (median)", "runs", "/ python -c pass"]
     return header, rows, med

@@ -26,16 +26,28 @@ def actlab_pool_sweep(epochs: int, workers: int = 2):
     from actlab.experiments.runner import execute
     from actlab.experiments.spec import Spec
 
-    spec = Spec(name="bench", activations=list(ACTIVATIONS), inits=[ACTLAB_INIT],
-                datasets=["digits"], hidden=[list(HIDDEN)], optimizers=["sgd"], lrs=[LR],
-                momentum=MOMENTUM, epochs=epochs, batch_size=BATCH, seeds=list(SEEDS),
-                dtype="float32", probes=False)
+    spec = Spec(
+        name="bench",
+        activations=list(ACTIVATIONS),
+        inits=[ACTLAB_INIT],
+        datasets=["digits"],
+        hidden=[list(HIDDEN)],
+        optimizers=["sgd"],
+        lrs=[LR],
+        momentum=MOMENTUM,
+        epochs=epochs,
+        batch_size=BATCH,
+        seeds=list(SEEDS),
+        dtype="float32",
+        probes=False,
+    )
     groups = expand(spec)
     out = {}
 
     def on_done(group, records):
-        out[group.activation] = np.array([r["test_acc"][-1] if r["status"] == "ok" else np.nan
-                                          for r in records])
+        out[group.activation] = np.array(
+            [r["test_acc"][-1] if r["status"] == "ok" else np.nan for r in records]
+        )
 
     execute(groups, on_done, workers=workers)
     return out
@@ -55,8 +67,14 @@ def gemm_sweep(epochs: int):
     batches = [BATCH] * (n // BATCH) + ([n % BATCH] if n % BATCH else [])
     mats = {}
     for b in set(batches):
-        mats[b] = [(rng.random((r, b, i), dtype=np.float32), rng.random((r, i, o), dtype=np.float32),
-                    rng.random((r, b, o), dtype=np.float32)) for i, o in itertools.pairwise(sizes)]
+        mats[b] = [
+            (
+                rng.random((r, b, i), dtype=np.float32),
+                rng.random((r, i, o), dtype=np.float32),
+                rng.random((r, b, o), dtype=np.float32),
+            )
+            for i, o in itertools.pairwise(sizes)
+        ]
     for _ in ACTIVATIONS:
         for _ in range(epochs):
             for b in batches:
@@ -72,25 +90,28 @@ def sweep_flops(epochs: int) -> float:
 
     n, d = digits()[0].shape
     sizes = [d, *HIDDEN, 10]
-    per_row = sum(2 * i * o * (3 if k else 2) for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:])))
+    per_row = sum(2 * i * o * (3 if k else 2) for k, (i, o) in enumerate(itertools.pairwise(sizes)))
     return float(per_row * n * epochs * len(SEEDS) * len(ACTIVATIONS))
 
 
 def torch_sweep(epochs: int, threads: int):
-    return {a: np.array([torch_fit(a, epochs, seed=s, threads=threads) for s in SEEDS])
-            for a in ACTIVATIONS}
+    return {
+        a: np.array([torch_fit(a, epochs, seed=s, threads=threads) for s in SEEDS])
+        for a in ACTIVATIONS
+    }
 
 
 def run(epochs: int, repeats: int, torch_threads=(1,)):
     from common import have, interleaved
 
-    fns = {"actlab R=10, in process": lambda: actlab_sweep(epochs),
-           "actlab R=10, engine pool": lambda: actlab_pool_sweep(epochs),
-           "np.matmul alone, same GEMMs": lambda: gemm_sweep(epochs)}
+    fns = {
+        "actlab R=10, in process": lambda: actlab_sweep(epochs),
+        "actlab R=10, engine pool": lambda: actlab_pool_sweep(epochs),
+        "np.matmul alone, same GEMMs": lambda: gemm_sweep(epochs),
+    }
     if have("torch"):
         for t in torch_threads:
-            fns[f"torch x30, {t} thread{'s' if t > 1 else ''}"] = (
-                lambda t=t: torch_sweep(epochs, t))
+            fns[f"torch x30, {t} thread{'s' if t > 1 else ''}"] = lambda t=t: torch_sweep(epochs, t)
     res = interleaved(fns, repeats, warmup=0)  # figure 1 warmed every system up
     torch_best = min((v[0] for k, v in res.items() if k.startswith("torch")), default=np.nan)
     # (one thread count for torch, the one that was faster in figure 1: 30 runs are long)
@@ -98,11 +119,26 @@ def run(epochs: int, repeats: int, torch_threads=(1,)):
     flops = sweep_flops(epochs)
     rows = []
     for name, (sec, _, accs) in res.items():
-        mean_acc = ("-" if accs is None else
-                    " / ".join(f"{np.nanmean(accs[a]):.3f}" for a in ACTIVATIONS))
-        rows.append([name, f"{sec:.2f}", f"{torch_best / sec:.1f}x",
-                     f"{flops / sec / 1e9:.1f}", f"{gemm / sec:.0%}", mean_acc])
-    header = ["system", "seconds", "fastest torch / this", "GEMM GFLOP/s", "% of GEMM rate",
-              "mean test acc over 10 seeds (" + " / ".join(ACTIVATIONS) + ")"]
+        mean_acc = (
+            "-" if accs is None else " / ".join(f"{np.nanmean(accs[a]):.3f}" for a in ACTIVATIONS)
+        )
+        rows.append(
+            [
+                name,
+                f"{sec:.2f}",
+                f"{torch_best / sec:.1f}x",
+                f"{flops / sec / 1e9:.1f}",
+                f"{gemm / sec:.0%}",
+                mean_acc,
+            ]
+        )
+    header = [
+        "system",
+        "seconds",
+        "fastest torch / this",
+        "GEMM GFLOP/s",
+        "% of GEMM rate",
+        "mean test acc over 10 seeds (" + " / ".join(ACTIVATIONS) + ")",
+    ]
     best_actlab = min(res[k][0] for k in res if k.startswith("actlab"))
     return header, rows, torch_best / best_actlab, gemm / best_actlab

@@ -33,29 +33,57 @@ from actlab import MLPClassifier as ActlabMLPClassifier
 
 TRAINING_CURVES_PARAMS = [  # plot_mlp_training_curves.py
     {"solver": "sgd", "learning_rate": "constant", "momentum": 0, "learning_rate_init": 0.2},
-    {"solver": "sgd", "learning_rate": "constant", "momentum": 0.9, "nesterovs_momentum": False,
-     "learning_rate_init": 0.2},
-    {"solver": "sgd", "learning_rate": "constant", "momentum": 0.9, "nesterovs_momentum": True,
-     "learning_rate_init": 0.2},
+    {
+        "solver": "sgd",
+        "learning_rate": "constant",
+        "momentum": 0.9,
+        "nesterovs_momentum": False,
+        "learning_rate_init": 0.2,
+    },
+    {
+        "solver": "sgd",
+        "learning_rate": "constant",
+        "momentum": 0.9,
+        "nesterovs_momentum": True,
+        "learning_rate_init": 0.2,
+    },
     {"solver": "sgd", "learning_rate": "invscaling", "momentum": 0, "learning_rate_init": 0.2},
-    {"solver": "sgd", "learning_rate": "invscaling", "momentum": 0.9,
-     "nesterovs_momentum": False, "learning_rate_init": 0.2},
-    {"solver": "sgd", "learning_rate": "invscaling", "momentum": 0.9,
-     "nesterovs_momentum": True, "learning_rate_init": 0.2},
+    {
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "momentum": 0.9,
+        "nesterovs_momentum": False,
+        "learning_rate_init": 0.2,
+    },
+    {
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "momentum": 0.9,
+        "nesterovs_momentum": True,
+        "learning_rate_init": 0.2,
+    },
     {"solver": "adam", "learning_rate_init": 0.01},
 ]
-TRAINING_CURVES_LABELS = ["constant learning-rate", "constant with momentum",
-                          "constant with Nesterov's momentum", "inv-scaling learning-rate",
-                          "inv-scaling with momentum", "inv-scaling with Nesterov's momentum",
-                          "adam"]
+TRAINING_CURVES_LABELS = [
+    "constant learning-rate",
+    "constant with momentum",
+    "constant with Nesterov's momentum",
+    "inv-scaling learning-rate",
+    "inv-scaling with momentum",
+    "inv-scaling with Nesterov's momentum",
+    "adam",
+]
 
 
 def training_curves(MLPClassifier):
     iris = datasets.load_iris()
     X_digits, y_digits = datasets.load_digits(return_X_y=True)
-    data_sets = [(iris.data, iris.target), (X_digits, y_digits),
-                 datasets.make_circles(noise=0.2, factor=0.5, random_state=1),
-                 datasets.make_moons(noise=0.3, random_state=0)]
+    data_sets = [
+        (iris.data, iris.target),
+        (X_digits, y_digits),
+        datasets.make_circles(noise=0.2, factor=0.5, random_state=1),
+        datasets.make_moons(noise=0.3, random_state=0),
+    ]
     rows = []
     for (X, y), name in zip(data_sets, ["iris", "digits", "circles", "moons"]):
         X = MinMaxScaler().fit_transform(X)
@@ -72,22 +100,35 @@ def training_curves(MLPClassifier):
 
 def alpha(MLPClassifier):
     alphas = np.logspace(-1, 1, 5)
-    X, y = make_classification(n_features=2, n_redundant=0, n_informative=2, random_state=0,
-                               n_clusters_per_class=1)
+    X, y = make_classification(
+        n_features=2, n_redundant=0, n_informative=2, random_state=0, n_clusters_per_class=1
+    )
     rng = np.random.RandomState(2)
     X += 2 * rng.uniform(size=X.shape)
-    data_sets = [make_moons(noise=0.3, random_state=0),
-                 make_circles(noise=0.2, factor=0.5, random_state=1), (X, y)]
+    data_sets = [
+        make_moons(noise=0.3, random_state=0),
+        make_circles(noise=0.2, factor=0.5, random_state=1),
+        (X, y),
+    ]
     rows = []
     for (X, y), name in zip(data_sets, ["moons", "circles", "linearly separable"]):
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, random_state=42)
         for a in alphas:
-            clf = make_pipeline(StandardScaler(), MLPClassifier(
-                solver="lbfgs", alpha=a, random_state=1, max_iter=2000, early_stopping=True,
-                hidden_layer_sizes=[10, 10]))
+            clf = make_pipeline(
+                StandardScaler(),
+                MLPClassifier(
+                    solver="lbfgs",
+                    alpha=a,
+                    random_state=1,
+                    max_iter=2000,
+                    early_stopping=True,
+                    hidden_layer_sizes=[10, 10],
+                ),
+            )
             clf.fit(X_train, y_train)
-            rows.append((f"mlp_alpha {name}: alpha {a:.2f}", clf.score(X_test, y_test),
-                         clf[-1].loss_))
+            rows.append(
+                (f"mlp_alpha {name}: alpha {a:.2f}", clf.score(X_test, y_test), clf[-1].loss_)
+            )
     return rows
 
 
@@ -95,13 +136,22 @@ def mnist_filters(MLPClassifier):
     X, y = datasets.load_digits(return_X_y=True)
     X = X / 16.0
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, test_size=0.3)
-    mlp = MLPClassifier(hidden_layer_sizes=(40,), max_iter=8, alpha=1e-4, solver="sgd",
-                        verbose=False, random_state=1, learning_rate_init=0.2)
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(40,),
+        max_iter=8,
+        alpha=1e-4,
+        solver="sgd",
+        verbose=False,
+        random_state=1,
+        learning_rate_init=0.2,
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         mlp.fit(X_train, y_train)
-    return [("mnist_filters (digits 8x8): train", mlp.score(X_train, y_train), mlp.loss_),
-            ("mnist_filters (digits 8x8): test", mlp.score(X_test, y_test), mlp.loss_)]
+    return [
+        ("mnist_filters (digits 8x8): train", mlp.score(X_train, y_train), mlp.loss_),
+        ("mnist_filters (digits 8x8): test", mlp.score(X_test, y_test), mlp.loss_),
+    ]
 
 
 def main():

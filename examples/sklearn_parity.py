@@ -23,8 +23,13 @@ from actlab import MLPClassifier, MLPRegressor
 
 SAME = 1e-9  # largest difference still called "the same" (rounding)
 
-BASE = {"hidden_layer_sizes": (20,), "max_iter": 12, "random_state": 0, "alpha": 0.01,
-        "learning_rate_init": 0.01}
+BASE = {
+    "hidden_layer_sizes": (20,),
+    "max_iter": 12,
+    "random_state": 0,
+    "alpha": 0.01,
+    "learning_rate_init": 0.01,
+}
 SGD = {"solver": "sgd", "learning_rate_init": 0.1}
 # parameter -> (value tried, other parameters it needs to matter)
 TRIALS = {
@@ -33,9 +38,10 @@ TRIALS = {
     "solver": (["sgd", "adam", "lbfgs"], {}),
     "alpha": (0.5, {}),
     "batch_size": (17, {}),
-    "learning_rate": (["constant", "invscaling", "adaptive"], {**SGD, "tol": 0.02,
-                                                              "n_iter_no_change": 1,
-                                                              "max_iter": 200}),
+    "learning_rate": (
+        ["constant", "invscaling", "adaptive"],
+        {**SGD, "tol": 0.02, "n_iter_no_change": 1, "max_iter": 200},
+    ),
     "learning_rate_init": (0.05, {}),
     "power_t": (0.3, {**SGD, "learning_rate": "invscaling", "learning_rate_init": 0.5}),
     "max_iter": (5, {}),
@@ -63,8 +69,11 @@ def fit(cls, X, y, params, twice=False, **fit_params):
         model = cls(**params).fit(X, y, **fit_params)
         if twice:
             model.fit(X, y, **fit_params)
-    warned = [str(w.message) for w in caught if "Iteration" in str(w.message) or
-              "converge" in str(w.message)]
+    warned = [
+        str(w.message)
+        for w in caught
+        if "Iteration" in str(w.message) or "converge" in str(w.message)
+    ]
     return model, out.getvalue(), warned
 
 
@@ -73,10 +82,17 @@ def compare(sk_cls, our_cls, X, y, params, twice=False, **fit_params):
     ours, our_out, our_warn = fit(our_cls, X, y, params, twice, **fit_params)
     curve = "loss_curve_" if hasattr(sk, "loss_curve_") else "loss_"
     d_loss = float(np.max(np.abs(np.subtract(getattr(ours, curve), getattr(sk, curve)))))
-    d_w = max(float(np.max(np.abs(a - b)))
-              for a, b in zip(ours.coefs_ + ours.intercepts_, sk.coefs_ + sk.intercepts_))
-    return {"n_iter": (sk.n_iter_, ours.n_iter_), "d_loss": d_loss, "d_w": d_w,
-            "same_print": sk_out == our_out, "same_warn": sk_warn == our_warn}
+    d_w = max(
+        float(np.max(np.abs(a - b)))
+        for a, b in zip(ours.coefs_ + ours.intercepts_, sk.coefs_ + sk.intercepts_)
+    )
+    return {
+        "n_iter": (sk.n_iter_, ours.n_iter_),
+        "d_loss": d_loss,
+        "d_w": d_w,
+        "same_print": sk_out == our_out,
+        "same_warn": sk_warn == our_warn,
+    }
 
 
 def main():
@@ -94,8 +110,10 @@ def main():
             r = compare(SkClassifier, MLPClassifier, X, y, params, twice=name == "warm_start")
             rows.append((name, value, same_default, r))
     reg_sig = inspect.signature(SkRegressor.__init__).parameters
-    same = inspect.signature(MLPRegressor.__init__).parameters["loss"].default == \
-        reg_sig["loss"].default
+    same = (
+        inspect.signature(MLPRegressor.__init__).parameters["loss"].default
+        == reg_sig["loss"].default
+    )
     r = compare(SkRegressor, MLPRegressor, Xr / 50, yr / 50, {**BASE, "loss": "squared_error"})
     rows.append(("loss (MLPRegressor)", "squared_error", same, r))
     counts = np.random.default_rng(0).poisson(np.exp(Xr[:, 0] / 2))
@@ -103,22 +121,34 @@ def main():
     rows.append(("loss (MLPRegressor)", "poisson", same, r))
     weights = np.random.default_rng(0).uniform(0, 2, len(y))
     for solver in ("adam", "sgd", "lbfgs"):
-        r = compare(SkClassifier, MLPClassifier, X, y, {**BASE, "solver": solver},
-                    sample_weight=weights)
+        r = compare(
+            SkClassifier, MLPClassifier, X, y, {**BASE, "solver": solver}, sample_weight=weights
+        )
         rows.append(("fit(sample_weight=)", solver, True, r))
 
-    print(f"{'parameter':<22} {'value tried':<13} {'same default':<13} {'n_iter sk/ours':<15} "
-          f"{'max|dloss|':<11} {'max|dW|':<10} {'same trajectory'}")
+    print(
+        f"{'parameter':<22} {'value tried':<13} {'same default':<13} {'n_iter sk/ours':<15} "
+        f"{'max|dloss|':<11} {'max|dW|':<10} {'same trajectory'}"
+    )
     for name, value, same_default, r in rows:
-        same_traj = (r["n_iter"][0] == r["n_iter"][1] and r["d_loss"] < SAME and r["d_w"] < SAME
-                     and r["same_warn"] and r["same_print"])
+        same_traj = (
+            r["n_iter"][0] == r["n_iter"][1]
+            and r["d_loss"] < SAME
+            and r["d_w"] < SAME
+            and r["same_warn"]
+            and r["same_print"]
+        )
         n_iter = f"{r['n_iter'][0]}/{r['n_iter'][1]}"
-        print(f"{name:<22} {value!s:<13} {'yes' if same_default else 'NO':<13} "
-              f"{n_iter:<15} {r['d_loss']:<11.1e} {r['d_w']:<10.1e} "
-              f"{'yes' if same_traj else 'NO'}")
-    print(f"\n'same trajectory': equal n_iter_, differences below {SAME:g}, the same warnings and "
-          "the same verbose output. digits (500 rows, /16), float64, "
-          f"base parameters {BASE}.")
+        print(
+            f"{name:<22} {value!s:<13} {'yes' if same_default else 'NO':<13} "
+            f"{n_iter:<15} {r['d_loss']:<11.1e} {r['d_w']:<10.1e} "
+            f"{'yes' if same_traj else 'NO'}"
+        )
+    print(
+        f"\n'same trajectory': equal n_iter_, differences below {SAME:g}, the same warnings and "
+        "the same verbose output. digits (500 rows, /16), float64, "
+        f"base parameters {BASE}."
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 
 MODE, LIMIT = sys.argv[1], int(sys.argv[2])
 FILE = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "--" else None
-ARGV = sys.argv[sys.argv.index("--") + 1:]
+ARGV = sys.argv[sys.argv.index("--") + 1 :]
 written = 0
 _real_write = os.write
 _real_open = builtins.open
@@ -113,8 +113,9 @@ class FaultFile(io.RawIOBase):
 
 def fault_open(file, mode="r", *args, **kwargs):
     if str(file).endswith("records.jsonl") and any(c in mode for c in "aw"):
-        raw = _real_open(file, mode.replace("t", "") + ("b" if "b" not in mode else ""),
-                         buffering=0)
+        raw = _real_open(
+            file, mode.replace("t", "") + ("b" if "b" not in mode else ""), buffering=0
+        )
         return FaultFile(raw, "b" not in mode)
     return _real_open(file, mode, *args, **kwargs)
 

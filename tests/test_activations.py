@@ -108,8 +108,9 @@ def test_backward_matches_finite_differences(case):
     np.testing.assert_allclose(grad_z, numeric, rtol=1e-5, atol=1e-7)
 
 
-LEARNABLE = [c for c in CASES if c[0] in ("prelu", "prelu_per_unit", "selu_trainable",
-                                          "swish_trainable")]
+LEARNABLE = [
+    c for c in CASES if c[0] in ("prelu", "prelu_per_unit", "selu_trainable", "swish_trainable")
+]
 
 
 @pytest.mark.parametrize("case", LEARNABLE, ids=[c[0] for c in LEARNABLE])
@@ -179,8 +180,9 @@ def test_derivative_agrees_with_backward_of_ones(case):
     act = _make(name, kwargs, z)
     _set_distinct_params(act, rng)
     act.forward(z)
-    np.testing.assert_allclose(act.derivative(z), act.backward(np.ones_like(z)),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        act.derivative(z), act.backward(np.ones_like(z)), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "prelu", "maxout", "identity"])
@@ -262,8 +264,18 @@ def test_families():
     assert fam["sigmoid"] == "sigmoid"
     assert fam["tanh"] == fam["softsign"] == "tanh"
     assert fam["selu"] == "selu"
-    for n in ("relu", "leaky_relu", "prelu", "elu", "swish", "gelu", "mish", "softplus",
-              "maxout", "step"):
+    for n in (
+        "relu",
+        "leaky_relu",
+        "prelu",
+        "elu",
+        "swish",
+        "gelu",
+        "mish",
+        "softplus",
+        "maxout",
+        "step",
+    ):
         assert fam[n] == "relu", n
 
 
@@ -320,8 +332,11 @@ def test_stable_and_dtype_preserving_at_extremes(case, dtype):
 def test_parameter_gradients_stable_in_a_batch_at_1e30(dtype):
     z = np.full((2, 8, 3), 1e30, dtype=dtype)
     z[:, ::2] *= -1
-    for name, kwargs in [("prelu", {}), ("selu", {"trainable": True}),
-                         ("swish", {"trainable": True})]:
+    for name, kwargs in [
+        ("prelu", {}),
+        ("selu", {"trainable": True}),
+        ("swish", {"trainable": True}),
+    ]:
         act = _make(name, kwargs, z)
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             act.backward(np.ones_like(act.forward(z)))
@@ -340,8 +355,11 @@ def test_known_limits(dtype):
         np.testing.assert_array_equal(f["softplus"](z), [0, big])
         np.testing.assert_array_equal(f["softsign"](z), [-1, 1])
         np.testing.assert_array_equal(f["elu"](z), [-1, big])
-        np.testing.assert_allclose(f["selu"](z), [-1.6732632423543772 * 1.0507009873554805,
-                                                  1.0507009873554805 * big], rtol=1e-6)
+        np.testing.assert_allclose(
+            f["selu"](z),
+            [-1.6732632423543772 * 1.0507009873554805, 1.0507009873554805 * big],
+            rtol=1e-6,
+        )
         for n in ("swish", "gelu", "mish", "relu"):
             np.testing.assert_array_equal(f[n](z), [0, big], err_msg=n)
         np.testing.assert_array_equal(get_activation("gelu:tanh")(z), [0, big])
@@ -486,8 +504,10 @@ def custom_name():
 
 def test_register_accepts_a_correct_activation(custom_name):
     cls = register_activation(
-        custom_name, lambda x: x * np.tanh(x),
-        lambda x: np.tanh(x) + x * (1 - np.tanh(x) ** 2), formula="x tanh(x)",
+        custom_name,
+        lambda x: x * np.tanh(x),
+        lambda x: np.tanh(x) + x * (1 - np.tanh(x) ** 2),
+        formula="x tanh(x)",
     )
     act = get_activation(custom_name)
     assert isinstance(act, cls) and custom_name in available_activations()
@@ -606,5 +626,6 @@ def test_gains_against_torch():
     assert get_activation("selu").gain == pytest.approx(gain("selu"))
     for slope in (0.01, 0.2):
         assert get_activation(f"leaky_relu:{slope}").gain == pytest.approx(
-            gain("leaky_relu", slope))
+            gain("leaky_relu", slope)
+        )
     assert get_activation("prelu").gain == pytest.approx(gain("leaky_relu", 0.25))

@@ -13,7 +13,7 @@ from actlab.claims import available, get, run_claims
 from actlab.claims import verdict as V
 from actlab.cli import main
 
-H, D, I, F = V.HOLDS, V.DIRECTION, V.INCONCLUSIVE, V.FAILS
+H, D, I, F = V.HOLDS, V.DIRECTION, V.INCONCLUSIVE, V.FAILS  # noqa: E741 (the verdicts' initials)
 
 UP = [0.10, 0.11, 0.09, 0.10, 0.12]  # an effect clearly above 0
 SMALL = [0.010, 0.011, 0.009, 0.010, 0.012]  # clearly above 0, clearly below a size
@@ -22,6 +22,7 @@ DOWN = [-0.10, -0.11, -0.09, -0.10, -0.12]
 
 
 # ----------------------------------------------------------------------------- the rules
+
 
 def test_effect_rule_each_outcome():
     assert V.effect("x", UP).verdict == H
@@ -50,6 +51,7 @@ def test_weakest_and_sized():
 
 # ----------------------------------------------------------------------------- planted data
 
+
 def _u(values, base=0.5):
     return [base + v for v in values]
 
@@ -64,28 +66,40 @@ def _plant(name, outcome):
         return {"steps": steps}
     if name == "linear-collapse":
         same = {H: SMALL, I: [0.0, 0.03, -0.01, 0.04, 0.0], F: _u(UP, 0.0)}[outcome]
-        return {"diff_float32": [1e-7] * 5, "diff_float64": [1e-15] * 5,
-                "acc deep identity": _u(same, 0.85), "acc single layer": _u(z, 0.85),
-                "acc deep relu": _u(z, 0.97)}
+        return {
+            "diff_float32": [1e-7] * 5,
+            "diff_float64": [1e-15] * 5,
+            "acc deep identity": _u(same, 0.85),
+            "acc single layer": _u(z, 0.85),
+            "acc deep relu": _u(z, 0.97),
+        }
     if name == "saturation":
-        gap = np.array({H: _u(SMALL, 0.5), D: _u(SMALL, 0.1), I: NOISE,
-                        F: _u(SMALL, -0.2)}[outcome])
+        gap = np.array(
+            {H: _u(SMALL, 0.5), D: _u(SMALL, 0.1), I: NOISE, F: _u(SMALL, -0.2)}[outcome]
+        )
         top_end = np.array([0.1, 0.12, 0.08, 0.11, 0.09])
         act = np.full((5, 3, 4), 0.5)
         act[:, :, :-1] = (top_end + gap)[:, None, None]
         act[:, -1, -1] = top_end
         ratio = {"sigmoid": [0.01] * 5, "tanh": [0.5] * 5}
-        return {"flat_threshold": 5.99,
-                "sigmoid": {"act_mean": act.tolist(), "first_over_output": ratio["sigmoid"]},
-                "tanh": {"first_over_output": ratio["tanh"]}}
+        return {
+            "flat_threshold": 5.99,
+            "sigmoid": {"act_mean": act.tolist(), "first_over_output": ratio["sigmoid"]},
+            "tanh": {"first_over_output": ratio["tanh"]},
+        }
     if name == "zigzag":
-        return {"sigmoid": {"efficiency": _u(z, 0.3), "loss_auc": _u(e, 1.0)},
-                "centered_sigmoid": {"efficiency": _u(z, 0.6), "loss_auc": _u(z, 1.0)}}
+        return {
+            "sigmoid": {"efficiency": _u(z, 0.3), "loss_auc": _u(e, 1.0)},
+            "centered_sigmoid": {"efficiency": _u(z, 0.6), "loss_auc": _u(z, 1.0)},
+        }
     if name == "dead-relu":
         relu = {H: _u(UP, 0.2), I: _u(NOISE, 0.0), F: _u(z, 0.0)}[outcome]
         prelu = _u(SMALL, 0.1) if outcome == F else z  # F twice: ReLU not dead, or PReLU stays dead
-        return {"relu": {"final": relu if outcome != F else _u(UP, 0.2)},
-                "leaky_relu": {"final": z}, "prelu": {"final": prelu}}
+        return {
+            "relu": {"final": relu if outcome != F else _u(UP, 0.2)},
+            "leaky_relu": {"final": z},
+            "prelu": {"final": prelu},
+        }
     if name == "init-matters":
         acts = ("sigmoid", "tanh", "relu", "swish", "identity")
         good = {a: {"test_acc": _u(z, 0.9)} for a in acts}
@@ -97,26 +111,36 @@ def _plant(name, outcome):
         r = {H: _u(z, 6.0), D: _u(z, 1.5), I: _u(NOISE, 1.0), F: _u(z, 0.7)}[outcome]
         return {"mlp": {"ratio": r}, "cnn": {"ratio": _u(z, 6.0)}}
     if name == "he-init-depth":
-        return {"he": {"factor": _u(z, 1.0), "test_acc": _u(e, 0.2 + 0.5 * (outcome == H))},
-                "1/fan_in": {"factor": _u(z, 0.5), "test_acc": _u(z, 0.2)}}
+        return {
+            "he": {"factor": _u(z, 1.0), "test_acc": _u(e, 0.2 + 0.5 * (outcome == H))},
+            "1/fan_in": {"factor": _u(z, 0.5), "test_acc": _u(z, 0.2)},
+        }
     if name == "selu-self-normalizes":
         selu = {H: 0.05, D: 0.5}.get(outcome, 0.05)
         other = {I: NOISE, F: DOWN}.get(outcome, UP)
-        return {"selu": {"deviation": _u(z, selu)},
-                "identity": {"deviation": _u(other, selu + (0.0 if outcome in (I, F) else 1.0))},
-                "relu": {"deviation": _u(z, selu + 1.0)}}
+        return {
+            "selu": {"deviation": _u(z, selu)},
+            "identity": {"deviation": _u(other, selu + (0.0 if outcome in (I, F) else 1.0))},
+            "relu": {"deviation": _u(z, selu + 1.0)},
+        }
     if name == "elu-mean-near-zero":
-        return {"elu": {"abs_mean": _u(z, 0.2), "early_loss": _u(z, 1.0)},
-                "relu": {"abs_mean": _u(z, 0.4), "early_loss": _u(e, 1.0)},
-                "leaky_relu": {"abs_mean": _u(z, 0.4), "early_loss": _u(z, 1.1)}}
+        return {
+            "elu": {"abs_mean": _u(z, 0.2), "early_loss": _u(z, 1.0)},
+            "relu": {"abs_mean": _u(z, 0.4), "early_loss": _u(e, 1.0)},
+            "leaky_relu": {"abs_mean": _u(z, 0.4), "early_loss": _u(z, 1.1)},
+        }
     if name == "maxout":
         diff = {H: z, I: _u(NOISE, -0.01), F: _u(z, -0.05)}[outcome]
-        return {"maxout": {"params": 2000, "test_acc": _u(diff, 0.7)},
-                "relu equal width": {"params": 1000, "test_acc": _u(z, 0.7)}}
+        return {
+            "maxout": {"params": 2000, "test_acc": _u(diff, 0.7)},
+            "relu equal width": {"params": 1000, "test_acc": _u(z, 0.7)},
+        }
     if name == "exp-cost":
         ratio = {H: _u(z, 3.0), I: [0.5, 2.0, 1.5, 0.7, 1.0], F: _u(z, 0.5)}[outcome]
-        return {"ratio": {"sigmoid": ratio, "tanh": _u(z, 2.0)},
-                "share": {"net": {a: _u(z, 0.05) for a in ("sigmoid", "tanh", "relu", "elu")}}}
+        return {
+            "ratio": {"sigmoid": ratio, "tanh": _u(z, 2.0)},
+            "share": {"net": {a: _u(z, 0.05) for a in ("sigmoid", "tanh", "relu", "elu")}},
+        }
     if name == "mnist1d-baselines":
         off = {H: 0.0, D: -0.15}.get(outcome, 0.0)
         acc = {"logistic": _u(z, 0.32), "mlp": _u(z, 0.68 + off), "cnn": _u(z, 0.94 + off)}
@@ -129,11 +153,19 @@ def _plant(name, outcome):
 
 
 OUTCOMES = {  # the outcomes each claim's rule can give
-    "prototype-steps": (H, I, F), "linear-collapse": (H, I, F), "saturation": (H, D, I, F),
-    "zigzag": (H, I, F), "dead-relu": (H, I, F), "init-matters": (H, I, F),
-    "relu-converges-faster": (H, D, I, F), "he-init-depth": (H, D, I, F),
-    "selu-self-normalizes": (H, D, I, F), "elu-mean-near-zero": (H, I, F), "maxout": (H, I, F),
-    "exp-cost": (H, I, F), "mnist1d-baselines": (H, D, I, F),
+    "prototype-steps": (H, I, F),
+    "linear-collapse": (H, I, F),
+    "saturation": (H, D, I, F),
+    "zigzag": (H, I, F),
+    "dead-relu": (H, I, F),
+    "init-matters": (H, I, F),
+    "relu-converges-faster": (H, D, I, F),
+    "he-init-depth": (H, D, I, F),
+    "selu-self-normalizes": (H, D, I, F),
+    "elu-mean-near-zero": (H, I, F),
+    "maxout": (H, I, F),
+    "exp-cost": (H, I, F),
+    "mnist1d-baselines": (H, D, I, F),
 }
 
 
@@ -178,6 +210,7 @@ def test_linear_collapse_map():
 
 # ----------------------------------------------------------------------------- explain = reproduce
 
+
 def _verdict_line(text, name=None):
     if name is None:
         return re.search(r"^verdict: (.*)$", text, re.MULTILINE).group(1).strip()
@@ -208,6 +241,7 @@ def test_explain_without_topic_lists_them_and_unknown_exits_2(capsys):
 
 
 # ----------------------------------------------------------------------------- real runs
+
 
 @pytest.fixture(scope="module")
 def quick_all(tmp_path_factory):

@@ -40,7 +40,10 @@ def test_the_real_command_prints_one_line_and_exits_2(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.run(
         [sys.executable, "-m", "actlab.cli", "compare", "--epochs", "0", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr == "actlab: error: --epochs: got '0'; allowed: a positive integer\n"
@@ -50,8 +53,21 @@ def test_the_real_command_prints_one_line_and_exits_2(tmp_path):
 def test_compare_end_to_end_on_digits(tmp_path, capsys):
     """relu and tanh pass 95% test accuracy on digits; files land in the run directory."""
     out = tmp_path / "run"
-    code = main(["compare", "--activations", "sigmoid,tanh,relu", "--init", "auto",
-                 "--seeds", "2", "--epochs", "15", "--out", str(out)])
+    code = main(
+        [
+            "compare",
+            "--activations",
+            "sigmoid,tanh,relu",
+            "--init",
+            "auto",
+            "--seeds",
+            "2",
+            "--epochs",
+            "15",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "init = auto" in printed and "epochs to 95% train acc" in printed
@@ -72,37 +88,69 @@ def test_compare_end_to_end_on_digits(tmp_path, capsys):
 
 
 def test_compare_prototype_init_and_toy_data(tmp_path, capsys):
-    code = main(["compare", "--dataset", "moons", "--activations", "relu,leaky_relu:0.1,maxout",
-                 "--hidden", "8", "--init", "prototype", "--seeds", "0,3", "--epochs", "3",
-                 "--out", str(tmp_path / "r"), "--quiet"])
+    code = main(
+        [
+            "compare",
+            "--dataset",
+            "moons",
+            "--activations",
+            "relu,leaky_relu:0.1,maxout",
+            "--hidden",
+            "8",
+            "--init",
+            "prototype",
+            "--seeds",
+            "0,3",
+            "--epochs",
+            "3",
+            "--out",
+            str(tmp_path / "r"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "leaky_relu:0.1" in printed and "init = prototype" in printed
     assert "[1/3]" not in printed  # --quiet keeps only the table
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--activations", "rleu"], "--activations|activation: got 'rleu'; allowed: one of"),
-    (["--activations", "relu,sigmod"], "did you mean 'sigmoid'"),
-    (["--init", "xavir"], "init: got 'xavir'"),
-    (["--dataset", "digit"], r"dataset: got 'digit'; allowed: one of .* \(did you mean 'digits'\?\)"),
-    (["--lr", "-0.1"], "--lr: got '-0.1'; allowed: a positive number"),
-    (["--lr", "abc"], "--lr: got 'abc'; allowed: a positive number"),
-    (["--epochs", "0"], "--epochs: got '0'; allowed: a positive integer"),
-    (["--epochs", "2.5"], "--epochs: got '2.5'; allowed: a positive integer"),
-    (["--hidden", "100,x"], "--hidden: got '100,x'; allowed: comma-separated positive integers"),
-    (["--hidden", "100,0"], "--hidden: got '100,0'"),
-    (["--batch-size", "-1"], "--batch-size: got '-1'"),
-    (["--seeds", "0"], "--seeds: got '0'"),
-    (["--optimizer", "adamw"], "optimizer: got 'adamw'; allowed: one of adam, gd, nesterov, sgd"),
-    (["--dataset", "mnist", "--data-option", "n_train=7"], "mnist: cannot download .*--path"),
-    (["--dataset", "mnist", "--path", "/nonexistent/mnist"], "/nonexistent/mnist"),
-    (["--dataset", "csv", "--path", "/nonexistent.csv", "--label", "y"], "/nonexistent.csv"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--activations", "rleu"], "--activations|activation: got 'rleu'; allowed: one of"),
+        (["--activations", "relu,sigmod"], "did you mean 'sigmoid'"),
+        (["--init", "xavir"], "init: got 'xavir'"),
+        (
+            ["--dataset", "digit"],
+            r"dataset: got 'digit'; allowed: one of .* \(did you mean 'digits'\?\)",
+        ),
+        (["--lr", "-0.1"], "--lr: got '-0.1'; allowed: a positive number"),
+        (["--lr", "abc"], "--lr: got 'abc'; allowed: a positive number"),
+        (["--epochs", "0"], "--epochs: got '0'; allowed: a positive integer"),
+        (["--epochs", "2.5"], "--epochs: got '2.5'; allowed: a positive integer"),
+        (
+            ["--hidden", "100,x"],
+            "--hidden: got '100,x'; allowed: comma-separated positive integers",
+        ),
+        (["--hidden", "100,0"], "--hidden: got '100,0'"),
+        (["--batch-size", "-1"], "--batch-size: got '-1'"),
+        (["--seeds", "0"], "--seeds: got '0'"),
+        (
+            ["--optimizer", "adamw"],
+            "optimizer: got 'adamw'; allowed: one of adam, gd, nesterov, sgd",
+        ),
+        (["--dataset", "mnist", "--data-option", "n_train=7"], "mnist: cannot download .*--path"),
+        (["--dataset", "mnist", "--path", "/nonexistent/mnist"], "/nonexistent/mnist"),
+        (["--dataset", "csv", "--path", "/nonexistent.csv", "--label", "y"], "/nonexistent.csv"),
+    ],
+)
 def test_bad_input_one_line_exit_2(args, message, tmp_path, run_cli):
     out = tmp_path / "run"
-    proc = run_cli("compare", *args, "--out", str(out), "--epochs", "1") if "--epochs" not in args \
+    proc = (
+        run_cli("compare", *args, "--out", str(out), "--epochs", "1")
+        if "--epochs" not in args
         else run_cli("compare", *args, "--out", str(out))
+    )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -113,17 +161,31 @@ def test_bad_input_one_line_exit_2(args, message, tmp_path, run_cli):
     assert not out.exists()  # refused before anything was written
 
 
-@pytest.mark.parametrize("content, message", [
-    ("a,b,y\n1,2,0\n3,nan,1\n", "line 3"),
-    ("a,b,y\n1,2,0\n3,inf,1\n", "inf"),
-    ("a,b,y\n1,2,0\n3,hello,1\n", "hello"),
-    ("a,b,z\n1,2,0\n3,4,1\n", "label"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("a,b,y\n1,2,0\n3,nan,1\n", "line 3"),
+        ("a,b,y\n1,2,0\n3,inf,1\n", "inf"),
+        ("a,b,y\n1,2,0\n3,hello,1\n", "hello"),
+        ("a,b,z\n1,2,0\n3,4,1\n", "label"),
+    ],
+)
 def test_bad_csv_is_refused_with_one_line(tmp_path, content, message, run_cli):
     path = tmp_path / "data.csv"
     path.write_text(content)
-    proc = run_cli("compare", "--dataset", "csv", "--path", str(path), "--label", "y",
-                   "--epochs", "1", "--out", str(tmp_path / "run"))
+    proc = run_cli(
+        "compare",
+        "--dataset",
+        "csv",
+        "--path",
+        str(path),
+        "--label",
+        "y",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
     assert not (tmp_path / "run").exists()
@@ -147,10 +209,34 @@ def test_debug_shows_the_traceback():
 def test_list_names_everything(run_cli):
     proc = run_cli("list")
     assert proc.returncode == 0
-    for name in ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu", "swish",
-                 "maxout", "step", "gelu", "softplus", "softsign", "mish", "identity",
-                 "prototype", "standard", "xavier_uniform", "he_normal", "lecun_normal",
-                 "digits", "mnist1d", "moons", "spiral", "csv", "fashion-mnist"]:
+    for name in [
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "prelu",
+        "elu",
+        "selu",
+        "swish",
+        "maxout",
+        "step",
+        "gelu",
+        "softplus",
+        "softsign",
+        "mish",
+        "identity",
+        "prototype",
+        "standard",
+        "xavier_uniform",
+        "he_normal",
+        "lecun_normal",
+        "digits",
+        "mnist1d",
+        "moons",
+        "spiral",
+        "csv",
+        "fashion-mnist",
+    ]:
         assert name in proc.stdout
     assert "he_normal" in proc.stdout.split("relu ")[1].splitlines()[0]
 
@@ -167,8 +253,27 @@ def test_explain_runs_a_topic_and_names_bad_ones(tmp_path, run_cli):
 
 def test_compare_writes_report_with_cost_and_weight_path(tmp_path):
     out = tmp_path / "r"
-    assert main(["compare", "--activations", "relu,tanh", "--init", "auto", "--seeds", "2",
-                 "--epochs", "2", "--hidden", "16", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--activations",
+                "relu,tanh",
+                "--init",
+                "auto",
+                "--seeds",
+                "2",
+                "--epochs",
+                "2",
+                "--hidden",
+                "16",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     page = (out / "report.html").read_text()
     assert (out / "cost.json").exists() and (out / "figures" / "weight_path.png").exists()
     assert page.count("<img") >= 6 and "No cost.json" not in page
@@ -176,9 +281,26 @@ def test_compare_writes_report_with_cost_and_weight_path(tmp_path):
 
 def test_compare_a_cnn_with_an_arch_string(tmp_path):
     out = tmp_path / "cnn"
-    code = main(["compare", "--dataset", "digits", "--arch",
-                 "conv2d:4x3:p1,act,maxpool2d:2,flatten,dense:10", "--activations", "relu,tanh",
-                 "--init", "auto", "--seeds", "2", "--epochs", "2", "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "compare",
+            "--dataset",
+            "digits",
+            "--arch",
+            "conv2d:4x3:p1,act,maxpool2d:2,flatten,dense:10",
+            "--activations",
+            "relu,tanh",
+            "--init",
+            "auto",
+            "--seeds",
+            "2",
+            "--epochs",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     rows = json.loads((out / "table.json").read_text())["rows"]
     assert [r["hidden"] for r in rows] == ["conv2d:4x3:p1,act,maxpool2d:2,flatten,dense:10"] * 2
@@ -191,7 +313,14 @@ def test_compare_a_cnn_with_an_arch_string(tmp_path):
 def test_bad_arch_is_one_line(tmp_path, run_cli):
     proc = run_cli("compare", "--arch", "conv1d:25", "--out", str(tmp_path / "r"))
     assert proc.returncode == 2 and "arch: got 'conv1d:25'" in proc.stderr
-    proc = run_cli("compare", "--dataset", "mnist1d", "--arch", "conv2d:4x3,act,flatten",
-                   "--out", str(tmp_path / "r"))
+    proc = run_cli(
+        "compare",
+        "--dataset",
+        "mnist1d",
+        "--arch",
+        "conv2d:4x3,act,flatten",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert proc.returncode == 2 and "image data set" in proc.stderr
     assert not (tmp_path / "r").exists()

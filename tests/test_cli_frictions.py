@@ -13,8 +13,13 @@ from actlab.cli import main
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "actlab.cli", *args], capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "actlab.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_version():
@@ -23,9 +28,24 @@ def test_version():
 
 
 def test_plan_takes_the_compare_flags_without_a_spec(capsys):
-    code = main(["plan", "--dataset", "digits", "--arch", "conv2d:4x3,act,flatten,dense:10",
-                 "--activations", "relu,tanh", "--init", "auto", "--seeds", "3", "--epochs", "2",
-                 "--no-calibrate"])
+    code = main(
+        [
+            "plan",
+            "--dataset",
+            "digits",
+            "--arch",
+            "conv2d:4x3,act,flatten,dense:10",
+            "--activations",
+            "relu,tanh",
+            "--init",
+            "auto",
+            "--seeds",
+            "3",
+            "--epochs",
+            "2",
+            "--no-calibrate",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert out.startswith("spec 'compare': 2 groups x 3 seeds = 6 trainings of 2 epochs")
@@ -36,12 +56,15 @@ def test_plan_takes_the_compare_flags_without_a_spec(capsys):
     assert "spec: got 'examples/sweep.toml'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, hint", [
-    (["--init", "he"], "did you mean 'he_normal' or 'he_uniform'?"),
-    (["--init", "xavier"], "did you mean 'xavier_normal' or 'xavier_uniform'?"),
-    (["--activations", "leaky"], "did you mean 'leaky_relu'?"),
-    (["--init", "zzz"], None),
-])
+@pytest.mark.parametrize(
+    "args, hint",
+    [
+        (["--init", "he"], "did you mean 'he_normal' or 'he_uniform'?"),
+        (["--init", "xavier"], "did you mean 'xavier_normal' or 'xavier_uniform'?"),
+        (["--activations", "leaky"], "did you mean 'leaky_relu'?"),
+        (["--init", "zzz"], None),
+    ],
+)
 def test_did_you_mean_for_prefixes(args, hint, tmp_path, capsys):
     assert main(["compare", *args, "--epochs", "1", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip()

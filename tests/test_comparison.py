@@ -16,8 +16,17 @@ from actlab.errors import ParameterError
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "run"
-    r = actlab.compare(activations=["relu", "tanh", "sigmoid"], dataset="moons", hidden=[8],
-                       init="auto", seeds=3, epochs=4, workers=1, out=out, progress="none")
+    r = actlab.compare(
+        activations=["relu", "tanh", "sigmoid"],
+        dataset="moons",
+        hidden=[8],
+        init="auto",
+        seeds=3,
+        epochs=4,
+        workers=1,
+        out=out,
+        progress="none",
+    )
     return r, out
 
 
@@ -43,8 +52,16 @@ def test_table_is_the_stored_table_with_significance(run):
 def test_history_and_probes_are_tidy(run):
     r, _ = run
     h = r.history
-    assert list(h.columns) == ["group", "activation", "init", "seed", "epoch", "layer", "metric",
-                               "value"]
+    assert list(h.columns) == [
+        "group",
+        "activation",
+        "init",
+        "seed",
+        "epoch",
+        "layer",
+        "metric",
+        "value",
+    ]
     assert len(h[h.metric == "train_loss"]) == 3 * 3 * 4
     assert h.layer.isna().all()
     p = r.probes
@@ -70,9 +87,11 @@ def test_conclusion_is_what_the_cli_prints(run, capsys):
     assert " ".join(printed.split()) == " ".join(r.conclusion.split())
     best = r.table.iloc[0]
     assert best["mark"] == "best"
-    assert (f"{best['activation']} is the most accurate ({best['test_acc_mean']:.3f} mean"
-            in r.conclusion or f"{best['activation']} has the highest mean "
-            f"({best['test_acc_mean']:.3f}" in r.conclusion)
+    assert (
+        f"{best['activation']} is the most accurate ({best['test_acc_mean']:.3f} mean"
+        in r.conclusion
+        or f"{best['activation']} has the highest mean ({best['test_acc_mean']:.3f}" in r.conclusion
+    )
 
 
 def test_figures_are_matplotlib_figures(run):
@@ -122,9 +141,17 @@ def test_load_the_same_object_and_two_runs_side_by_side(run, tmp_path):
     assert isinstance(again, actlab.Comparison)
     assert again.table["test_acc_mean"].tolist() == r.table["test_acc_mean"].tolist()
     assert again.conclusion == r.conclusion
-    other = actlab.compare(activations="relu,elu", dataset="moons", hidden=[8], init="auto",
-                           seeds=2, epochs=4, workers=1, out=tmp_path / "other",
-                           progress="none")
+    other = actlab.compare(
+        activations="relu,elu",
+        dataset="moons",
+        hidden=[8],
+        init="auto",
+        seeds=2,
+        epochs=4,
+        workers=1,
+        out=tmp_path / "other",
+        progress="none",
+    )
     both = actlab.load([out, tmp_path / "other"])
     assert sorted(both.table["run"].unique()) == ["other", "run"]
     assert len(both.table) == 5
@@ -134,8 +161,11 @@ def test_load_the_same_object_and_two_runs_side_by_side(run, tmp_path):
     assert both.conclusion.split("\n\nother: ")[1] == actlab.load(tmp_path / "other").conclusion
     assert set(both.history["run"]) == {"run", "other"}
     net = both.network("relu [run=other]", seed=1)
-    assert net.seeds == [1] and other.network("relu", seed=1).logits(
-        np.zeros((1, 2), np.float32)).tolist() == net.logits(np.zeros((1, 2), np.float32)).tolist()
+    assert (
+        net.seeds == [1]
+        and other.network("relu", seed=1).logits(np.zeros((1, 2), np.float32)).tolist()
+        == net.logits(np.zeros((1, 2), np.float32)).tolist()
+    )
     with pytest.raises(ParameterError, match="several groups use this activation"):
         both.network("relu")
     fig = both.curves()  # five groups: small multiples, one panel per group, titled with it
@@ -144,8 +174,17 @@ def test_load_the_same_object_and_two_runs_side_by_side(run, tmp_path):
 
 
 def test_temporary_run_is_removed_with_the_object():
-    r = actlab.compare(activations="relu", dataset="xor", hidden=[4], init="auto", seeds=2,
-                       epochs=1, workers=1, probes=False, progress="none")
+    r = actlab.compare(
+        activations="relu",
+        dataset="xor",
+        hidden=[4],
+        init="auto",
+        seeds=2,
+        epochs=1,
+        workers=1,
+        probes=False,
+        progress="none",
+    )
     path = r.paths[0]
     assert (path / "records.jsonl").exists() and r.temporary
     del r
@@ -167,8 +206,12 @@ def test_session_activations_train_in_this_process_unless_workers_fork():
     from actlab.activations import unregister_activation
     from actlab.comparison import _needs_this_process
 
-    actlab.register_activation("cubic_soft", lambda z: z / (1 + z * z) ** 0.5,
-                               lambda z: (1 + z * z) ** -1.5, overwrite=True)
+    actlab.register_activation(
+        "cubic_soft",
+        lambda z: z / (1 + z * z) ** 0.5,
+        lambda z: (1 + z * z) ** -1.5,
+        overwrite=True,
+    )
     try:
         assert _needs_this_process(["relu", "cubic_soft"], "spawn")
         assert _needs_this_process(["cubic_soft"], "forkserver")
@@ -196,12 +239,23 @@ def test_inline_html_renders_in_chromium(run, tmp_path):
     r, _ = run
     page_file = tmp_path / "cell.html"
     page_file.write_text(f"<!DOCTYPE html><html><body>{r._repr_html_()}</body></html>")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=args,
-            viewport={"width": 1100, "height": 900})
+            str(tmp_path / "profile"),
+            executable_path=chromium,
+            headless=True,
+            args=args,
+            viewport={"width": 1100, "height": 900},
+        )
         try:
             page = context.new_page()
             page.goto(page_file.as_uri())

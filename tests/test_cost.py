@@ -8,9 +8,17 @@ from actlab.activations import get_activation
 from actlab.cost import activation_cost, step_share
 from actlab.errors import ParameterError, UnknownNameError
 
-KEYS = {"activation", "size", "dtype", "fwd_ns_per_element", "fwd_bwd_ns_per_element",
-        "fwd_ratio_to_relu", "fwd_bwd_ratio_to_relu", "fwd_ratio_to_copy",
-        "fwd_bwd_ratio_to_copy"}
+KEYS = {
+    "activation",
+    "size",
+    "dtype",
+    "fwd_ns_per_element",
+    "fwd_bwd_ns_per_element",
+    "fwd_ratio_to_relu",
+    "fwd_bwd_ratio_to_relu",
+    "fwd_ratio_to_copy",
+    "fwd_bwd_ratio_to_copy",
+}
 
 
 def test_rows_per_activation_and_size_with_both_baselines():

@@ -21,13 +21,21 @@ from actlab.estimators import DivergenceError, MLPClassifier, MLPRegressor
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@parametrize_with_checks([
-    MLPClassifier(max_iter=100),  # scikit-learn's own test parameters for its MLPs
-    MLPClassifier(hidden_layer_sizes=(16, 8), activation="prelu", solver="adam",
-                  learning_rate_init=0.01, max_iter=30, init="auto"),
-    MLPClassifier(hidden_layer_sizes=(20,), solver="lbfgs", max_iter=50),
-    MLPRegressor(max_iter=100),
-])
+@parametrize_with_checks(
+    [
+        MLPClassifier(max_iter=100),  # scikit-learn's own test parameters for its MLPs
+        MLPClassifier(
+            hidden_layer_sizes=(16, 8),
+            activation="prelu",
+            solver="adam",
+            learning_rate_init=0.01,
+            max_iter=30,
+            init="auto",
+        ),
+        MLPClassifier(hidden_layer_sizes=(20,), solver="lbfgs", max_iter=50),
+        MLPRegressor(max_iter=100),
+    ]
+)
 def test_sklearn_check_estimator(estimator, check):
     check(estimator)
 
@@ -49,16 +57,19 @@ def binary():
 
 def test_digits_pipeline_accuracy(digits):
     X_tr, X_te, y_tr, y_te = digits
-    model = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(100, 100),
-                                                          activation="relu", random_state=0))
+    model = make_pipeline(
+        StandardScaler(),
+        MLPClassifier(hidden_layer_sizes=(100, 100), activation="relu", random_state=0),
+    )
     model.fit(X_tr, y_tr)
     assert model.score(X_te, y_te) > 0.95
 
 
 def test_digits_cross_val_score():
     X, y = load_digits(return_X_y=True)
-    model = make_pipeline(StandardScaler(), MLPClassifier(max_iter=30, random_state=0,
-                                                          learning_rate_init=0.01))
+    model = make_pipeline(
+        StandardScaler(), MLPClassifier(max_iter=30, random_state=0, learning_rate_init=0.01)
+    )
     scores = cross_val_score(model, X, y, cv=3)
     assert scores.mean() > 0.9
 
@@ -67,8 +78,13 @@ def test_regressor_fits_sine():
     rng = np.random.default_rng(0)
     X = rng.uniform(-3, 3, size=(600, 1))
     y = np.sin(X[:, 0])
-    reg = MLPRegressor(hidden_layer_sizes=(32, 32), activation="tanh", max_iter=200,
-                       learning_rate_init=0.01, random_state=0).fit(X[:400], y[:400])
+    reg = MLPRegressor(
+        hidden_layer_sizes=(32, 32),
+        activation="tanh",
+        max_iter=200,
+        learning_rate_init=0.01,
+        random_state=0,
+    ).fit(X[:400], y[:400])
     assert reg.score(X[400:], y[400:]) > 0.9
     assert reg.predict(X[:5]).shape == (5,)
     assert reg.out_activation_ == "identity"
@@ -107,8 +123,13 @@ def test_warm_start_uses_hand_assigned_weights(binary):
     assert b.n_iter_ == 1 and len(b.loss_curve_) == epochs_before + 1
 
     # a never-fitted estimator with weights assigned by hand
-    c = MLPClassifier(hidden_layer_sizes=(10,), warm_start=True, max_iter=1,
-                      learning_rate_init=1e-12, random_state=5)
+    c = MLPClassifier(
+        hidden_layer_sizes=(10,),
+        warm_start=True,
+        max_iter=1,
+        learning_rate_init=1e-12,
+        random_state=5,
+    )
     c.coefs_, c.intercepts_ = a.coefs_, a.intercepts_
     c.fit(X, y)
     np.testing.assert_allclose(c.predict_proba(X), expected, rtol=0, atol=1e-6)
@@ -125,8 +146,13 @@ def test_warm_start_uses_hand_assigned_weights(binary):
 
 def test_warm_start_keeps_learnable_activation_parameters(binary):
     X, y = binary
-    a = MLPClassifier(hidden_layer_sizes=(8,), activation="prelu", random_state=0,
-                      max_iter=30, learning_rate_init=0.05).fit(X, y)
+    a = MLPClassifier(
+        hidden_layer_sizes=(8,),
+        activation="prelu",
+        random_state=0,
+        max_iter=30,
+        learning_rate_init=0.05,
+    ).fit(X, y)
     alpha = a.activation_params_[0]["alpha"]
     assert alpha.shape == (1, 1) and alpha.item() != pytest.approx(0.25)
     b = clone(a).set_params(warm_start=True, max_iter=1, learning_rate_init=1e-12)
@@ -146,14 +172,16 @@ def test_warm_start_refuses_weights_of_another_shape(binary):
 
 def test_partial_fit_lowers_the_loss(binary):
     X, y = binary
-    clf = MLPClassifier(hidden_layer_sizes=(16,), random_state=0, learning_rate_init=0.01,
-                        batch_size=20)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(16,), random_state=0, learning_rate_init=0.01, batch_size=20
+    )
     for _ in range(8):
         clf.partial_fit(X, y, classes=np.array([0, 1]))
     assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 8  # n_iter_: this call's, as sklearn
     assert clf.loss_curve_[-1] < 0.7 * clf.loss_curve_[0]
-    reg = MLPRegressor(hidden_layer_sizes=(16,), random_state=0, learning_rate_init=0.01,
-                       batch_size=20)
+    reg = MLPRegressor(
+        hidden_layer_sizes=(16,), random_state=0, learning_rate_init=0.01, batch_size=20
+    )
     for _ in range(8):
         reg.partial_fit(X, X[:, 0] - X[:, 1])
     assert reg.loss_curve_[-1] < reg.loss_curve_[0]
@@ -190,8 +218,9 @@ def test_random_state_fixes_the_weights(binary):
 @pytest.mark.parametrize("hidden", [(), (7,), (12, 5)])
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_coefs_shapes_match_sklearn(hidden, n_classes):
-    X, y = make_classification(n_samples=60, n_features=5, n_informative=3,
-                               n_classes=n_classes, random_state=0)
+    X, y = make_classification(
+        n_samples=60, n_features=5, n_informative=3, n_classes=n_classes, random_state=0
+    )
     ours = MLPClassifier(hidden_layer_sizes=hidden, max_iter=1, random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -230,8 +259,9 @@ def test_probabilities(digits):
 
 def test_binary_uses_one_sigmoid_output(binary):
     X, y = binary
-    clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=10, random_state=0,
-                        learning_rate_init=0.01, batch_size=20).fit(X, y)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(8,), max_iter=10, random_state=0, learning_rate_init=0.01, batch_size=20
+    ).fit(X, y)
     assert clf.n_outputs_ == 1 and clf.coefs_[-1].shape == (8, 1)
     assert clf.out_activation_ == "logistic"
     P = clf.predict_proba(X)
@@ -242,11 +272,11 @@ def test_binary_uses_one_sigmoid_output(binary):
 
 
 def test_multilabel():
-    X, Y = make_multilabel_classification(n_samples=200, n_features=8, n_classes=4,
-                                          random_state=0)
+    X, Y = make_multilabel_classification(n_samples=200, n_features=8, n_classes=4, random_state=0)
     X = StandardScaler().fit_transform(X)
-    clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=60, random_state=0,
-                        learning_rate_init=0.01).fit(X, Y)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(32,), max_iter=60, random_state=0, learning_rate_init=0.01
+    ).fit(X, Y)
     assert clf.n_outputs_ == 4 and clf.out_activation_ == "logistic"
     pred = clf.predict(X)
     assert pred.shape == Y.shape and pred.dtype == Y.dtype
@@ -260,8 +290,13 @@ def test_string_labels(binary):
     X, y = binary
     names = np.array(["cat", "dog", "eel"])
     labels = names[(y + (X[:, 0] > 1)).astype(int)]
-    clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0,
-                        learning_rate_init=0.01, batch_size=20).fit(X, labels)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(16,),
+        max_iter=30,
+        random_state=0,
+        learning_rate_init=0.01,
+        batch_size=20,
+    ).fit(X, labels)
     assert list(clf.classes_) == ["cat", "dog", "eel"]
     assert set(clf.predict(X)) <= set(names)
     assert clf.score(X, labels) > 0.7
@@ -269,8 +304,13 @@ def test_string_labels(binary):
 
 def test_early_stopping_records_validation_scores(binary):
     X, y = binary
-    clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=200, early_stopping=True,
-                        n_iter_no_change=3, random_state=0).fit(X, y)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(16,),
+        max_iter=200,
+        early_stopping=True,
+        n_iter_no_change=3,
+        random_state=0,
+    ).fit(X, y)
     assert clf.n_iter_ < 200
     assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
     assert clf.best_loss_ is None and 0 <= clf.best_validation_score_ <= 1
@@ -280,8 +320,14 @@ def test_early_stopping_records_validation_scores(binary):
 
 def test_clone_and_pipeline(binary):
     X, y = binary
-    clf = MLPClassifier(hidden_layer_sizes=(8,), activation="leaky_relu:0.1", max_iter=5,
-                        random_state=0, learning_rate_init=0.01, batch_size=20)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(8,),
+        activation="leaky_relu:0.1",
+        max_iter=5,
+        random_state=0,
+        learning_rate_init=0.01,
+        batch_size=20,
+    )
     copy = clone(clf)
     assert copy.get_params() == clf.get_params()
     pipe = make_pipeline(StandardScaler(), copy).fit(X, y)
@@ -292,26 +338,29 @@ def test_clone_and_pipeline(binary):
 # --------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("params, error, words", [
-    ({"activation": "rleu"}, UnknownNameError, ["activation", "'rleu'", "did you mean 'relu'"]),
-    ({"learning_rate_init": -1}, ParameterError, ["learning_rate_init", "-1"]),
-    ({"hidden_layer_sizes": (10, 0)}, ParameterError, ["hidden_layer_sizes", "(10, 0)"]),
-    ({"hidden_layer_sizes": (10, 2.5)}, ParameterError, ["hidden_layer_sizes"]),
-    ({"solver": "adma"}, UnknownNameError, ["solver", "adam"]),
-    ({"learning_rate": "cosine"}, UnknownNameError, ["learning_rate", "invscaling"]),
-    ({"alpha": -0.1}, ParameterError, ["alpha", "-0.1"]),
-    ({"epsilon": 0.0}, ParameterError, ["epsilon"]),
-    ({"beta_2": 1.0}, ParameterError, ["beta_2"]),
-    ({"n_iter_no_change": 0}, ParameterError, ["n_iter_no_change"]),
-    ({"max_fun": 0}, ParameterError, ["max_fun"]),
-    ({"shuffle": "yes"}, ParameterError, ["shuffle"]),
-    ({"momentum": 1.5}, ParameterError, ["momentum"]),
-    ({"batch_size": 0}, ParameterError, ["batch_size"]),
-    ({"max_iter": 0}, ParameterError, ["max_iter"]),
-    ({"dtype": "int8"}, ParameterError, ["dtype", "float32"]),
-    ({"init": "nope"}, UnknownNameError, ["init"]),
-    ({"validation_fraction": 1.0}, ParameterError, ["validation_fraction"]),
-])
+@pytest.mark.parametrize(
+    "params, error, words",
+    [
+        ({"activation": "rleu"}, UnknownNameError, ["activation", "'rleu'", "did you mean 'relu'"]),
+        ({"learning_rate_init": -1}, ParameterError, ["learning_rate_init", "-1"]),
+        ({"hidden_layer_sizes": (10, 0)}, ParameterError, ["hidden_layer_sizes", "(10, 0)"]),
+        ({"hidden_layer_sizes": (10, 2.5)}, ParameterError, ["hidden_layer_sizes"]),
+        ({"solver": "adma"}, UnknownNameError, ["solver", "adam"]),
+        ({"learning_rate": "cosine"}, UnknownNameError, ["learning_rate", "invscaling"]),
+        ({"alpha": -0.1}, ParameterError, ["alpha", "-0.1"]),
+        ({"epsilon": 0.0}, ParameterError, ["epsilon"]),
+        ({"beta_2": 1.0}, ParameterError, ["beta_2"]),
+        ({"n_iter_no_change": 0}, ParameterError, ["n_iter_no_change"]),
+        ({"max_fun": 0}, ParameterError, ["max_fun"]),
+        ({"shuffle": "yes"}, ParameterError, ["shuffle"]),
+        ({"momentum": 1.5}, ParameterError, ["momentum"]),
+        ({"batch_size": 0}, ParameterError, ["batch_size"]),
+        ({"max_iter": 0}, ParameterError, ["max_iter"]),
+        ({"dtype": "int8"}, ParameterError, ["dtype", "float32"]),
+        ({"init": "nope"}, UnknownNameError, ["init"]),
+        ({"validation_fraction": 1.0}, ParameterError, ["validation_fraction"]),
+    ],
+)
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 def test_bad_parameters_name_themselves(cls, params, error, words):
     X = np.array([[0.0, 1.0], [1.0, np.nan]])  # parameters are checked before the data
@@ -342,8 +391,9 @@ def test_divergence_raises_and_leaves_the_model_as_it_was():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 3)) * 100
     y = X @ np.array([3.0, -2.0, 1.0]) * 100
-    reg = MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1.0,
-                       max_iter=20, random_state=0)
+    reg = MLPRegressor(
+        hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1.0, max_iter=20, random_state=0
+    )
     with pytest.raises(DivergenceError, match=r"diverged at epoch \d+.*learning_rate_init"):
         reg.fit(X, y)
     assert not hasattr(reg, "coefs_")
@@ -360,14 +410,17 @@ def test_divergence_raises_and_leaves_the_model_as_it_was():
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_sklearn_weights_give_sklearns_probabilities(activation, n_classes):
     """coefs_ in scikit-learn's layout: sklearn's fitted weights, assigned here, predict alike."""
-    X, y = make_classification(n_samples=80, n_features=5, n_informative=3,
-                               n_classes=n_classes, random_state=0)
+    X, y = make_classification(
+        n_samples=80, n_features=5, n_informative=3, n_classes=n_classes, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        sk = SkMLPClassifier(hidden_layer_sizes=(6, 4), activation=activation, max_iter=50,
-                             random_state=0).fit(X, y)
-    ours = MLPClassifier(hidden_layer_sizes=(6, 4), activation=activation, max_iter=1,
-                         random_state=0).fit(X, y)
+        sk = SkMLPClassifier(
+            hidden_layer_sizes=(6, 4), activation=activation, max_iter=50, random_state=0
+        ).fit(X, y)
+    ours = MLPClassifier(
+        hidden_layer_sizes=(6, 4), activation=activation, max_iter=1, random_state=0
+    ).fit(X, y)
     ours.coefs_, ours.intercepts_ = sk.coefs_, sk.intercepts_
     np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
@@ -383,8 +436,13 @@ def test_save_and_load_through_the_network_format(binary, tmp_path):
     X, y = binary
     names = np.array(["cat", "dog", "eel"])
     labels = names[(y + (X[:, 0] > 1)).astype(int)]
-    clf = MLPClassifier(hidden_layer_sizes=(9, 4), activation=["prelu", "tanh"],
-                        learning_rate_init=0.01, max_iter=20, random_state=0).fit(X, labels)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(9, 4),
+        activation=["prelu", "tanh"],
+        learning_rate_init=0.01,
+        max_iter=20,
+        random_state=0,
+    ).fit(X, labels)
     path = clf.save(tmp_path / "clf")
     assert path.suffix == ".npz"
     back = MLPClassifier.load(path)
@@ -392,8 +450,9 @@ def test_save_and_load_through_the_network_format(binary, tmp_path):
     np.testing.assert_array_equal(back.predict(X), clf.predict(X))
     assert back.get_params() == clf.get_params() and list(back.classes_) == list(names)
     assert back.loss_curve_ == clf.loss_curve_ and back.n_iter_ == clf.n_iter_
-    np.testing.assert_array_equal(back.activation_params_[0]["alpha"],
-                                  clf.activation_params_[0]["alpha"])
+    np.testing.assert_array_equal(
+        back.activation_params_[0]["alpha"], clf.activation_params_[0]["alpha"]
+    )
     # the same file is an ordinary actlab network, loaded without pickle
     net = Network.load(path)
     np.testing.assert_allclose(net.predict_output(X)[0], clf.predict_proba(X), rtol=1e-12)

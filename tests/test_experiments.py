@@ -16,25 +16,39 @@ from actlab.experiments import runner as runner_mod
 from actlab.experiments.stats import compare_groups, describe, holm, paired_comparison
 from actlab.experiments.store import RunStore
 
-TINY = {"activations": ["relu", "tanh"], "inits": ["auto"], "hidden": [[8]], "epochs": 2,
-        "seeds": [0, 1], "datasets": ["moons"], "probes": False}
+TINY = {
+    "activations": ["relu", "tanh"],
+    "inits": ["auto"],
+    "hidden": [[8]],
+    "epochs": 2,
+    "seeds": [0, 1],
+    "datasets": ["moons"],
+    "probes": False,
+}
 
 
 # ----------------------------------------------------------------------------- spec and plan
 
-@pytest.mark.parametrize("change, message", [
-    ({"activations": ["rleu"]}, r"activation: got 'rleu'.*did you mean 'relu'"),
-    ({"inits": ["xavier"]}, r"init: got 'xavier'"),
-    ({"datasets": ["digit"]}, r"dataset: got 'digit'"),
-    ({"hidden": [[10, 0]]}, r"hidden: got \[\[10, 0\]\]; allowed: a list of lists of positive"),
-    ({"lrs": [0.1, -1]}, r"lrs: got \[0.1, -1\]; allowed: a list of positive numbers"),
-    ({"optimizers": ["adamw"]}, r"optimizer: got 'adamw'"),
-    ({"epochs": 0}, r"epochs: got 0; allowed: a positive integer"),
-    ({"seeds": [1, 1]}, r"seeds: got \[1, 1\]"),
-    ({"momentum": 1.0}, r"momentum: got 1.0; allowed: a number in \[0, 1\)"),
-    ({"scheduler": "localhost"}, r"scheduler: got 'localhost'; allowed: an address like tcp://"),
-    ({"epochz": 3}, r"spec key: got 'epochz'; allowed: one of .*did you mean 'epochs'"),
-])
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"activations": ["rleu"]}, r"activation: got 'rleu'.*did you mean 'relu'"),
+        ({"inits": ["xavier"]}, r"init: got 'xavier'"),
+        ({"datasets": ["digit"]}, r"dataset: got 'digit'"),
+        ({"hidden": [[10, 0]]}, r"hidden: got \[\[10, 0\]\]; allowed: a list of lists of positive"),
+        ({"lrs": [0.1, -1]}, r"lrs: got \[0.1, -1\]; allowed: a list of positive numbers"),
+        ({"optimizers": ["adamw"]}, r"optimizer: got 'adamw'"),
+        ({"epochs": 0}, r"epochs: got 0; allowed: a positive integer"),
+        ({"seeds": [1, 1]}, r"seeds: got \[1, 1\]"),
+        ({"momentum": 1.0}, r"momentum: got 1.0; allowed: a number in \[0, 1\)"),
+        (
+            {"scheduler": "localhost"},
+            r"scheduler: got 'localhost'; allowed: an address like tcp://",
+        ),
+        ({"epochz": 3}, r"spec key: got 'epochz'; allowed: one of .*did you mean 'epochs'"),
+    ],
+)
 def test_spec_validation_names_field_value_and_allowed(change, message):
     with pytest.raises(ValueError, match=message):
         Spec.from_dict({**TINY, **change}).validate()
@@ -42,9 +56,11 @@ def test_spec_validation_names_field_value_and_allowed(change, message):
 
 def test_spec_from_toml_sections_and_singulars(tmp_path):
     path = tmp_path / "s.toml"
-    path.write_text('name = "t"\n[grid]\nactivation = "relu"\ninit = ["auto", "prototype"]\n'
-                    'dataset = "moons"\nhidden = [16, 16]\nseeds = 3\n[train]\nepochs = 4\n'
-                    '[data]\nn_samples = 200\n')
+    path.write_text(
+        'name = "t"\n[grid]\nactivation = "relu"\ninit = ["auto", "prototype"]\n'
+        'dataset = "moons"\nhidden = [16, 16]\nseeds = 3\n[train]\nepochs = 4\n'
+        "[data]\nn_samples = 200\n"
+    )
     spec = Spec.from_toml(path).validate()
     assert spec.activations == ["relu"] and spec.inits == ["auto", "prototype"]
     assert spec.hidden == [[16, 16]] and spec.seeds == [0, 1, 2] and spec.epochs == 4
@@ -65,11 +81,14 @@ def test_plan_expands_the_grid():
 
 # ----------------------------------------------------------------------------- statistics
 
+
 def test_describe_t_interval_matches_scipy():
     x = [0.91, 0.95, 0.93, 0.97, 0.92, 0.94]
     d = describe(x)
     lo, hi = sps.t.interval(0.95, len(x) - 1, loc=np.mean(x), scale=sps.sem(x))
-    assert d["ci_low"] == pytest.approx(lo, rel=1e-12) and d["ci_high"] == pytest.approx(hi, rel=1e-12)
+    assert d["ci_low"] == pytest.approx(lo, rel=1e-12) and d["ci_high"] == pytest.approx(
+        hi, rel=1e-12
+    )
     assert d["median"] == pytest.approx(0.935) and d["std"] == pytest.approx(np.std(x, ddof=1))
     b = describe(x, method="bootstrap")
     assert b["ci_low"] < np.mean(x) < b["ci_high"]
@@ -111,6 +130,7 @@ def test_planted_difference_is_significant_and_null_is_not():
 
 # ----------------------------------------------------------------------------- running
 
+
 def test_run_resume_keeps_finished_groups(tmp_path, monkeypatch):
     spec = Spec.from_dict(TINY)
     out = tmp_path / "run"
@@ -130,8 +150,7 @@ def test_run_resume_keeps_finished_groups(tmp_path, monkeypatch):
 
 
 def test_failed_and_diverged_groups_are_results(tmp_path, monkeypatch):
-    spec = Spec.from_dict({**TINY, "activations": ["relu", "tanh", "sigmoid"],
-                           "lrs": [0.05]})
+    spec = Spec.from_dict({**TINY, "activations": ["relu", "tanh", "sigmoid"], "lrs": [0.05]})
     real = runner_mod.train_group
 
     def flaky(group, on_epoch=None):
@@ -147,8 +166,16 @@ def test_failed_and_diverged_groups_are_results(tmp_path, monkeypatch):
     assert row["n_failed"] == 2 and row["n_ok"] == 0
     assert "planted failure" in next(r for r in res.records if r["status"] == "failed")["error"]
 
-    diverge = Spec.from_dict({**TINY, "activations": ["relu"], "inits": ["prototype"],
-                              "lrs": [1e4], "datasets": ["digits"], "hidden": [[32]]})
+    diverge = Spec.from_dict(
+        {
+            **TINY,
+            "activations": ["relu"],
+            "inits": ["prototype"],
+            "lrs": [1e4],
+            "datasets": ["digits"],
+            "hidden": [[32]],
+        }
+    )
     res = run_spec(diverge, out=tmp_path / "d", progress="none", workers=1)
     assert res.rows[0]["n_diverged"] == 2 and all(r["diverged_epoch"] for r in res.records)
 
@@ -157,9 +184,12 @@ def test_local_pool_and_dask_localcluster_give_the_same_records(tmp_path):
     distributed = pytest.importorskip("distributed")
     spec = Spec.from_dict({**TINY, "activations": ["relu", "tanh", "elu"]})
     pool = run_spec(spec, out=tmp_path / "pool", progress="none", workers=2)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
-        dask = run_spec(spec, out=tmp_path / "dask", progress="none", scheduler=cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        dask = run_spec(
+            spec, out=tmp_path / "dask", progress="none", scheduler=cluster.scheduler_address
+        )
     key = lambda r: (r["group_id"], r["seed"])
     a, b = sorted(pool.records, key=key), sorted(dask.records, key=key)
     assert len(a) == len(b) == 6
@@ -171,20 +201,31 @@ def test_resume_after_a_real_kill(tmp_path):
     """SIGKILL right after the second group is stored (a record count, not a time: the kill
     lands there on any machine); the rerun keeps both groups byte for byte, trains the rest."""
     spec_path = tmp_path / "spec.toml"
-    spec_path.write_text('activations = ["relu", "tanh", "sigmoid", "elu", "swish", "selu"]\n'
-                         'inits = ["auto"]\ndatasets = ["digits"]\nhidden = [[64, 64]]\n'
-                         'epochs = 12\nseeds = 2\nprobes = false\n')
+    spec_path.write_text(
+        'activations = ["relu", "tanh", "sigmoid", "elu", "swish", "selu"]\n'
+        'inits = ["auto"]\ndatasets = ["digits"]\nhidden = [[64, 64]]\n'
+        "epochs = 12\nseeds = 2\nprobes = false\n"
+    )
     out = tmp_path / "run"
     args = ["run", str(spec_path), "--out", str(out), "--workers", "1", "--quiet"]
     fault = Path(__file__).parent / "fault_cli.py"
-    killed = subprocess.run([sys.executable, str(fault), "kill", "4", "--", *args],
-                            capture_output=True, timeout=300, check=False)
+    killed = subprocess.run(
+        [sys.executable, str(fault), "kill", "4", "--", *args],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
     assert killed.returncode == -signal.SIGKILL
     records = out / "records.jsonl"
     kept = records.read_bytes()
     assert kept.count(b"\n") == 4
-    done = subprocess.run([sys.executable, "-m", "actlab.cli", *args[:-1]], capture_output=True,
-                          text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "actlab.cli", *args[:-1]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "resuming: 2 of 6 groups" in done.stdout
     final = records.read_bytes()
@@ -219,9 +260,20 @@ def test_store_open_refuses_foreign_directory(tmp_path):
 def test_accuracy_interval_is_clipped_to_0_1():
     from actlab.experiments.stats import summarize_group
 
-    recs = [{"activation": "relu", "init": "p", "status": "ok", "test_acc": [a],
-             "train_loss": [0.1], "train_acc": [0.9], "epoch_seconds": [1.0]}
-            for a in (0.99, 0.98, 0.2, 0.97, 0.99)]
+    recs = [
+        {
+            "activation": "relu",
+            "init": "p",
+            "status": "ok",
+            "test_acc": [a],
+            "train_loss": [0.1],
+            "train_acc": [0.9],
+            "epoch_seconds": [1.0],
+        }
+        for a in (0.99, 0.98, 0.2, 0.97, 0.99)
+    ]
     row = summarize_group(recs, 0.95)
     assert row["test_acc_ci_high"] == 1.0
-    assert row["test_acc_ci_low"] == pytest.approx(describe([0.99, 0.98, 0.2, 0.97, 0.99])["ci_low"])
+    assert row["test_acc_ci_low"] == pytest.approx(
+        describe([0.99, 0.98, 0.2, 0.97, 0.99])["ci_low"]
+    )

@@ -25,20 +25,26 @@ from actlab.experiments import store as store_mod
 from actlab.experiments.store import QUARANTINE, RunStore
 
 HERE = Path(__file__).parent
-SPEC = ('activations = ["relu", "tanh", "elu"]\ninits = ["auto"]\ndatasets = ["moons"]\n'
-        'hidden = [[8]]\nepochs = 2\nseeds = 2\nprobes = false\n')
+SPEC = (
+    'activations = ["relu", "tanh", "elu"]\ninits = ["auto"]\ndatasets = ["moons"]\n'
+    "hidden = [[8]]\nepochs = 2\nseeds = 2\nprobes = false\n"
+)
 METRICS = ("status", "train_loss", "train_acc", "test_loss", "test_acc")
 
 
 def canon(records):
     """What a record says about training (timings aside), keyed by (group, seed)."""
-    return sorted((r["group_id"], r["seed"], *(json.dumps(r.get(m)) for m in METRICS))
-                  for r in records)
+    return sorted(
+        (r["group_id"], r["seed"], *(json.dumps(r.get(m)) for m in METRICS)) for r in records
+    )
 
 
 def run_cli(*args, fault=None, **kw):
-    cmd = [sys.executable, *([str(HERE / "fault_cli.py"), *fault, "--"] if fault
-                             else ["-m", "actlab.cli"]), *map(str, args)]
+    cmd = [
+        sys.executable,
+        *([str(HERE / "fault_cli.py"), *fault, "--"] if fault else ["-m", "actlab.cli"]),
+        *map(str, args),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, **kw)
 
 
@@ -77,18 +83,19 @@ def finish_and_compare(spec_file, out, reference, kept: list[bytes]):
     return proc
 
 
-def test_write_dying_between_two_records_of_a_group_retrains_that_group(spec_file, tmp_path,
-                                                                         reference):
+def test_write_dying_between_two_records_of_a_group_retrains_that_group(
+    spec_file, tmp_path, reference
+):
     out = tmp_path / "run"
-    proc = run_cli("run", spec_file, "--out", out, "--workers", "1", "--quiet",
-                   fault=["kill", "3"])
+    proc = run_cli("run", spec_file, "--out", out, "--workers", "1", "--quiet", fault=["kill", "3"])
     assert proc.returncode == -signal.SIGKILL
     lines = lines_of(out / "records.jsonl")
     assert len(lines) == 3  # group 1 complete, group 2 has one of its two seeds
     done = finish_and_compare(spec_file, out, reference, kept=lines[:2])
     assert "resuming: 1 of 3 groups" in done.stdout
-    assert (f"records: 1 line(s) of incomplete or corrupt groups moved to {QUARANTINE}"
-            in done.stdout)
+    assert (
+        f"records: 1 line(s) of incomplete or corrupt groups moved to {QUARANTINE}" in done.stdout
+    )
     assert (out / QUARANTINE).read_bytes() == lines[2]
 
 
@@ -105,8 +112,15 @@ def test_garbage_and_non_utf8_middle_lines(spec_file, tmp_path, reference):
     out = tmp_path / "run"
     assert run_cli("run", spec_file, "--out", out, "--workers", "1").returncode == 0
     lines = lines_of(out / "records.jsonl")
-    damaged = [lines[0], b"#garbage}{\n", lines[1], lines[2], b"\xff\xfe{\"seed\": 1}\n",
-               lines[4], lines[5]]  # group 2 lost a seed to invalid UTF-8
+    damaged = [
+        lines[0],
+        b"#garbage}{\n",
+        lines[1],
+        lines[2],
+        b'\xff\xfe{"seed": 1}\n',
+        lines[4],
+        lines[5],
+    ]  # group 2 lost a seed to invalid UTF-8
     (out / "records.jsonl").write_bytes(b"".join(damaged))
     report = run_cli("report", out)  # readers skip what is not a complete group
     assert report.returncode == 0, report.stderr
@@ -123,7 +137,7 @@ def test_a_flipped_digit_fails_the_line_check(spec_file, tmp_path, reference):
     text = lines[1].decode()
     at = text.index('"train_loss": [') + len('"train_loss": [')
     digit = next(i for i in range(at, len(text)) if text[i] in "123456789")
-    flipped = text[:digit] + str(int(text[digit]) % 9 + 1) + text[digit + 1:]
+    flipped = text[:digit] + str(int(text[digit]) % 9 + 1) + text[digit + 1 :]
     assert json.loads(flipped)["train_loss"] != rec["train_loss"]
     (out / "records.jsonl").write_bytes(lines[0] + flipped.encode() + b"".join(lines[2:]))
     finish_and_compare(spec_file, out, reference, kept=lines[2:])
@@ -131,20 +145,42 @@ def test_a_flipped_digit_fails_the_line_check(spec_file, tmp_path, reference):
 
 def test_two_processes_on_one_directory(spec_file, tmp_path, reference):
     out, flag = tmp_path / "run", tmp_path / "go"
-    first = subprocess.Popen([sys.executable, str(HERE / "fault_cli.py"), "pause", "1", str(flag),
-                              "--", "run", str(spec_file), "--out", str(out), "--workers", "1",
-                              "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "fault_cli.py"),
+            "pause",
+            "1",
+            str(flag),
+            "--",
+            "run",
+            str(spec_file),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
-        while not Path(str(flag) + ".ready").exists() and first.poll() is None \
-                and time.monotonic() < deadline:
+        while (
+            not Path(str(flag) + ".ready").exists()
+            and first.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         assert first.poll() is None, first.communicate()
         second = run_cli("run", spec_file, "--out", out, "--workers", "1")
         assert second.returncode == 2
-        assert second.stderr.strip() == (f"actlab: error: out: {out} is being written by another "
-                                         f"actlab process (PID {first.pid}); wait for it to "
-                                         "finish or choose another --out")
+        assert second.stderr.strip() == (
+            f"actlab: error: out: {out} is being written by another "
+            f"actlab process (PID {first.pid}); wait for it to "
+            "finish or choose another --out"
+        )
     finally:
         flag.touch()
         first.communicate(timeout=120)
@@ -155,12 +191,16 @@ def test_two_processes_on_one_directory(spec_file, tmp_path, reference):
 
 def test_full_disk_while_storing_a_group(spec_file, tmp_path, reference):
     out = tmp_path / "run"
-    proc = run_cli("run", spec_file, "--out", out, "--workers", "1", "--quiet",
-                   fault=["enospc", "3"])
+    proc = run_cli(
+        "run", spec_file, "--out", out, "--workers", "1", "--quiet", fault=["enospc", "3"]
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        (f"actlab: error: out: cannot write to {out} (No space left on device); every group "
-         "finished before is kept: make room and run the same command again to resume")]
+        (
+            f"actlab: error: out: cannot write to {out} (No space left on device); every group "
+            "finished before is kept: make room and run the same command again to resume"
+        )
+    ]
     lines = lines_of(out / "records.jsonl")
     assert len(lines) == 2  # the half-written group was cut back off
     finish_and_compare(spec_file, out, reference, kept=lines)
@@ -187,8 +227,15 @@ def test_full_disk_while_writing_a_table_leaves_no_part_behind(tmp_path, monkeyp
 
 
 def json_spec():
-    return {"activations": ["relu", "tanh", "elu"], "inits": ["auto"], "datasets": ["moons"],
-            "hidden": [[8]], "epochs": 2, "seeds": [0, 1], "probes": False}
+    return {
+        "activations": ["relu", "tanh", "elu"],
+        "inits": ["auto"],
+        "datasets": ["moons"],
+        "hidden": [[8]],
+        "epochs": 2,
+        "seeds": [0, 1],
+        "probes": False,
+    }
 
 
 def test_leftovers_of_an_interrupted_write_are_removed(tmp_path):
@@ -201,11 +248,14 @@ def test_leftovers_of_an_interrupted_write_are_removed(tmp_path):
     assert not (out / "report.html.tmp").exists() and not (out / ".tmp-table.csv-abcd").exists()
 
 
-@pytest.mark.parametrize("patch, message", [
-    ("access", "a directory this user may write"),
-    ("erofs", "a writable directory .*Read-only file system"),
-    ("eacces", "a writable directory .*Permission denied"),
-])
+@pytest.mark.parametrize(
+    "patch, message",
+    [
+        ("access", "a directory this user may write"),
+        ("erofs", "a writable directory .*Read-only file system"),
+        ("eacces", "a writable directory .*Permission denied"),
+    ],
+)
 def test_unwritable_and_read_only_output_directory(tmp_path, monkeypatch, capsys, patch, message):
     parent = tmp_path / "mnt"
     parent.mkdir()
@@ -248,12 +298,13 @@ def test_corrupt_config_is_named(spec_file, tmp_path):
 
 def test_changed_data_is_refused_on_resume(tmp_path):
     data = tmp_path / "d.csv"
-    rows = [f"{x:.2f},{(x * 7) % 3:.2f},{int(x * 10) % 2}" for x in
-            [i / 40 for i in range(80)]]
+    rows = [f"{x:.2f},{(x * 7) % 3:.2f},{int(x * 10) % 2}" for x in [i / 40 for i in range(80)]]
     data.write_text("a,b,y\n" + "\n".join(rows) + "\n")
     spec = tmp_path / "spec.toml"
-    spec.write_text(SPEC.replace('datasets = ["moons"]', 'datasets = ["csv"]')
-                    + f'[data]\npath = "{data}"\nlabel = "y"\n')
+    spec.write_text(
+        SPEC.replace('datasets = ["moons"]', 'datasets = ["csv"]')
+        + f'[data]\npath = "{data}"\nlabel = "y"\n'
+    )
     out, ref = tmp_path / "run", tmp_path / "ref"
     assert run_cli("run", spec, "--out", ref, "--workers", "1").returncode == 0
     killed = run_cli("run", spec, "--out", out, "--workers", "1", fault=["kill", "2"])
@@ -273,9 +324,26 @@ def test_changed_data_is_refused_on_resume(tmp_path):
 
 def test_all_diverged_first_group_still_gives_tables(tmp_path):
     out = tmp_path / "run"
-    proc = run_cli("compare", "--seeds", "2", "--activations", "relu,tanh,sigmoid", "--init",
-                   "auto", "--workers", "1", "--lr", "1e6", "--epochs", "3", "--hidden", "32",
-                   "--no-probes", "--out", out)
+    proc = run_cli(
+        "compare",
+        "--seeds",
+        "2",
+        "--activations",
+        "relu,tanh,sigmoid",
+        "--init",
+        "auto",
+        "--workers",
+        "1",
+        "--lr",
+        "1e6",
+        "--epochs",
+        "3",
+        "--hidden",
+        "32",
+        "--no-probes",
+        "--out",
+        out,
+    )
     assert proc.returncode == 0, proc.stderr
     with open(out / "table.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -287,12 +355,19 @@ def test_all_diverged_first_group_still_gives_tables(tmp_path):
 
 def test_csv_columns_are_the_union_of_all_rows(tmp_path):
     store = RunStore(tmp_path)
-    store.write_csv("t.csv", [{"activation": "relu", "n_ok": 0},
-                              {"activation": "tanh", "n_ok": 2, "test_acc_mean": 0.9}])
+    store.write_csv(
+        "t.csv",
+        [
+            {"activation": "relu", "n_ok": 0},
+            {"activation": "tanh", "n_ok": 2, "test_acc_mean": 0.9},
+        ],
+    )
     with open(tmp_path / "t.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows == [{"activation": "relu", "n_ok": "0", "test_acc_mean": ""},
-                    {"activation": "tanh", "n_ok": "2", "test_acc_mean": "0.9"}]
+    assert rows == [
+        {"activation": "relu", "n_ok": "0", "test_acc_mean": ""},
+        {"activation": "tanh", "n_ok": "2", "test_acc_mean": "0.9"},
+    ]
 
 
 def _alive(pid: int) -> bool:
@@ -306,25 +381,48 @@ def _alive(pid: int) -> bool:
 @pytest.mark.parametrize("sig", ["kill", "term"])
 def test_pool_workers_exit_with_their_parent(tmp_path, sig):
     spec = tmp_path / "spec.toml"
-    spec.write_text(SPEC.replace('"relu", "tanh", "elu"', '"relu", "tanh", "elu", "swish", '
-                                 '"selu", "sigmoid"').replace("epochs = 2", "epochs = 30")
-                    .replace('"moons"', '"digits"').replace("[[8]]", "[[64, 64]]"))
+    spec.write_text(
+        SPEC.replace('"relu", "tanh", "elu"', '"relu", "tanh", "elu", "swish", "selu", "sigmoid"')
+        .replace("epochs = 2", "epochs = 30")
+        .replace('"moons"', '"digits"')
+        .replace("[[8]]", "[[64, 64]]")
+    )
     pids, out = tmp_path / "pids", tmp_path / "run"
     if sig == "kill":  # the parent dies by SIGKILL right after storing its first group
-        proc = run_cli("run", spec, "--out", out, "--workers", "2", "--quiet",
-                       fault=["pids", "2", pids])
+        proc = run_cli(
+            "run", spec, "--out", out, "--workers", "2", "--quiet", fault=["pids", "2", pids]
+        )
         assert proc.returncode == -signal.SIGKILL
         workers = [int(p) for p in pids.read_text().split()]
     else:  # SIGTERM while the pool works
         flag = tmp_path / "go"
-        parent = subprocess.Popen([sys.executable, str(HERE / "fault_cli.py"), "pause", "2",
-                                   str(flag), "--", "run", str(spec), "--out", str(out),
-                                   "--workers", "2", "--quiet"], stderr=subprocess.PIPE, text=True)
+        parent = subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "fault_cli.py"),
+                "pause",
+                "2",
+                str(flag),
+                "--",
+                "run",
+                str(spec),
+                "--out",
+                str(out),
+                "--workers",
+                "2",
+                "--quiet",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 120
         while not Path(str(flag) + ".ready").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-                   and _ppid(p.name) == parent.pid]
+        workers = [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _ppid(p.name) == parent.pid
+        ]
         parent.send_signal(signal.SIGTERM)
         flag.touch()
         err = parent.communicate(timeout=60)[1]
@@ -345,10 +443,13 @@ def _ppid(pid: str) -> int:
         return -1
 
 
-@pytest.mark.parametrize("address, message", [
-    ("tcp://127.0.0.1:1", "a Dask scheduler that answers"),
-    ("tcp://127.0.0.1:99999", "an address like tcp://HOST:PORT"),
-])
+@pytest.mark.parametrize(
+    "address, message",
+    [
+        ("tcp://127.0.0.1:1", "a Dask scheduler that answers"),
+        ("tcp://127.0.0.1:99999", "an address like tcp://HOST:PORT"),
+    ],
+)
 def test_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, address, message):
     out = tmp_path / "run"
     proc = run_cli("compare", "--epochs", "1", "--scheduler", address, "--out", out)
@@ -364,14 +465,18 @@ def test_scheduler_without_workers_and_lost_mid_run(tmp_path, monkeypatch, refer
     spec = Spec.from_dict(json_spec())
     out = tmp_path / "run"
     monkeypatch.setattr(executors, "WORKERS_SECONDS", 1.0)
-    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as empty, \
-            pytest.raises(ValueError, match=r"with at least one worker \(none joined within 1 s"):
+    with (
+        distributed.LocalCluster(
+            n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as empty,
+        pytest.raises(ValueError, match=r"with at least one worker \(none joined within 1 s"),
+    ):
         run_spec(spec, out=out, progress="none", scheduler=empty.scheduler_address)
     assert not out.exists()
 
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     real = RunStore.append_group
 
     def then_lose_the_scheduler(self, records):
@@ -380,8 +485,9 @@ def test_scheduler_without_workers_and_lost_mid_run(tmp_path, monkeypatch, refer
 
     monkeypatch.setattr(RunStore, "append_group", then_lose_the_scheduler)
     try:
-        with pytest.raises(ValueError, match="scheduler: lost .* every group finished before is "
-                           "stored"):
+        with pytest.raises(
+            ValueError, match="scheduler: lost .* every group finished before is stored"
+        ):
             run_spec(spec, out=out, progress="none", scheduler=cluster.scheduler_address)
     finally:
         cluster.close()
@@ -409,14 +515,22 @@ def test_more_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
     two.write_text("a,b,y\n1,2,0\n3,4,1\n")
     cases = [
         (["compare", "--dataset", "mnist", "--path", idx], "train images: the file holds 0 images"),
-        (["compare", "--dataset", "csv", "--path", two, "--label", "y"],
-         "read as regression: its labels take 2 distinct values in 2 rows"),
-        (["compare", "--seeds=-1,2"], "seeds: got [-1, 2]; allowed: a count N > 0 or a list "
-                                         "of distinct integers >= 0"),
-        (["plan", "--preset", "compare", "--hidden", "100000000", "--no-calibrate"],
-         "hidden: got [100000000]; allowed: a network whose weights fit in memory"),
-        (["run", "--preset", "sweep", "--seeds", "1000"],
-         "size: got '20 groups x 1000 seeds = 20000 trainings'; allowed: at most 2000"),
+        (
+            ["compare", "--dataset", "csv", "--path", two, "--label", "y"],
+            "read as regression: its labels take 2 distinct values in 2 rows",
+        ),
+        (
+            ["compare", "--seeds=-1,2"],
+            "seeds: got [-1, 2]; allowed: a count N > 0 or a list of distinct integers >= 0",
+        ),
+        (
+            ["plan", "--preset", "compare", "--hidden", "100000000", "--no-calibrate"],
+            "hidden: got [100000000]; allowed: a network whose weights fit in memory",
+        ),
+        (
+            ["run", "--preset", "sweep", "--seeds", "1000"],
+            "size: got '20 groups x 1000 seeds = 20000 trainings'; allowed: at most 2000",
+        ),
     ]
     for args, message in cases:
         out = tmp_path / "run"
@@ -432,8 +546,9 @@ def test_plan_prints_a_large_grid_compactly_and_asks_for_yes(capsys):
     seeds = next(line for line in out.splitlines() if line.strip().startswith("seeds"))
     assert seeds.split() == ["seeds", "100000", "0,", "1,", "2,", "3,", "...,", "99998,", "99999"]
     assert "20 groups x 100000 seeds = 2000000 trainings" in out
-    assert err.strip().endswith("allowed: at most 2000 without --yes (check the plan with "
-                                "actlab plan first)")
+    assert err.strip().endswith(
+        "allowed: at most 2000 without --yes (check the plan with actlab plan first)"
+    )
     assert max(map(len, out.splitlines())) < 200
 
 

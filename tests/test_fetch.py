@@ -137,7 +137,9 @@ def test_corrupted_cache_file_is_downloaded_again(mirror):
 def test_missing_file_on_server_is_one_line(mirror):
     *_, cached = mirror
     os.remove(cached.parent.parent / "www" / "mnist" / "train-labels-idx1-ubyte.gz")
-    with pytest.raises(DataError, match=r"cannot download .*train-labels-idx1-ubyte.gz \(HTTPError"):
+    with pytest.raises(
+        DataError, match=r"cannot download .*train-labels-idx1-ubyte.gz \(HTTPError"
+    ):
         load_dataset("mnist")
 
 
@@ -155,9 +157,23 @@ def test_offline_cli_prints_one_line_and_exits_2(tmp_path):
     }
     out = tmp_path / "run"
     proc = subprocess.run(
-        [sys.executable, "-m", "actlab.cli", "compare", "--dataset", "mnist", "--epochs", "1",
-         "--out", str(out)],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "actlab.cli",
+            "compare",
+            "--dataset",
+            "mnist",
+            "--epochs",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -180,8 +196,9 @@ def test_published_table_and_mirror_url(monkeypatch):
     for name in ("mnist", "fashion-mnist", "kmnist"):
         table = fetch_module.SOURCES[name].sha256
         assert sorted(table) == sorted(
-            f"{p}-{k}-idx{d}-ubyte.gz" for p in ("train", "t10k") for k, d in
-            (("images", 3), ("labels", 1))
+            f"{p}-{k}-idx{d}-ubyte.gz"
+            for p in ("train", "t10k")
+            for k, d in (("images", 3), ("labels", 1))
         )
         assert all(len(v) == 64 and int(v, 16) >= 0 for v in table.values())
     monkeypatch.delenv("ACTLAB_DATA_URL", raising=False)

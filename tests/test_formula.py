@@ -13,12 +13,33 @@ from actlab.errors import ParameterError
 from actlab.experiments.results import load as load_rows
 
 
-@pytest.mark.parametrize("text", [
-    "__import__('os')", "__import__('os').system('true')", "z.real", "lambda z: z",
-    "os", "x + 1", "getattr(z, 'x')", "[z]", "z if z else 1", "z < 1", "open('f')",
-    "eval('z')", "True * z", "'z'", "sigmoid(z, 2)", "tanh(z=1)", "2 ** 3 ** 4 ** 5",
-    "z * 1e9", "", "z @ z", "{z}", "(z).__class__",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os')",
+        "__import__('os').system('true')",
+        "z.real",
+        "lambda z: z",
+        "os",
+        "x + 1",
+        "getattr(z, 'x')",
+        "[z]",
+        "z if z else 1",
+        "z < 1",
+        "open('f')",
+        "eval('z')",
+        "True * z",
+        "'z'",
+        "sigmoid(z, 2)",
+        "tanh(z=1)",
+        "2 ** 3 ** 4 ** 5",
+        "z * 1e9",
+        "",
+        "z @ z",
+        "{z}",
+        "(z).__class__",
+    ],
+)
 def test_parser_refuses_what_is_not_on_the_whitelist(text):
     with pytest.raises(ParameterError, match="^formula: got"):
         parse(text)
@@ -31,12 +52,15 @@ def test_refusing_never_runs_the_text(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("text, reference", [
-    ("z * sigmoid(1.702 * z)", lambda z: z / (1 + np.exp(-1.702 * z))),
-    ("log(1 + exp(z)) * tanh(z)", lambda z: np.log1p(np.exp(z)) * np.tanh(z)),
-    ("z^2 / (1 + abs(z))", lambda z: z * z / (1 + np.abs(z))),
-    ("erf(z) + 0.1 * sin(pi * z)", None),
-])
+@pytest.mark.parametrize(
+    "text, reference",
+    [
+        ("z * sigmoid(1.702 * z)", lambda z: z / (1 + np.exp(-1.702 * z))),
+        ("log(1 + exp(z)) * tanh(z)", lambda z: np.log1p(np.exp(z)) * np.tanh(z)),
+        ("z^2 / (1 + abs(z))", lambda z: z * z / (1 + np.abs(z))),
+        ("erf(z) + 0.1 * sin(pi * z)", None),
+    ],
+)
 def test_derivative_equals_finite_differences(text, reference):
     act = get_activation("formula:" + text)
     z = np.linspace(-5.0, 5.0, 401) + 0.0123  # off the kink of abs at 0
@@ -62,10 +86,16 @@ def test_stable_forms_replace_overflowing_exponentials():
         np.testing.assert_allclose(slope[[0, 2, -1]], [0.0, np.log(2.0), 1.0], atol=1e-6)
 
 
-@pytest.mark.parametrize("text, why", [
-    ("exp(z)", "inf at z="), ("log(z)", "nan at z="), ("1 / z", "inf at z=0"),
-    ("sqrt(z)", "nan at z="), ("z / z", "does not depend on z"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("exp(z)", "inf at z="),
+        ("log(z)", "nan at z="),
+        ("1 / z", "inf at z=0"),
+        ("sqrt(z)", "nan at z="),
+        ("z / z", "does not depend on z"),
+    ],
+)
 def test_formulas_that_overflow_or_are_undefined_are_refused(text, why):
     with pytest.raises(ParameterError, match=why):
         get_activation("formula:" + text)
@@ -92,17 +122,53 @@ def test_a_formula_is_an_activation_everywhere(tmp_path):
 def test_cli_runs_a_formula_activation(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.run(
-        [sys.executable, "-m", "actlab.cli", "compare", "--activations",
-         "relu,formula:z * sigmoid(1.702 * z)", "--dataset", "moons", "--hidden", "8",
-         "--epochs", "2", "--seeds", "2", "--init", "auto", "--no-probes", "--quiet",
-         "--out", str(out)], check=False, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "actlab.cli",
+            "compare",
+            "--activations",
+            "relu,formula:z * sigmoid(1.702 * z)",
+            "--dataset",
+            "moons",
+            "--hidden",
+            "8",
+            "--epochs",
+            "2",
+            "--seeds",
+            "2",
+            "--init",
+            "auto",
+            "--no-probes",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     rows = load_rows(out)
     assert sorted(set(rows["activation"])) == ["formula:z * sigmoid(1.702 * z)", "relu"]
     assert rows["final_test_acc"].notna().all()
     bad = subprocess.run(
-        [sys.executable, "-m", "actlab.cli", "compare", "--activations", "formula:os.system(1)",
-         "--out", str(tmp_path / "bad")], check=False, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "actlab.cli",
+            "compare",
+            "--activations",
+            "formula:os.system(1)",
+            "--out",
+            str(tmp_path / "bad"),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "formula: got" in bad.stderr
     assert not (tmp_path / "bad").exists()
@@ -117,8 +183,9 @@ def test_a_toml_spec_takes_a_formula(tmp_path):
     from actlab.experiments.spec import Spec
 
     path = tmp_path / "spec.toml"
-    path.write_text('activations = ["relu", "formula:log(1 + exp(z)) * tanh(z)"]\n'
-                    'datasets = ["moons"]\n')
+    path.write_text(
+        'activations = ["relu", "formula:log(1 + exp(z)) * tanh(z)"]\ndatasets = ["moons"]\n'
+    )
     spec = Spec.from_toml(path)
     assert spec.activations[1] == "formula:log(1 + exp(z)) * tanh(z)"
     path.write_text('activations = ["formula:exp(z)"]\n')

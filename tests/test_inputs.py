@@ -20,18 +20,36 @@ def planted(value, at=(4, 2)):
     return bad
 
 
-@pytest.mark.parametrize("args, kwargs, message", [
-    ((planted(np.nan), Y), {}, "X: 1 non-finite value(s) (NaN or inf are refused); first at row 4, "
-                               "column 2: nan"),
-    ((planted(1e300), Y), {}, "X: 1 non-finite value(s) (NaN or inf are refused; 1e+300 overflows "
-                              "float32); first at row 4, column 2: 1e+300"),
-    ((X, Y[:29]), {}, "y: has 29 labels but X has 30 rows; they must match"),
-    ((X[:, :3], Y), {}, "X: expected rows of 4 features (input shape (4,)); got shape (30, 3), "
-                        "3 features per row"),
-    ((X, Y + 1), {}, "y: expected class indices 0..2, one per row; got shape (30,), values [1, 2, 3]"),
-    ((X, Y), {"X_test": planted(np.inf), "y_test": Y}, "X_test: 1 non-finite value(s)"),
-    ((X, Y), {"X_test": X}, "y_test: got None; allowed: X_test and y_test given together"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        (
+            (planted(np.nan), Y),
+            {},
+            "X: 1 non-finite value(s) (NaN or inf are refused); first at row 4, column 2: nan",
+        ),
+        (
+            (planted(1e300), Y),
+            {},
+            "X: 1 non-finite value(s) (NaN or inf are refused; 1e+300 overflows "
+            "float32); first at row 4, column 2: 1e+300",
+        ),
+        ((X, Y[:29]), {}, "y: has 29 labels but X has 30 rows; they must match"),
+        (
+            (X[:, :3], Y),
+            {},
+            "X: expected rows of 4 features (input shape (4,)); got shape (30, 3), "
+            "3 features per row",
+        ),
+        (
+            (X, Y + 1),
+            {},
+            "y: expected class indices 0..2, one per row; got shape (30,), values [1, 2, 3]",
+        ),
+        ((X, Y), {"X_test": planted(np.inf), "y_test": Y}, "X_test: 1 non-finite value(s)"),
+        ((X, Y), {"X_test": X}, "y_test: got None; allowed: X_test and y_test given together"),
+    ],
+)
 def test_fit_refuses_bad_inputs_in_one_line(args, kwargs, message):
     net = Network(4, [8], 3, seeds=(0, 1))
     before = [p.copy() for _, p, _ in net.parameters()]
@@ -63,12 +81,33 @@ def test_data_is_checked_after_the_cast_to_the_training_dtype(tmp_path, capsys):
     Xb[7, 1] = 1e300  # finite in float64, inf in float32
     with pytest.raises(ValueError, match=r"overflow float32 .*first at row \d+, column 1"):
         from_arrays(Xb, np.r_[Y, Y], standardize=False)
-    assert np.isfinite(from_arrays(Xb, np.r_[Y, Y], standardize=False, dtype="float64").X_train).all()
+    assert np.isfinite(
+        from_arrays(Xb, np.r_[Y, Y], standardize=False, dtype="float64").X_train
+    ).all()
     path = tmp_path / "big.csv"
-    path.write_text("a,b,y\n" + "".join(f"{a},{'1e300' if i == 3 else b},{i % 2}\n"
-                                        for i, (a, b) in enumerate(X[:, :2].round(3))))
-    code = main(["compare", "--dataset", "csv", "--path", str(path), "--label", "y",
-                 "--epochs", "1", "--quiet", "--out", str(tmp_path / "run")])
+    path.write_text(
+        "a,b,y\n"
+        + "".join(
+            f"{a},{'1e300' if i == 3 else b},{i % 2}\n"
+            for i, (a, b) in enumerate(X[:, :2].round(3))
+        )
+    )
+    code = main(
+        [
+            "compare",
+            "--dataset",
+            "csv",
+            "--path",
+            str(path),
+            "--label",
+            "y",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "overflow float32" in err[0], err
     assert not (tmp_path / "run").exists()

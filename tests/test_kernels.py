@@ -15,9 +15,29 @@ from actlab.activations.relu_like import ReLU
 
 TOL = {np.float32: 4 * np.finfo(np.float32).eps, np.float64: 1e-12}
 
-SPECS = ["relu", "leaky_relu", "leaky_relu:0.3", "leaky_relu:-0.5", "leaky_relu:2.0", "prelu",
-         "elu", "elu:0.5", "elu:2.0", "selu", "sigmoid", "tanh", "softsign", "softplus", "swish",
-         "swish:0.5", "gelu", "mish", "maxout", "maxout:3", "step"]
+SPECS = [
+    "relu",
+    "leaky_relu",
+    "leaky_relu:0.3",
+    "leaky_relu:-0.5",
+    "leaky_relu:2.0",
+    "prelu",
+    "elu",
+    "elu:0.5",
+    "elu:2.0",
+    "selu",
+    "sigmoid",
+    "tanh",
+    "softsign",
+    "softplus",
+    "swish",
+    "swish:0.5",
+    "gelu",
+    "mish",
+    "maxout",
+    "maxout:3",
+    "step",
+]
 
 
 def _inputs(dtype, pieces, rng, big=True):
@@ -80,6 +100,7 @@ def test_no_warning_for_any_finite_input(spec, dtype):
 
 def test_kernel_is_a_different_computation_than_the_reference():
     """The test above could fail: a kernel that is wrong by one ulp-scale term is caught."""
+
     class Off(K.Sigmoid):
         @staticmethod
         def vjp(act, a, grad_a):
@@ -89,8 +110,12 @@ def test_kernel_is_a_different_computation_than_the_reference():
     z = np.linspace(-5, 5, 101).reshape(1, 1, -1)
     a, cache = Off.forward(act, z)
     with pytest.raises(AssertionError):
-        np.testing.assert_allclose(Off.vjp(act, cache, np.ones_like(a)),
-                                   act.vjp(z, a, np.ones_like(a)), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            Off.vjp(act, cache, np.ones_like(a)),
+            act.vjp(z, a, np.ones_like(a)),
+            rtol=1e-12,
+            atol=1e-12,
+        )
 
 
 @pytest.mark.parametrize("spec", ["swish:1.5", "gelu:tanh", "identity"])
@@ -114,8 +139,7 @@ def test_trainable_and_custom_activations_keep_their_own_formulas():
             return np.maximum(z, 0) * 2
 
     assert K.kernel_for(MyReLU()) is None
-    register_activation("twice_tanh", lambda z: 2 * np.tanh(z),
-                        lambda z: 2 * (1 - np.tanh(z) ** 2))
+    register_activation("twice_tanh", lambda z: 2 * np.tanh(z), lambda z: 2 * (1 - np.tanh(z) ** 2))
     try:
         act = get_activation("twice_tanh")
         assert isinstance(act, Activation) and K.kernel_for(act) is None

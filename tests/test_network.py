@@ -46,8 +46,9 @@ def test_head_gradient_at_logits(head_cls, rng):
         y = rng.normal(size=(R, B, K))
     loss, grad = head.loss_and_grad(z, y)
     np.testing.assert_allclose(loss, head.loss(z, y))
-    np.testing.assert_allclose(grad, numerical_grad(lambda: float(head.loss(z, y).sum()), z),
-                               rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(
+        grad, numerical_grad(lambda: float(head.loss(z, y).sum()), z), rtol=1e-5, atol=1e-8
+    )
 
 
 def test_softmax_cross_entropy_matches_direct_formula(rng):
@@ -60,7 +61,9 @@ def test_softmax_cross_entropy_matches_direct_formula(rng):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_and_log_softmax_stable_for_huge_logits(dtype):
-    z = np.array([[[1e30, -1e30, 0.0], [np.finfo(dtype).max, -np.finfo(dtype).max, 1.0]]], dtype=dtype)
+    z = np.array(
+        [[[1e30, -1e30, 0.0], [np.finfo(dtype).max, -np.finfo(dtype).max, 1.0]]], dtype=dtype
+    )
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         p = softmax(z)
         lp = log_softmax(z)
@@ -72,14 +75,38 @@ def test_softmax_and_log_softmax_stable_for_huge_logits(dtype):
     assert loss[0] > 1e29  # the wrong class for the second sample costs ~ 2 * finfo.max / 2
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "elu", "swish", "prelu",
-                                        "selu", "maxout", "softplus", "gelu", "mish", "softsign",
-                                        "leaky_relu", "identity"])
+@pytest.mark.parametrize(
+    "activation",
+    [
+        "sigmoid",
+        "tanh",
+        "relu",
+        "elu",
+        "swish",
+        "prelu",
+        "selu",
+        "maxout",
+        "softplus",
+        "gelu",
+        "mish",
+        "softsign",
+        "leaky_relu",
+        "identity",
+    ],
+)
 @pytest.mark.parametrize("output", ["softmax", "sigmoid", "identity"])
 def test_whole_network_gradient(activation, output, rng):
     """Every parameter of a 3-hidden-layer network against central differences, in float64."""
-    net = Network(4, [5, 3, 4], 3, activation=activation, output=output, init="xavier_normal",
-                  seeds=[7, 8], dtype=np.float64)
+    net = Network(
+        4,
+        [5, 3, 4],
+        3,
+        activation=activation,
+        output=output,
+        init="xavier_normal",
+        seeds=[7, 8],
+        dtype=np.float64,
+    )
     x = rng.normal(size=(2, 6, 4))
     if output == "softmax":
         y = rng.integers(0, 3, size=(2, 6))
@@ -100,8 +127,9 @@ def test_whole_network_gradient(activation, output, rng):
     analytic = {name: g.copy() for name, _, g in net.parameters()}
     assert any(name.startswith("act") for name in analytic) == (activation in ("prelu",))
     for name, p, _ in net.parameters():
-        np.testing.assert_allclose(analytic[name], numerical_grad(f, p), rtol=1e-5, atol=1e-7,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            analytic[name], numerical_grad(f, p), rtol=1e-5, atol=1e-7, err_msg=name
+        )
 
 
 def test_learnable_activation_parameters_are_listed():
@@ -119,8 +147,9 @@ def test_maxout_layer_before_has_k_times_the_units():
 
 def test_linear_collapse_identity_network_is_one_affine_map(rng):
     """The seed: without activations, a deep network is a single layer W, b (exactly)."""
-    net = Network(5, [7, 6, 4], 3, activation="identity", init="xavier_normal", seeds=[1],
-                  dtype=np.float64)
+    net = Network(
+        5, [7, 6, 4], 3, activation="identity", init="xavier_normal", seeds=[1], dtype=np.float64
+    )
     W = np.eye(5)
     b = np.zeros((1, 5))
     for dense in net.dense:
@@ -128,8 +157,9 @@ def test_linear_collapse_identity_network_is_one_affine_map(rng):
         W = W @ dense.W[0]
     x = rng.normal(size=(20, 5))
     np.testing.assert_allclose(net.forward(x)[0], x @ W + b, rtol=1e-12, atol=1e-12)
-    relu = Network(5, [7, 6, 4], 3, activation="relu", init="xavier_normal", seeds=[1],
-                   dtype=np.float64)
+    relu = Network(
+        5, [7, 6, 4], 3, activation="relu", init="xavier_normal", seeds=[1], dtype=np.float64
+    )
     for a, c in zip(relu.dense, net.dense):
         a.W[...] = c.W
         a.b[...] = c.b + 0.1
@@ -137,21 +167,34 @@ def test_linear_collapse_identity_network_is_one_affine_map(rng):
 
 
 def test_bad_hidden_sizes_are_refused():
-    with pytest.raises(ValueError, match=r"hidden: got \[10, 0\]; allowed: a list of positive integers"):
+    with pytest.raises(
+        ValueError, match=r"hidden: got \[10, 0\]; allowed: a list of positive integers"
+    ):
         Network(3, [10, 0], 2)
     with pytest.raises(ValueError, match="activation: got"):
         Network(3, [10, 10], 2, activation=["relu"])
 
 
-@pytest.mark.parametrize("arch, input_shape", [
-    ("conv1d:3x3:p1,act,maxpool1d:2,conv1d:4x2:s2,act,flatten,dense:5,act", (8, 2)),
-    ("conv2d:2x3,act,avgpool2d:2,flatten", (6, 6, 1)),
-    ("conv1d:3x3,maxout:2,flatten,dense:4,prelu", (7, 1)),
-])
+@pytest.mark.parametrize(
+    "arch, input_shape",
+    [
+        ("conv1d:3x3:p1,act,maxpool1d:2,conv1d:4x2:s2,act,flatten,dense:5,act", (8, 2)),
+        ("conv2d:2x3,act,avgpool2d:2,flatten", (6, 6, 1)),
+        ("conv1d:3x3,maxout:2,flatten,dense:4,prelu", (7, 1)),
+    ],
+)
 def test_conv_network_gradient(arch, input_shape, rng):
     """A whole convolutional network against central differences, float64, two replicas."""
-    net = Network(int(np.prod(input_shape)), n_outputs=3, activation="tanh", arch=arch,
-                  input_shape=input_shape, init="xavier_normal", seeds=[1, 2], dtype=np.float64)
+    net = Network(
+        int(np.prod(input_shape)),
+        n_outputs=3,
+        activation="tanh",
+        arch=arch,
+        input_shape=input_shape,
+        init="xavier_normal",
+        seeds=[1, 2],
+        dtype=np.float64,
+    )
     for layer in net.dense:
         layer.b[...] += rng.normal(scale=0.1, size=layer.b.shape)
     x = rng.normal(size=(2, 4, *input_shape))
@@ -164,8 +207,9 @@ def test_conv_network_gradient(arch, input_shape, rng):
     analytic = {name: g.copy() for name, _, g in net.parameters()}
     assert any(name.startswith("conv") for name in analytic)
     for name, p, _ in net.parameters():
-        np.testing.assert_allclose(analytic[name], numerical_grad(f, p), rtol=1e-5, atol=1e-7,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            analytic[name], numerical_grad(f, p), rtol=1e-5, atol=1e-7, err_msg=name
+        )
 
 
 def test_arch_network_reshapes_flat_rows_and_checks_outputs(rng):

@@ -38,8 +38,9 @@ def executed(tmp_path_factory):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # stored clean
     workdir = tmp_path_factory.mktemp("notebook")
-    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                                     resources={"metadata": {"path": str(workdir)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    )
     client.execute()
     nbformat.write(nb, workdir / "executed.ipynb")
     return nb
@@ -70,13 +71,18 @@ def test_table_conclusion_and_inline_display(executed):
         assert 0.2 < mean < 1.0 and low <= mean <= high  # well above chance (0.1) on MNIST-1D
         assert mark in ("best", "tied", "below", "unstable", "n/a")
     conclusion = _text(_cell(executed, "print(r.conclusion)")).strip()
-    best = max(rows, key=lambda g: rows[g][0]) if all(
-        rows[g][3] != "unstable" for g in rows) else next(g for g in rows if rows[g][3] == "best")
+    best = (
+        max(rows, key=lambda g: rows[g][0])
+        if all(rows[g][3] != "unstable" for g in rows)
+        else next(g for g in rows if rows[g][3] == "best")
+    )
     assert rows[best][3] == "best"
     assert conclusion.startswith("With init = auto")  # the CLI's plain answer, per block
     acc = f"{rows[best][0]:.3f}"
-    assert (f"{best} is the most accurate ({acc} mean test accuracy over 3 seeds)" in conclusion
-            or f"{best} has the highest mean ({acc} over 3 seeds)" in conclusion), conclusion
+    assert (
+        f"{best} is the most accurate ({acc} mean test accuracy over 3 seeds)" in conclusion
+        or f"{best} has the highest mean ({acc} over 3 seeds)" in conclusion
+    ), conclusion
     display = _cell(executed, "r = actlab.compare(").outputs
     html = next(o["data"]["text/html"] for o in display if "data" in o)
     assert conclusion.split(":")[0] in html and "data:image/png;base64," in html
@@ -93,8 +99,11 @@ def test_probe_and_history_frames(executed):
 
 def test_saved_network_reloads_identically(executed):
     text = _text(_cell(executed, "import tempfile"))
-    m = re.search(r"reloaded Network\(40-100-10, activations=squareplus, R=1\): identical "
-                  r"logits: (\w+); test accuracy ([0-9.]+)", text)
+    m = re.search(
+        r"reloaded Network\(40-100-10, activations=squareplus, R=1\): identical "
+        r"logits: (\w+); test accuracy ([0-9.]+)",
+        text,
+    )
     assert m, text
     assert m.group(1) == "True" and 0.2 < float(m.group(2)) <= 1.0
 

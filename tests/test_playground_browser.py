@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _need_browser():
@@ -53,9 +60,23 @@ def _free_port() -> int:
 def server(tmp_path):
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "actlab.cli", "playground", "--no-browser", "--port", str(port),
-         "--out", str(tmp_path / "runs")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, cwd=tmp_path, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        [
+            sys.executable,
+            "-m",
+            "actlab.cli",
+            "playground",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+    )
     try:
         seen = []
         while proc.poll() is None and len(seen) < 50:  # the URL is printed once it listens
@@ -81,8 +102,12 @@ def page(server, tmp_path):
 
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": 1280, "height": 1300})  # a fresh --user-data-dir
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1280, "height": 1300},
+        )  # a fresh --user-data-dir
         try:
             pg = context.new_page()
             pg.set_default_timeout(180_000)  # a shared 2-core machine: waits, never timings
@@ -104,8 +129,9 @@ CANVAS_STATS = """(sel) => [...document.querySelectorAll(sel)].map(c => {
 
 
 def _wait_epoch(pg, epoch, timeout=240_000):
-    pg.wait_for_function(f"window.playground.frame && window.playground.frame.epoch >= {epoch}",
-                         timeout=timeout)
+    pg.wait_for_function(
+        f"window.playground.frame && window.playground.frame.epoch >= {epoch}", timeout=timeout
+    )
 
 
 def test_three_activations_train_side_by_side(server, page):
@@ -116,9 +142,11 @@ def test_three_activations_train_side_by_side(server, page):
     rows = page.locator("input[name=act]")
     while rows.count() > 1:
         page.locator(".act-row button").last.click()
-        page.wait_for_function(f"document.querySelectorAll('input[name=act]').length == "
-                               f"{rows.count()} && window.playground.frame.lanes.length == "
-                               f"{rows.count()}")
+        page.wait_for_function(
+            f"document.querySelectorAll('input[name=act]').length == "
+            f"{rows.count()} && window.playground.frame.lanes.length == "
+            f"{rows.count()}"
+        )
     rows.first.fill("sigmoid")
     rows.first.dispatch_event("change")
     for name in ("tanh", "relu"):
@@ -129,7 +157,8 @@ def test_three_activations_train_side_by_side(server, page):
         rows.nth(n).dispatch_event("change")
         page.wait_for_function(
             f"window.playground.frame.lanes.map(l => l.activation).join() == "
-            f"{','.join(['sigmoid', 'tanh', 'relu'][:n + 1])!r}")
+            f"{','.join(['sigmoid', 'tanh', 'relu'][: n + 1])!r}"
+        )
     assert "act=sigmoid&act=tanh&act=relu" in page.url  # the URL holds the setup
 
     page.click("#play")
@@ -154,8 +183,9 @@ def test_three_activations_train_side_by_side(server, page):
     assert page.locator("#message").is_hidden()
     # a click on a neuron follows its incoming weights in the zig-zag panel (and in the URL)
     page.locator(".lane >> nth=0").locator(".neurons canvas >> nth=2").click()
-    page.wait_for_function("window.playground.frame.lanes.every("
-                           "l => l.path.layer == 1 && l.path.unit == 3)")
+    page.wait_for_function(
+        "window.playground.frame.lanes.every(l => l.path.layer == 1 && l.path.unit == 3)"
+    )
     assert "follow=1.3" in page.url
     assert page.locator(".neurons canvas.followed").count() == 3
     assert page.console_errors == []
@@ -204,9 +234,12 @@ def test_only_its_own_files_are_served(server):
     url, _, _ = server
     assert b"actlab playground" in urllib.request.urlopen(url, timeout=30).read()
     assert b"connect()" in urllib.request.urlopen(url + "static/app.js", timeout=30).read()
-    for path in ("static/../session.py", "static/%2e%2e/session.py", "static/../../cli.py",
-                 "etc/passwd"):
+    for path in (
+        "static/../session.py",
+        "static/%2e%2e/session.py",
+        "static/../../cli.py",
+        "etc/passwd",
+    ):
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(url + path, timeout=30)
         assert info.value.code == 404
-

@@ -23,9 +23,15 @@ def url(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(tmp_path / "runs"), host="127.0.0.1",
-                                           port=port, log_level="warning",
-                                           ws="websockets-sansio"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(tmp_path / "runs"),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="websockets-sansio",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -124,15 +130,27 @@ def test_cli_refuses_a_busy_port_in_one_line(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "actlab.cli", "playground", "--no-browser",
-                               "--port", str(port)], check=False, capture_output=True, text=True,
-                              timeout=120, cwd=tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-m", "actlab.cli", "playground", "--no-browser", "--port", str(port)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
     assert proc.returncode == 2
-    assert proc.stderr.startswith(f"actlab: error: --port: got {port}") and \
-        proc.stderr.count("\n") == 1
-    bad = subprocess.run([sys.executable, "-m", "actlab.cli", "playground", "--no-browser",
-                          "--port", "70000"], check=False, capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    assert (
+        proc.stderr.startswith(f"actlab: error: --port: got {port}")
+        and proc.stderr.count("\n") == 1
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "actlab.cli", "playground", "--no-browser", "--port", "70000"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert bad.returncode == 2 and "--port: got '70000'" in bad.stderr
 
 

@@ -46,7 +46,8 @@ def test_a_lane_replica_is_the_single_network_of_its_seed():
     d = s.data
     net = actlab.Network(2, [6, 6], 2, activation="tanh", seeds=(1,))
     hist = Trainer("sgd", lr=0.1, epochs=5, batch_size=16).fit(
-        net, d.X_train, d.y_train, X_test=d.X_test, y_test=d.y_test)
+        net, d.X_train, d.y_train, X_test=d.X_test, y_test=d.y_test
+    )
     lane = s.lanes[1]
     np.testing.assert_array_equal(lane.curve("train_loss")[1], hist["train_loss"][0])
     np.testing.assert_array_equal(lane.net.dense[0].params["W"][1], net.dense[0].params["W"][0])
@@ -70,8 +71,9 @@ def test_frame_draws_boundaries_neurons_bars_and_the_weight_path():
         assert path["layer"] == 2 and len(path["points"]) == 1 + 10 * 4  # 60 rows / 16: 4 steps
         assert path["points"][0] != path["points"][-1]
     relu = s.lanes[2]
-    np.testing.assert_array_equal(f["lanes"][2]["layers"]["saturation"],
-                                  relu.probes.series["saturation"][-1].mean(axis=0))
+    np.testing.assert_array_equal(
+        f["lanes"][2]["layers"]["saturation"], relu.probes.series["saturation"][-1].mean(axis=0)
+    )
     assert s.data_payload()["train"][0][2] in (0, 1)
 
 
@@ -118,20 +120,23 @@ def test_reset_gives_the_same_numbers_again():
     assert first["lanes"] == again["lanes"]
 
 
-@pytest.mark.parametrize("query, message", [
-    ("lr=0", "lr: got 0.0; allowed: a number in (0, 10]"),
-    ("hidden=10000", "hidden: got '10000'; allowed: widths from 1 to 32"),
-    ("hidden=8,8,8,8,8,8,8", "hidden: got '8,8,8,8,8,8,8'"),
-    ("act=nosuch", "act: got 'nosuch'"),
-    ("act=formula:__import__('os')", "act: got \"formula:__import__('os')\""),
-    ("act=relu;tanh;elu", "act: got 'relu;tanh;elu'; allowed: one activation, or 2"),
-    ("data=mnist", "data: got 'mnist'"),
-    ("seeds=0", "seeds: got 0"),
-    ("batch=x", "batch: got 'x'; allowed: an integer"),
-    ("l2=-1", "l2: got -1.0; allowed: a number in [0, 10]"),
-    ("evil=1", "setting: got 'evil'"),
-    ("init=nosuch", "init: got 'nosuch'"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("lr=0", "lr: got 0.0; allowed: a number in (0, 10]"),
+        ("hidden=10000", "hidden: got '10000'; allowed: widths from 1 to 32"),
+        ("hidden=8,8,8,8,8,8,8", "hidden: got '8,8,8,8,8,8,8'"),
+        ("act=nosuch", "act: got 'nosuch'"),
+        ("act=formula:__import__('os')", "act: got \"formula:__import__('os')\""),
+        ("act=relu;tanh;elu", "act: got 'relu;tanh;elu'; allowed: one activation, or 2"),
+        ("data=mnist", "data: got 'mnist'"),
+        ("seeds=0", "seeds: got 0"),
+        ("batch=x", "batch: got 'x'; allowed: an integer"),
+        ("l2=-1", "l2: got -1.0; allowed: a number in [0, 10]"),
+        ("evil=1", "setting: got 'evil'"),
+        ("init=nosuch", "init: got 'nosuch'"),
+    ],
+)
 def test_bad_input_is_one_line_and_changes_nothing(query, message):
     s = Session(SMALL)
     s.step(2)
@@ -168,10 +173,16 @@ def test_export_is_a_run_directory_for_report_and_load(tmp_path):
     comparison = actlab.load(out)
     assert sorted(comparison.table["activation"]) == ["relu", "sigmoid", "tanh"]
     net = comparison.network("tanh", seed=1)  # the trained network itself, reloaded
-    np.testing.assert_array_equal(net.dense[0].params["W"][0],
-                                  s.lanes[1].net.dense[0].params["W"][1])
-    proc = subprocess.run([sys.executable, "-m", "actlab.cli", "report", str(out)], check=False,
-                          capture_output=True, text=True, timeout=300)
+    np.testing.assert_array_equal(
+        net.dense[0].params["W"][0], s.lanes[1].net.dense[0].params["W"][1]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "actlab.cli", "report", str(out)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     with pytest.raises(ParameterError, match="^out: got"):
         s.export(out)  # never overwrites a run

@@ -90,7 +90,8 @@ def test_probes_leave_training_bit_identical(data):
     def run(callbacks):
         net = Network(5, [8, 8], 3, activation="prelu", seeds=[3, 4])
         hist = Trainer("adam", lr=0.01, epochs=4, batch_size=16, callbacks=callbacks).fit(
-            net, X, y, X_test=X[:50], y_test=y[:50])
+            net, X, y, X_test=X[:50], y_test=y[:50]
+        )
         return net, hist
 
     a, ha = run([])

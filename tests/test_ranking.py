@@ -24,12 +24,25 @@ CHANCE = 0.102  # digits' most frequent test class
 
 def _records(activation, accs, init="prototype", status=None):
     status = status or ["ok"] * len(accs)
-    return [{"group_id": f"{activation}-{init}", "activation": activation, "init": init,
-             "dataset": "digits", "hidden": [100, 100], "optimizer": "sgd", "lr": 0.03,
-             "seed": s, "status": st, "test_acc": [a * 0.9, a] if st == "ok" else [0.5, None],
-             "train_loss": [1.0, 0.1], "train_acc": [0.5, 0.99], "epoch_seconds": [0.1, 0.1],
-             "group_seconds": 1.0}
-            for s, (a, st) in enumerate(zip(accs, status))]
+    return [
+        {
+            "group_id": f"{activation}-{init}",
+            "activation": activation,
+            "init": init,
+            "dataset": "digits",
+            "hidden": [100, 100],
+            "optimizer": "sgd",
+            "lr": 0.03,
+            "seed": s,
+            "status": st,
+            "test_acc": [a * 0.9, a] if st == "ok" else [0.5, None],
+            "train_loss": [1.0, 0.1],
+            "train_acc": [0.5, 0.99],
+            "epoch_seconds": [0.1, 0.1],
+            "group_seconds": 1.0,
+        }
+        for s, (a, st) in enumerate(zip(accs, status))
+    ]
 
 
 # the default job's prototype block: relu's seed 0 collapsed to chance (0.100)
@@ -42,15 +55,17 @@ PLANTED = {
 
 def _table(planted, chance=CHANCE):
     records = [r for act, accs in planted.items() for r in _records(act, accs)]
-    rows = [summarize_group([r for r in records if r["activation"] == a], 0.95, chance=chance)
-            for a in planted]
+    rows = [
+        summarize_group([r for r in records if r["activation"] == a], 0.95, chance=chance)
+        for a in planted
+    ]
     return annotate(rows, records), records
 
 
 def _old_rule(samples):
     """The rule this replaced: rank = 1 + the number of groups significantly better."""
     pairs = compare_groups(samples)["pairs"]
-    better = {n: 0 for n in samples}
+    better = dict.fromkeys(samples, 0)
     for p in pairs:
         if p["significant"]:
             better[p["b"] if p["mean_diff"] > 0 else p["a"]] += 1
@@ -69,12 +84,15 @@ def test_old_rule_seated_the_collapsed_group_first_and_the_new_one_does_not():
     assert by["sigmoid"]["mark"] == "best"
     assert by["tanh"]["mark"] == "below" and by["tanh"]["p_vs_best"] < 0.05
     assert by["tanh"]["diff_vs_best"] == pytest.approx(
-        sum(b - a for a, b in zip(PLANTED["sigmoid"], PLANTED["tanh"])) / 5)
+        sum(b - a for a, b in zip(PLANTED["sigmoid"], PLANTED["tanh"])) / 5
+    )
 
 
 def test_a_collapsed_group_with_the_highest_mean_is_not_best():
-    planted = {"relu": [0.15, 0.99, 0.99, 0.99, 0.99],  # mean 0.822, one seed at chance
-               "tanh": [0.80, 0.81, 0.80, 0.82, 0.80]}  # mean 0.806, stable
+    planted = {
+        "relu": [0.15, 0.99, 0.99, 0.99, 0.99],  # mean 0.822, one seed at chance
+        "tanh": [0.80, 0.81, 0.80, 0.82, 0.80],
+    }  # mean 0.806, stable
     samples = {a: dict(enumerate(v)) for a, v in planted.items()}
     ranking = rank_against_best(samples, unstable={"relu"})
     assert [r["name"] for r in ranking] == ["relu", "tanh"]  # sorted by mean
@@ -93,9 +111,11 @@ def test_the_mark_follows_the_data_when_the_seed_recovers():
 
 def test_ties_and_a_planted_difference_under_holm():
     base = [0.90, 0.91, 0.89, 0.92, 0.90, 0.91]
-    samples = {"a": {s: v + 0.03 + 0.001 * (s % 2) for s, v in enumerate(base)},
-               "b": {s: v + 0.03 + 0.002 * (-1) ** s for s, v in enumerate(base)},
-               "c": {s: v + 0.0005 * (s % 2) for s, v in enumerate(base)}}
+    samples = {
+        "a": {s: v + 0.03 + 0.001 * (s % 2) for s, v in enumerate(base)},
+        "b": {s: v + 0.03 + 0.002 * (-1) ** s for s, v in enumerate(base)},
+        "c": {s: v + 0.0005 * (s % 2) for s, v in enumerate(base)},
+    }
     marks = {r["name"]: r["mark"] for r in rank_against_best(samples)}
     assert marks == {"a": "best", "b": "tied", "c": "below"}
 
@@ -109,7 +129,7 @@ def test_diverged_seed_makes_a_group_unstable_and_one_seed_is_untested():
 
 
 def test_identical_groups_tie():
-    same = {s: 0.9 for s in range(4)}
+    same = dict.fromkeys(range(4), 0.9)
     marks = {r["name"]: r["mark"] for r in rank_against_best({"a": same, "b": dict(same)})}
     assert sorted(marks.values()) == ["best", "tied"]
 
@@ -137,8 +157,11 @@ def test_report_table_bolds_every_tied_best_row(tmp_path):
     from actlab.report.html import results_table
     from actlab.report.load import Run
 
-    planted = {"relu": [0.96, 0.97, 0.96, 0.97, 0.96], "tanh": [0.965, 0.96, 0.97, 0.96, 0.965],
-               "sigmoid": [0.90, 0.91, 0.90, 0.905, 0.90]}
+    planted = {
+        "relu": [0.96, 0.97, 0.96, 0.97, 0.96],
+        "tanh": [0.965, 0.96, 0.97, 0.96, 0.965],
+        "sigmoid": [0.90, 0.91, 0.90, 0.905, 0.90],
+    }
     rows, records = _table(planted)
     rows = json.loads(json.dumps(rows))  # as table.json stores them
     html = results_table(Run(tmp_path, {}, {}, records, rows, None))

@@ -43,8 +43,8 @@ def test_l2_gradient_is_the_derivative_of_the_penalized_loss(rng):
     for r in range(2):
         assert total[r] == pytest.approx(objective(r), rel=1e-12)
         for name, p, g in net.parameters():
-            numeric = numerical_grad(lambda r=r: objective(r), p[r:r + 1])
-            np.testing.assert_allclose(g[r:r + 1], numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+            numeric = numerical_grad(lambda r=r: objective(r), p[r : r + 1])
+            np.testing.assert_allclose(g[r : r + 1], numeric, rtol=1e-6, atol=1e-8, err_msg=name)
 
 
 def test_l2_leaves_biases_alone_and_shrinks_weights(blobs):
@@ -55,7 +55,7 @@ def test_l2_leaves_biases_alone_and_shrinks_weights(blobs):
         b0 = net.dense[0].b.copy()
         Trainer("sgd", lr=0.05, epochs=4, batch_size=16, l2=alpha).fit(net, X, y)
         nets[alpha] = net
-    norm = {a: sum(np.sum(d.W ** 2) for d in net.dense) for a, net in nets.items()}
+    norm = {a: sum(np.sum(d.W**2) for d in net.dense) for a, net in nets.items()}
     assert norm[5.0] < 0.8 * norm[0.0]
     # a bias with a zero data gradient does not move under L2 (nothing pulls it to zero)
     net = Network(6, [16], 3, seeds=[0], dtype=np.float64)
@@ -71,9 +71,10 @@ def test_train_loss_includes_the_penalty(blobs):
     W = [d.W.copy() for d in net.dense]
     # one full-batch step: the recorded loss is the objective at the starting weights
     hist = Trainer("gd", lr=1e-12, epochs=1, l2=3.0).fit(net, X, y)
-    plain = Trainer("gd", lr=1e-12, epochs=1).fit(Network(6, [8], 3, seeds=[0], dtype=np.float64),
-                                                   X, y)
-    expected = 3.0 / (2 * len(X)) * sum(np.sum(w ** 2) for w in W)
+    plain = Trainer("gd", lr=1e-12, epochs=1).fit(
+        Network(6, [8], 3, seeds=[0], dtype=np.float64), X, y
+    )
+    expected = 3.0 / (2 * len(X)) * sum(np.sum(w**2) for w in W)
     assert hist["train_loss"][0, 0] - plain["train_loss"][0, 0] == pytest.approx(expected, rel=1e-9)
 
 
@@ -86,8 +87,9 @@ def test_per_replica_l2_and_decay_equal_separate_runs(blobs, optimizer):
     hist = trainer.fit(net, X, y)
     for r in range(3):
         alone = Network(6, [8], 3, seeds=[4], dtype=np.float64)
-        h1 = Trainer(optimizer, lr=0.02, epochs=3, batch_size=16, l2=float(l2[r]),
-                     weight_decay=float(wd[r])).fit(alone, X, y)
+        h1 = Trainer(
+            optimizer, lr=0.02, epochs=3, batch_size=16, l2=float(l2[r]), weight_decay=float(wd[r])
+        ).fit(alone, X, y)
         np.testing.assert_allclose(hist["train_loss"][r], h1["train_loss"][0], rtol=1e-12)
         for d, d1 in zip(net.dense, alone.dense):
             np.testing.assert_allclose(d.W[r], d1.W[0], rtol=1e-12, atol=1e-15)
@@ -117,11 +119,17 @@ def test_weight_decay_is_not_scaled_by_adam(blobs):
     np.testing.assert_allclose(W, 2.0 * (1 - 0.001) - 0.01, rtol=1e-6)
 
 
-@pytest.mark.parametrize("kw, word", [({"l2": -1.0}, "l2"),
-                                      ({"weight_decay": np.nan}, "weight_decay"),
-                                      ({"schedule": "cosine"}, "schedule"),
-                                      ({"power_t": -0.5}, "power_t"), ({"tol": -1}, "tol"),
-                                      ({"n_iter_no_change": 0}, "n_iter_no_change")])
+@pytest.mark.parametrize(
+    "kw, word",
+    [
+        ({"l2": -1.0}, "l2"),
+        ({"weight_decay": np.nan}, "weight_decay"),
+        ({"schedule": "cosine"}, "schedule"),
+        ({"power_t": -0.5}, "power_t"),
+        ({"tol": -1}, "tol"),
+        ({"n_iter_no_change": 0}, "n_iter_no_change"),
+    ],
+)
 def test_bad_arguments_name_themselves(kw, word):
     with pytest.raises((ParameterError, UnknownNameError), match=word):
         Trainer("sgd", **kw)
@@ -187,8 +195,15 @@ def test_adaptive_stops_a_replica_in_the_trainer(blobs):
     X, y = blobs
     net = Network(6, [8], 3, seeds=[0, 1], dtype=np.float64)
     # replica 0 cannot move (lr 1e-7 <= 1e-6): its loss plateaus at once and it stops
-    trainer = Trainer("sgd", lr=np.array([1e-7, 0.05]), epochs=12, batch_size=16,
-                      schedule="adaptive", tol=1e-3, n_iter_no_change=2)
+    trainer = Trainer(
+        "sgd",
+        lr=np.array([1e-7, 0.05]),
+        epochs=12,
+        batch_size=16,
+        schedule="adaptive",
+        tol=1e-3,
+        n_iter_no_change=2,
+    )
     hist = trainer.fit(net, X, y)
     assert hist.stopped_epoch[0] == 4  # counts 1, 2, 3 after epochs 2, 3, 4 (epoch 1 sets best)
     assert hist.stopped_epoch[1] is None or hist.stopped_epoch[1] > 4
@@ -204,8 +219,13 @@ def test_spec_fields_reach_the_groups_and_default_ids_do_not_change():
 
     plain = expand(Spec(activations=["relu"], inits=["auto"]))[0]
     assert not {"l2", "weight_decay", "schedule"} & set(plain.config())
-    spec = Spec.from_dict({"activations": ["relu"], "inits": ["auto"],
-                           "train": {"l2": 0.01, "weight_decay": 0.001, "schedule": "adaptive"}})
+    spec = Spec.from_dict(
+        {
+            "activations": ["relu"],
+            "inits": ["auto"],
+            "train": {"l2": 0.01, "weight_decay": 0.001, "schedule": "adaptive"},
+        }
+    )
     group = expand(spec)[0]
     assert (group.l2, group.weight_decay, group.schedule) == (0.01, 0.001, "adaptive")
     assert group.id != plain.id and group.config()["l2"] == 0.01
@@ -215,16 +235,25 @@ def test_spec_fields_reach_the_groups_and_default_ids_do_not_change():
         Spec(weight_decay=-0.1).validate()
 
 
-@pytest.mark.parametrize("flag, value, word", [("--schedule", "cosine", "schedule"),
-                                               ("--l2", "-1", "l2"),
-                                               ("--weight-decay", "x", "--weight-decay")])
+@pytest.mark.parametrize(
+    "flag, value, word",
+    [
+        ("--schedule", "cosine", "schedule"),
+        ("--l2", "-1", "l2"),
+        ("--weight-decay", "x", "--weight-decay"),
+    ],
+)
 def test_cli_refuses_bad_values_in_one_line(tmp_path, flag, value, word):
     import subprocess
     import sys
 
     out = tmp_path / "run"
-    proc = subprocess.run([sys.executable, "-m", "actlab.cli", "compare", flag, value, "--out",
-                           str(out)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "actlab.cli", "compare", flag, value, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and word in proc.stderr
     assert not out.exists()
@@ -237,16 +266,25 @@ def test_the_runner_trains_with_the_groups_l2_and_schedule():
     from actlab.experiments.runner import train_group
     from actlab.experiments.spec import Spec
 
-    base = expand(Spec(activations=["relu"], inits=["auto"], hidden=[[8]], epochs=2, seeds=[0],
-                       probes=False))[0]
+    base = expand(
+        Spec(activations=["relu"], inits=["auto"], hidden=[[8]], epochs=2, seeds=[0], probes=False)
+    )[0]
     plain = train_group(base)[0]
-    for changed in (replace(base, l2=5.0), replace(base, schedule="invscaling"),
-                    replace(base, weight_decay=0.5)):
+    for changed in (
+        replace(base, l2=5.0),
+        replace(base, schedule="invscaling"),
+        replace(base, weight_decay=0.5),
+    ):
         rec = train_group(changed)[0]
-        assert rec["train_loss"][0] != plain["train_loss"][0] or \
-            rec["train_loss"][1] != plain["train_loss"][1]
-        assert (rec.get("l2", 0.0), rec.get("schedule", "constant"), rec.get("weight_decay", 0.0)) \
-            == (changed.l2, changed.schedule, changed.weight_decay)
+        assert (
+            rec["train_loss"][0] != plain["train_loss"][0]
+            or rec["train_loss"][1] != plain["train_loss"][1]
+        )
+        assert (
+            rec.get("l2", 0.0),
+            rec.get("schedule", "constant"),
+            rec.get("weight_decay", 0.0),
+        ) == (changed.l2, changed.schedule, changed.weight_decay)
 
 
 def test_integer_sample_weights_equal_repeated_rows(blobs):

@@ -77,6 +77,7 @@ def test_compare_writes_png_only_by_default(run_dir):
 
 def test_figures_drawn_in_parallel_are_the_bytes_drawn_in_turn(run_dir, monkeypatch):
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)  # else both are drawn in turn
+
     def render(workers):
         monkeypatch.setenv("ACTLAB_FIGURE_WORKERS", str(workers))
         write_report(run_dir)

@@ -54,16 +54,32 @@ def check_svg(path):
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "run"
-    assert main(["compare", "--activations", "sigmoid,relu", "--out", str(out), "--svg",
-                 *TINY]) == 0
+    assert (
+        main(["compare", "--activations", "sigmoid,relu", "--out", str(out), "--svg", *TINY]) == 0
+    )
     return out
 
 
 @pytest.fixture(scope="module")
 def moons_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "moons"
-    assert main(["compare", "--dataset", "moons", "--activations", "tanh,relu,maxout",
-                 "--init", "auto", "--out", str(out), *TINY]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--dataset",
+                "moons",
+                "--activations",
+                "tanh,relu,maxout",
+                "--init",
+                "auto",
+                "--out",
+                str(out),
+                *TINY,
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -78,8 +94,14 @@ def test_compare_writes_a_self_contained_page(digits_run):
     assert not [u for u in page.urls if "http" in u or u.startswith("//")]
     text = page_path.read_text()
     assert "No cost.json" not in text and "<table class=results>" in text
-    for stem in ("activations", "training_curves", "layer_heatmaps", "zigzag", "weight_path",
-                 "cost"):
+    for stem in (
+        "activations",
+        "training_curves",
+        "layer_heatmaps",
+        "zigzag",
+        "weight_path",
+        "cost",
+    ):
         check_png(digits_run / "figures" / f"{stem}.png")
         check_svg(digits_run / "figures" / f"{stem}.svg")
 
@@ -87,9 +109,18 @@ def test_compare_writes_a_self_contained_page(digits_run):
 def test_cost_section_from_cost_json(digits_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(digits_run, run)
-    rows = [{"activation": a, "size": s, "fwd_ns_per_element": k, "fwd_bwd_ns_per_element": 2 * k,
-             "fwd_bwd_ratio_to_relu": k, "fwd_bwd_ratio_to_copy": 3 * k}
-            for s in (1000, 10000) for k, a in enumerate(["copy", "relu", "sigmoid"], 1)]
+    rows = [
+        {
+            "activation": a,
+            "size": s,
+            "fwd_ns_per_element": k,
+            "fwd_bwd_ns_per_element": 2 * k,
+            "fwd_bwd_ratio_to_relu": k,
+            "fwd_bwd_ratio_to_copy": 3 * k,
+        }
+        for s in (1000, 10000)
+        for k, a in enumerate(["copy", "relu", "sigmoid"], 1)
+    ]
     (run / "cost.json").write_text(json.dumps({"rows": rows}))
     page = parse(write_report(run))
     assert page.tags.count("img") == page.tags.count("figure") == 6
@@ -136,16 +167,24 @@ def test_report_command_regenerates_the_page(digits_run, tmp_path, capsys):
     assert parse(run / "report.html").tags.count("img") == 5  # the weight path went with figures/
 
 
-@pytest.mark.parametrize("make, missing", [
-    (lambda p: None, "no such directory"),
-    (lambda p: p.mkdir(), "missing: config.json, records.jsonl"),
-    (lambda p: (p.mkdir(), (p / "config.json").write_text("{}")), "missing: records.jsonl"),
-])
+@pytest.mark.parametrize(
+    "make, missing",
+    [
+        (lambda p: None, "no such directory"),
+        (lambda p: p.mkdir(), "missing: config.json, records.jsonl"),
+        (lambda p: (p.mkdir(), (p / "config.json").write_text("{}")), "missing: records.jsonl"),
+    ],
+)
 def test_bad_run_dir_one_line_exit_2(tmp_path, make, missing):
     bad = tmp_path / "notarun"
     make(bad)
-    proc = subprocess.run([sys.executable, "-m", "actlab.cli", "report", str(bad)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "actlab.cli", "report", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(bad) in lines[0] and missing in lines[0]
@@ -177,12 +216,27 @@ def test_gallery_of_every_activation(tmp_path):
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
 def test_page_loads_in_headless_chromium_without_console_errors(digits_run, tmp_path):
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-             "--dump-dom"]
-    proc = subprocess.run(["chromium", *flags, (digits_run / "report.html").as_uri()],
-                          capture_output=True, text=True, timeout=120, check=False)
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--dump-dom",
+    ]
+    proc = subprocess.run(
+        ["chromium", *flags, (digits_run / "report.html").as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "actlab report" in proc.stdout
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]

@@ -12,11 +12,18 @@ from actlab.report.heatmaps import group_means, panel_norm, plot_layer_heatmaps
 
 
 def _rec(act, status, value, init="auto", layers=2, times=3):
-    return {"activation": act, "init": init, "status": status, "seed": 0,
-            "probes": {"epochs": list(range(times)),
-                       "saturation": [[0.1] * layers] * times,
-                       "grad_W_norm": [[value] * (layers + 1)] * times,
-                       "act_mean": [[value] * layers] * times}}
+    return {
+        "activation": act,
+        "init": init,
+        "status": status,
+        "seed": 0,
+        "probes": {
+            "epochs": list(range(times)),
+            "saturation": [[0.1] * layers] * times,
+            "grad_W_norm": [[value] * (layers + 1)] * times,
+            "act_mean": [[value] * layers] * times,
+        },
+    }
 
 
 def test_group_means_leave_diverged_seeds_out():
@@ -47,10 +54,19 @@ def test_many_activations_become_small_multiples(tmp_path):
     from actlab.report.curves import SMALL_MULTIPLES, plot_training_curves
 
     acts = [f"a{k}" for k in range(SMALL_MULTIPLES + 2)]
-    recs = [{"activation": a, "init": i, "seed": s, "status": "ok",
-             "train_loss": [1.0 / (e + 1 + k) for e in range(4)],
-             "test_acc": [0.5 + 0.1 * e for e in range(4)]}
-            for k, a in enumerate(acts) for i in ("auto", "prototype") for s in (0, 1)]
+    recs = [
+        {
+            "activation": a,
+            "init": i,
+            "seed": s,
+            "status": "ok",
+            "train_loss": [1.0 / (e + 1 + k) for e in range(4)],
+            "test_acc": [0.5 + 0.1 * e for e in range(4)],
+        }
+        for k, a in enumerate(acts)
+        for i in ("auto", "prototype")
+        for s in (0, 1)
+    ]
     with svg_figures(True):
         _, svg = plot_training_curves(recs, tmp_path / "c")
     text = svg.read_text()
@@ -63,6 +79,10 @@ def test_prototype_preset_is_the_seeds_prototype(capsys):
 
     spec = preset("prototype")
     assert (spec.activations, spec.inits, spec.hidden, spec.optimizers) == (
-        ["sigmoid"], ["prototype"], [[100]], ["gd"])
+        ["sigmoid"],
+        ["prototype"],
+        [[100]],
+        ["gd"],
+    )
     assert main(["plan", "--preset", "prototype", "--no-calibrate"]) == 0
     assert "sigmoid" in capsys.readouterr().out

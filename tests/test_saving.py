@@ -57,7 +57,10 @@ def test_learned_prelu_and_trainable_swish_are_stored(tmp_path):
     assert "act0.alpha" in trained and trained["act0.alpha"].ravel()[0] != 0.25
     save_network(net, tmp_path / "n.npz")
     description = read_description(tmp_path / "n.npz")
-    assert description["activations"][0] == {"name": "prelu", "config": {"init": 0.25, "per_unit": False}}
+    assert description["activations"][0] == {
+        "name": "prelu",
+        "config": {"init": 0.25, "per_unit": False},
+    }
     assert description["parameters"]["act0.alpha"]["dtype"] == "float64"
     back, _ = load_network(tmp_path / "n.npz")
     np.testing.assert_array_equal(back.activations[0].params["alpha"], trained["act0.alpha"])
@@ -66,7 +69,9 @@ def test_learned_prelu_and_trainable_swish_are_stored(tmp_path):
 def test_trainable_swish_beta_round_trip(tmp_path):
     from actlab.activations import get_activation
 
-    net, data = _trained("float32", hidden=[12], activation=[get_activation("swish", trainable=True)])
+    net, data = _trained(
+        "float32", hidden=[12], activation=[get_activation("swish", trainable=True)]
+    )
     beta = net.activations[0].params["beta"].copy()
     assert not np.allclose(beta, 1.0)  # it learned
     back = Network.load(net.save(tmp_path / "s.npz"))
@@ -79,8 +84,9 @@ def test_file_is_plain_npz_without_pickle_and_json_description(tmp_path):
     path = net.save(tmp_path / "plain.npz")
     with zipfile.ZipFile(path) as zf:
         names = sorted(zf.namelist())
-    assert names == sorted(["description.npy", "dense0.W.npy", "dense0.b.npy", "dense1.W.npy",
-                            "dense1.b.npy"])
+    assert names == sorted(
+        ["description.npy", "dense0.W.npy", "dense0.b.npy", "dense1.W.npy", "dense1.b.npy"]
+    )
     with np.load(path, allow_pickle=False) as z:  # readable with pickle refused
         description = json.loads(str(z["description"]))
         assert z["dense0.W"].shape == (2, 64, 6)
@@ -125,8 +131,12 @@ def test_bad_files_are_one_line_errors(tmp_path):
 
 
 def test_custom_activation_needs_registering_before_load(tmp_path):
-    register_activation("cube_root_soft", lambda z: z / (1 + np.abs(z)) ** 0.5,
-                        lambda z: (1 + 0.5 * np.abs(z)) / (1 + np.abs(z)) ** 1.5, overwrite=True)
+    register_activation(
+        "cube_root_soft",
+        lambda z: z / (1 + np.abs(z)) ** 0.5,
+        lambda z: (1 + 0.5 * np.abs(z)) / (1 + np.abs(z)) ** 1.5,
+        overwrite=True,
+    )
     try:
         net, data = _trained("float64", hidden=[7], activation="cube_root_soft")
         path = net.save(tmp_path / "c.npz")
@@ -134,7 +144,9 @@ def test_custom_activation_needs_registering_before_load(tmp_path):
         np.testing.assert_array_equal(back.logits(data.X_test), net.logits(data.X_test))
     finally:
         unregister_activation("cube_root_soft")
-    with pytest.raises(DataError, match="cannot rebuild the network: activation: got 'cube_root_soft'"):
+    with pytest.raises(
+        DataError, match="cannot rebuild the network: activation: got 'cube_root_soft'"
+    ):
         Network.load(path)
 
 
@@ -150,8 +162,16 @@ def test_run_directory_keeps_each_groups_final_network(tmp_path):
     from actlab.experiments.spec import Spec
     from actlab.experiments.sweep import run_spec
 
-    spec = Spec(activations=["relu", "prelu"], inits=["auto"], datasets=["moons"],
-                hidden=[[8]], epochs=3, seeds=[0, 1], workers=1, probes=False).validate()
+    spec = Spec(
+        activations=["relu", "prelu"],
+        inits=["auto"],
+        datasets=["moons"],
+        hidden=[[8]],
+        epochs=3,
+        seeds=[0, 1],
+        workers=1,
+        probes=False,
+    ).validate()
     result = run_spec(spec, out=tmp_path / "run", progress="none")
     data = load_dataset("moons")
     files = sorted((tmp_path / "run" / "weights").glob("*.npz"))

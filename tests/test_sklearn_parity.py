@@ -63,8 +63,9 @@ def messages(caught, category=ConvergenceWarning):
 # --------------------------------------------------------------------------- parameters
 
 
-@pytest.mark.parametrize("ours, theirs", [(MLPClassifier, SkClassifier),
-                                          (MLPRegressor, SkRegressor)])
+@pytest.mark.parametrize(
+    "ours, theirs", [(MLPClassifier, SkClassifier), (MLPRegressor, SkRegressor)]
+)
 def test_every_sklearn_parameter_with_the_same_default(ours, theirs):
     sk_params = inspect.signature(theirs.__init__).parameters
     our_params = inspect.signature(ours.__init__).parameters
@@ -83,8 +84,13 @@ def test_every_sklearn_parameter_with_the_same_default(ours, theirs):
 SCHEDULES = [
     {"solver": "sgd", "learning_rate": "constant", "learning_rate_init": 0.05},
     {"solver": "sgd", "learning_rate": "invscaling", "learning_rate_init": 0.5, "power_t": 0.3},
-    {"solver": "sgd", "learning_rate": "adaptive", "learning_rate_init": 0.3, "tol": 1e-2,
-     "n_iter_no_change": 2},
+    {
+        "solver": "sgd",
+        "learning_rate": "adaptive",
+        "learning_rate_init": 0.3,
+        "tol": 1e-2,
+        "n_iter_no_change": 2,
+    },
     {"solver": "sgd", "nesterovs_momentum": False, "momentum": 0.7, "learning_rate_init": 0.05},
     {"solver": "sgd", "momentum": 0.0, "learning_rate_init": 0.1},
     {"solver": "adam", "learning_rate_init": 0.01},
@@ -96,9 +102,19 @@ SCHEDULES = [
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_classifier_follows_sklearns_trajectory(digits, params, shuffle):
     X, y = digits
-    sk, ours, sk_w, our_w = fit_both(SkClassifier, MLPClassifier, X, y, hidden_layer_sizes=(20,),
-                                     alpha=0.05, max_iter=12, batch_size=64, shuffle=shuffle,
-                                     random_state=3, **params)
+    sk, ours, sk_w, our_w = fit_both(
+        SkClassifier,
+        MLPClassifier,
+        X,
+        y,
+        hidden_layer_sizes=(20,),
+        alpha=0.05,
+        max_iter=12,
+        batch_size=64,
+        shuffle=shuffle,
+        random_state=3,
+        **params,
+    )
     assert_same_model(sk, ours)
     assert messages(our_w) == messages(sk_w)
     np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
@@ -107,9 +123,18 @@ def test_classifier_follows_sklearns_trajectory(digits, params, shuffle):
 
 def test_adaptive_schedule_divides_the_rate_and_stops_as_sklearn(binary, capsys):
     X, y = binary
-    params = {"hidden_layer_sizes": (10,), "solver": "sgd", "learning_rate": "adaptive",
-              "learning_rate_init": 0.2, "alpha": 0.01, "tol": 0.5, "n_iter_no_change": 1,
-              "max_iter": 300, "random_state": 0, "verbose": True}
+    params = {
+        "hidden_layer_sizes": (10,),
+        "solver": "sgd",
+        "learning_rate": "adaptive",
+        "learning_rate_init": 0.2,
+        "alpha": 0.01,
+        "tol": 0.5,
+        "n_iter_no_change": 1,
+        "max_iter": 300,
+        "random_state": 0,
+        "verbose": True,
+    }
     sk = SkClassifier(**params).fit(X, y)
     sk_out = capsys.readouterr().out
     ours = MLPClassifier(**params).fit(X, y)
@@ -125,9 +150,21 @@ def test_adaptive_schedule_divides_the_rate_and_stops_as_sklearn(binary, capsys)
 def test_early_stopping_follows_sklearn(digits, solver):
     X, y = digits
     sk, ours, sk_w, our_w = fit_both(
-        SkClassifier, MLPClassifier, X, y, hidden_layer_sizes=(15,), solver=solver,
-        learning_rate_init=0.05, alpha=0.1, early_stopping=True, validation_fraction=0.2,
-        n_iter_no_change=3, tol=1e-3, max_iter=100, random_state=1)
+        SkClassifier,
+        MLPClassifier,
+        X,
+        y,
+        hidden_layer_sizes=(15,),
+        solver=solver,
+        learning_rate_init=0.05,
+        alpha=0.1,
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=3,
+        tol=1e-3,
+        max_iter=100,
+        random_state=1,
+    )
     assert sk.n_iter_ < 100
     np.testing.assert_allclose(ours.validation_scores_, sk.validation_scores_, rtol=0, atol=1e-12)
     assert ours.best_validation_score_ == sk.best_validation_score_
@@ -138,9 +175,17 @@ def test_early_stopping_follows_sklearn(digits, solver):
 
 def test_binary_early_stopping_split_is_stratified_as_sklearns(binary):
     X, y = binary
-    sk, ours, _, _ = fit_both(SkClassifier, MLPClassifier, X, y, hidden_layer_sizes=(8,),
-                              early_stopping=True, learning_rate_init=0.01, max_iter=15,
-                              random_state=7)
+    sk, ours, _, _ = fit_both(
+        SkClassifier,
+        MLPClassifier,
+        X,
+        y,
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        learning_rate_init=0.01,
+        max_iter=15,
+        random_state=7,
+    )
     np.testing.assert_allclose(ours.validation_scores_, sk.validation_scores_, atol=1e-12)
     assert_same_model(sk, ours)
 
@@ -148,9 +193,20 @@ def test_binary_early_stopping_split_is_stratified_as_sklearns(binary):
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_regressor_follows_sklearns_trajectory(regression, solver):
     X, y = regression
-    sk, ours, sk_w, our_w = fit_both(SkRegressor, MLPRegressor, X, y, hidden_layer_sizes=(16, 8),
-                                     activation="tanh", solver=solver, learning_rate_init=0.01,
-                                     alpha=0.3, max_iter=20, batch_size=32, random_state=0)
+    sk, ours, sk_w, our_w = fit_both(
+        SkRegressor,
+        MLPRegressor,
+        X,
+        y,
+        hidden_layer_sizes=(16, 8),
+        activation="tanh",
+        solver=solver,
+        learning_rate_init=0.01,
+        alpha=0.3,
+        max_iter=20,
+        batch_size=32,
+        random_state=0,
+    )
     assert_same_model(sk, ours)
     assert messages(our_w) == messages(sk_w) and messages(sk_w)
     np.testing.assert_allclose(ours.predict(X), sk.predict(X), rtol=1e-8, atol=1e-10)
@@ -159,9 +215,19 @@ def test_regressor_follows_sklearns_trajectory(regression, solver):
 @pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
 def test_each_sklearn_activation_and_its_initialization(binary, activation):
     X, y = binary
-    sk, ours, _, _ = fit_both(SkClassifier, MLPClassifier, X, y, hidden_layer_sizes=(7, 5),
-                              activation=activation, alpha=0.02, max_iter=8, batch_size=25,
-                              learning_rate_init=0.01, random_state=11)
+    sk, ours, _, _ = fit_both(
+        SkClassifier,
+        MLPClassifier,
+        X,
+        y,
+        hidden_layer_sizes=(7, 5),
+        activation=activation,
+        alpha=0.02,
+        max_iter=8,
+        batch_size=25,
+        learning_rate_init=0.01,
+        random_state=11,
+    )
     assert_same_model(sk, ours)
 
 
@@ -169,9 +235,16 @@ def test_from_the_same_assigned_weights_without_shuffling(digits):
     """The issue's protocol: both start from identical coefs_/intercepts_ (sklearn's after one
     epoch, assigned to a never-fitted actlab model with another init), shuffle=False."""
     X, y = digits
-    common = {"hidden_layer_sizes": (25,), "solver": "sgd", "learning_rate": "invscaling",
-              "learning_rate_init": 0.3, "alpha": 0.01, "shuffle": False, "warm_start": True,
-              "random_state": 0}
+    common = {
+        "hidden_layer_sizes": (25,),
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "learning_rate_init": 0.3,
+        "alpha": 0.01,
+        "shuffle": False,
+        "warm_start": True,
+        "random_state": 0,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         sk = SkClassifier(**common, max_iter=1).fit(X, y)
@@ -188,8 +261,15 @@ def test_from_the_same_assigned_weights_without_shuffling(digits):
 
 def test_warm_start_and_partial_fit_continue_as_sklearn(binary):
     X, y = binary
-    params = {"hidden_layer_sizes": (9,), "solver": "sgd", "learning_rate": "invscaling",
-              "learning_rate_init": 0.3, "alpha": 0.01, "max_iter": 4, "random_state": 2}
+    params = {
+        "hidden_layer_sizes": (9,),
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "learning_rate_init": 0.3,
+        "alpha": 0.01,
+        "max_iter": 4,
+        "random_state": 2,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         sk, ours = SkClassifier(**params).fit(X, y), MLPClassifier(**params).fit(X, y)
@@ -214,8 +294,17 @@ def test_lbfgs_follows_sklearn(digits, max_iter):
     non-convex problem: 4e-15 after 15, 2e-11 after 60, 1e-1 in the weights after 400 (the
     loss then agrees to 4e-4), as two BLAS builds would."""
     X, y = digits
-    sk, ours, sk_w, our_w = fit_both(SkClassifier, MLPClassifier, X, y, hidden_layer_sizes=(12,),
-                                     solver="lbfgs", alpha=0.5, max_iter=max_iter, random_state=0)
+    sk, ours, sk_w, our_w = fit_both(
+        SkClassifier,
+        MLPClassifier,
+        X,
+        y,
+        hidden_layer_sizes=(12,),
+        solver="lbfgs",
+        alpha=0.5,
+        max_iter=max_iter,
+        random_state=0,
+    )
     assert_same_model(sk, ours, rtol=1e-7, atol=1e-9)
     assert messages(our_w) == messages(sk_w)
     assert messages(sk_w)  # "lbfgs failed to converge" when cut short
@@ -224,8 +313,17 @@ def test_lbfgs_follows_sklearn(digits, max_iter):
 
 def test_lbfgs_regressor_and_max_fun(regression):
     X, y = regression
-    sk, ours, sk_w, our_w = fit_both(SkRegressor, MLPRegressor, X, y, hidden_layer_sizes=(10,),
-                                     solver="lbfgs", alpha=0.1, max_fun=40, random_state=0)
+    sk, ours, sk_w, our_w = fit_both(
+        SkRegressor,
+        MLPRegressor,
+        X,
+        y,
+        hidden_layer_sizes=(10,),
+        solver="lbfgs",
+        alpha=0.1,
+        max_fun=40,
+        random_state=0,
+    )
     assert_same_model(sk, ours, rtol=1e-7, atol=1e-9)
     assert messages(our_w) == messages(sk_w) and messages(sk_w)
 
@@ -235,11 +333,26 @@ def test_lbfgs_regressor_and_max_fun(regression):
 
 def test_max_iter_warning_text_and_batch_size_clipping(binary):
     X, y = binary
-    sk, ours, sk_w, our_w = fit_both(SkClassifier, MLPClassifier, X, y, hidden_layer_sizes=(4,),
-                                     max_iter=3, batch_size=1000, random_state=0)
-    assert messages(our_w) == messages(sk_w) == [
-        ("Stochastic Optimizer: Maximum iterations (3) reached and the optimization hasn't "
-         "converged yet.")]
+    sk, ours, sk_w, our_w = fit_both(
+        SkClassifier,
+        MLPClassifier,
+        X,
+        y,
+        hidden_layer_sizes=(4,),
+        max_iter=3,
+        batch_size=1000,
+        random_state=0,
+    )
+    assert (
+        messages(our_w)
+        == messages(sk_w)
+        == [
+            (
+                "Stochastic Optimizer: Maximum iterations (3) reached and the optimization hasn't "
+                "converged yet."
+            )
+        ]
+    )
     assert messages(our_w, UserWarning) == messages(sk_w, UserWarning)
     assert any("clipped" in m for m in messages(our_w, UserWarning))
     assert_same_model(sk, ours)
@@ -258,9 +371,19 @@ def test_poisson_regressor_follows_sklearn(solver):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
     y = rng.poisson(np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1]))
-    sk, ours, _, _ = fit_both(SkRegressor, MLPRegressor, X, y, loss="poisson",
-                              hidden_layer_sizes=(8,), solver=solver, alpha=0.1, max_iter=15,
-                              learning_rate_init=0.01, random_state=0)
+    sk, ours, _, _ = fit_both(
+        SkRegressor,
+        MLPRegressor,
+        X,
+        y,
+        loss="poisson",
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        alpha=0.1,
+        max_iter=15,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
     assert ours.out_activation_ == sk.out_activation_ == "exp"
     assert_same_model(sk, ours, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(ours.predict(X), sk.predict(X), rtol=1e-8)
@@ -283,15 +406,27 @@ def test_sparse_input_gives_the_dense_result(binary):
     np.testing.assert_array_equal(sparse.predict_proba(sp.csc_matrix(X)), dense.predict_proba(X))
 
 
-@pytest.mark.parametrize("params", [{"solver": "adam"}, {"solver": "sgd", "batch_size": 37},
-                                    {"solver": "lbfgs"},
-                                    {"solver": "adam", "early_stopping": True}],
-                         ids=["adam", "sgd", "lbfgs", "early_stopping"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "adam"},
+        {"solver": "sgd", "batch_size": 37},
+        {"solver": "lbfgs"},
+        {"solver": "adam", "early_stopping": True},
+    ],
+    ids=["adam", "sgd", "lbfgs", "early_stopping"],
+)
 def test_sample_weight_follows_sklearn(digits, params):
     X, y = digits
     w = np.random.default_rng(0).uniform(0, 2, len(y))
-    common = {"hidden_layer_sizes": (20,), "max_iter": 10, "random_state": 0, "alpha": 0.1,
-              "learning_rate_init": 0.01, **params}
+    common = {
+        "hidden_layer_sizes": (20,),
+        "max_iter": 10,
+        "random_state": 0,
+        "alpha": 0.1,
+        "learning_rate_init": 0.01,
+        **params,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         sk = SkClassifier(**common).fit(X, y, sample_weight=w)

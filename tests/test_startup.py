@@ -19,13 +19,23 @@ except SystemExit:
 print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
-HEAVY = ("matplotlib", "actlab.claims", "actlab.report", "actlab.experiments.runner", "numba",
-         "torch", "pandas", "sklearn", "scipy")
+HEAVY = (
+    "matplotlib",
+    "actlab.claims",
+    "actlab.report",
+    "actlab.experiments.runner",
+    "numba",
+    "torch",
+    "pandas",
+    "sklearn",
+    "scipy",
+)
 
 
 def loaded_after(argv) -> tuple[set[str], str]:
-    proc = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv)], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=argv)], capture_output=True, text=True, check=True
+    )
     return set(json.loads(proc.stderr.strip().splitlines()[-1])), proc.stdout
 
 

@@ -20,7 +20,8 @@ def train(seeds, blobs, activation="tanh", optimizer="sgd", epochs=5, **kw):
     Xtr, ytr, Xte, yte = blobs
     net = Network(6, [16, 16], 3, activation=activation, seeds=seeds, **kw.pop("net", {}))
     hist = Trainer(optimizer, lr=kw.pop("lr", 0.05), epochs=epochs, batch_size=16, **kw).fit(
-        net, Xtr, ytr, X_test=Xte, y_test=yte)
+        net, Xtr, ytr, X_test=Xte, y_test=yte
+    )
     return net, hist
 
 
@@ -66,7 +67,8 @@ def test_diverged_replica_is_frozen_and_siblings_go_on(blobs):
     Xtr, ytr, Xte, yte = blobs
     net = Network(6, [16, 16], 3, activation="relu", init="prototype", seeds=[0, 1])
     hist = Trainer("sgd", lr=np.array([0.01, 1e6]), epochs=6, batch_size=16).fit(
-        net, Xtr * 100, ytr, X_test=Xte, y_test=yte)
+        net, Xtr * 100, ytr, X_test=Xte, y_test=yte
+    )
     assert hist.status == ["ok", "diverged"]
     assert hist.diverged_epoch[0] is None and hist.diverged_epoch[1] == 1
     assert np.all(np.isfinite(hist["train_loss"][0]))
@@ -78,7 +80,8 @@ def test_early_stopping_restores_best_weights(blobs):
     Xtr, ytr, Xte, yte = blobs
     net = Network(6, [32], 3, activation="relu", seeds=[0, 1])
     hist = Trainer("sgd", lr=0.5, epochs=60, batch_size=8, early_stopping=True, patience=3).fit(
-        net, Xtr[:100], ytr[:100], X_val=Xte, y_val=yte)
+        net, Xtr[:100], ytr[:100], X_val=Xte, y_val=yte
+    )
     assert all(s is not None for s in hist.stopped_epoch)
     val_loss, _ = evaluate(net, Xte, yte)
     for r in range(2):
@@ -96,7 +99,9 @@ def test_validation_fraction_holds_out_rows(blobs):
     held = Trainer(validation_fraction=0.25)._split(Xtr, ytr)
     assert len(held[0]) == 150 and len(held[2]) == 50
     assert not set(map(tuple, held[0])) & set(map(tuple, held[2]))
-    with pytest.raises(ValueError, match=r"validation_fraction: got 1.5; allowed: a number in \[0, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"validation_fraction: got 1.5; allowed: a number in \[0, 1\)"
+    ):
         Trainer(validation_fraction=1.5)
 
 
@@ -109,15 +114,21 @@ def test_full_batch_gradient_descent(blobs):
     assert np.all(np.diff(hist["train_loss"][0]) < 0)  # full-batch GD with a small step descends
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"epochs": 0}, r"epochs: got 0; allowed: a positive integer"),
-    ({"batch_size": -3}, r"batch_size: got -3; allowed: a positive integer"),
-    ({"lr": 0.0}, r"lr: got 0.0; allowed: a finite number > 0"),
-    ({"lr": float("nan")}, r"lr: got nan; allowed: a finite number > 0"),
-    ({"momentum": 1.5}, r"momentum: got 1.5; allowed: a number in \[0, 1\)"),
-    ({"blas_threads": 0}, r"blas_threads: got 0; allowed: a positive integer"),
-    ({"optimizer": "sgdd"}, r"optimizer: got 'sgdd'; allowed: one of adam, gd, nesterov, sgd \(did you mean 'sgd'\?\)"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"epochs": 0}, r"epochs: got 0; allowed: a positive integer"),
+        ({"batch_size": -3}, r"batch_size: got -3; allowed: a positive integer"),
+        ({"lr": 0.0}, r"lr: got 0.0; allowed: a finite number > 0"),
+        ({"lr": float("nan")}, r"lr: got nan; allowed: a finite number > 0"),
+        ({"momentum": 1.5}, r"momentum: got 1.5; allowed: a number in \[0, 1\)"),
+        ({"blas_threads": 0}, r"blas_threads: got 0; allowed: a positive integer"),
+        (
+            {"optimizer": "sgdd"},
+            r"optimizer: got 'sgdd'; allowed: one of adam, gd, nesterov, sgd \(did you mean 'sgd'\?\)",
+        ),
+    ],
+)
 def test_bad_trainer_arguments(kw, message):
     args = {"optimizer": "sgd", "lr": 0.1, **kw}
     with pytest.raises(ValueError, match=message):
@@ -128,7 +139,9 @@ def test_blas_threads_apply_during_fit_only(blobs):
     threadpoolctl = pytest.importorskip("threadpoolctl")
 
     def blas_threads():
-        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        return [
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        ]
 
     before = blas_threads()
     seen = []

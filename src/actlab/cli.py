@@ -32,7 +32,9 @@ def _hidden(text: str) -> list[int]:
     try:
         sizes = [int(part) for part in text.split(",")]
     except ValueError:
-        raise ParameterError("--hidden", text, "comma-separated positive integers, e.g. 100,100") from None
+        raise ParameterError(
+            "--hidden", text, "comma-separated positive integers, e.g. 100,100"
+        ) from None
     if any(s <= 0 for s in sizes):
         raise ParameterError("--hidden", text, "comma-separated positive integers, e.g. 100,100")
     return sizes
@@ -42,8 +44,9 @@ def _seeds(text: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",")]
     except ValueError:
-        raise ParameterError("--seeds", text,
-                             "a count N (seeds 0..N-1) or a comma list of integers") from None
+        raise ParameterError(
+            "--seeds", text, "a count N (seeds 0..N-1) or a comma list of integers"
+        ) from None
     if len(values) == 1:
         if values[0] <= 0:
             raise ParameterError("--seeds", text, "a positive count N, or a comma list of integers")
@@ -55,8 +58,11 @@ def _number(name: str, text: str, kind=float, positive=True):
     try:
         value = kind(text)
     except ValueError:
-        raise ParameterError(name, text, f"a {'positive ' if positive else ''}"
-                             f"{'integer' if kind is int else 'number'}") from None
+        raise ParameterError(
+            name,
+            text,
+            f"a {'positive ' if positive else ''}{'integer' if kind is int else 'number'}",
+        ) from None
     if positive and kind is int:
         return check_int(name, value, given=text)
     if positive and not value > 0:
@@ -103,8 +109,9 @@ def _spec_from_flags(args, base):
         "lrs": given(args.lr, lambda v: [_number("--lr", v)]),
         "momentum": given(args.momentum, lambda v: _number("--momentum", v, positive=False)),
         "l2": given(args.l2, lambda v: _number("--l2", v, positive=False)),
-        "weight_decay": given(args.weight_decay,
-                              lambda v: _number("--weight-decay", v, positive=False)),
+        "weight_decay": given(
+            args.weight_decay, lambda v: _number("--weight-decay", v, positive=False)
+        ),
         "schedule": args.schedule,
         "epochs": given(args.epochs, lambda v: _number("--epochs", v, int)),
         "batch_size": given(args.batch_size, lambda v: _number("--batch-size", v, int)),
@@ -131,11 +138,14 @@ def _run_and_print(spec, args, kind) -> int:
     out = args.out if args.out else default_run_dir(kind)
     progress = "none" if args.quiet else "auto"
     if not args.quiet:
-        print(f"actlab {kind}: {', '.join(spec.activations)} on {', '.join(spec.datasets)}, "
-              f"network {' | '.join(spec.archs) if spec.archs else ' | '.join(','.join(map(str, h)) or 'none' for h in spec.hidden)}, "
-              f"init {', '.join(spec.inits)}, {len(spec.seeds)} seeds, "
-              f"{'/'.join(spec.optimizers)} lr {'/'.join(map(str, spec.lrs))}, "
-              f"{spec.epochs} epochs", flush=True)
+        print(
+            f"actlab {kind}: {', '.join(spec.activations)} on {', '.join(spec.datasets)}, "
+            f"network {' | '.join(spec.archs) if spec.archs else ' | '.join(','.join(map(str, h)) or 'none' for h in spec.hidden)}, "
+            f"init {', '.join(spec.inits)}, {len(spec.seeds)} seeds, "
+            f"{'/'.join(spec.optimizers)} lr {'/'.join(map(str, spec.lrs))}, "
+            f"{spec.epochs} epochs",
+            flush=True,
+        )
     start = time.perf_counter()
 
     def finish(result):  # while the run directory is still locked
@@ -157,9 +167,11 @@ def _run_and_print(spec, args, kind) -> int:
     print()
     print_conclusion(result.rows)
     print(format_table(result.rows, result.records))
-    print(f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
-          f"loss_curves.png, report.html); training {result.seconds:.1f} s, "
-          f"in all {time.perf_counter() - start:.1f} s")
+    print(
+        f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
+        f"loss_curves.png, report.html); training {result.seconds:.1f} s, "
+        f"in all {time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 
@@ -200,7 +212,7 @@ def cmd_explain(args) -> int:
 
     if args.topic is None:
         print("topics (actlab explain TOPIC; actlab reproduce --all runs them all):")
-        for name, source, claim in describe_claims():
+        for name, source, _claim in describe_claims():
             aliases = get(name).ALIASES
             print(f"  {name}{' (' + ', '.join(aliases) + ')' if aliases else ''}  [{source}]")
         return 0
@@ -217,8 +229,10 @@ def cmd_reproduce(args) -> int:
     from .claims import available, format_table, get, run_claims
 
     if args.all == bool(args.names):
-        print("actlab: error: name claims or give --all (one of: "
-              + ", ".join(available()) + ")", file=sys.stderr)
+        print(
+            "actlab: error: name claims or give --all (one of: " + ", ".join(available()) + ")",
+            file=sys.stderr,
+        )
         return 2
     names = available() if args.all else [get(n).NAME for n in args.names]
     workers = _number("--workers", args.workers, int) if args.workers else 2
@@ -229,9 +243,11 @@ def cmd_reproduce(args) -> int:
     with svg_figures(args.svg):
         results = run_claims(names, out, quick=args.quick, workers=workers)
     print(format_table(results))
-    print(f"{len(results)} claim(s) in {time.perf_counter() - start:.1f} s on {workers} "
-          f"worker(s){' (quick mode: for tests, not for conclusions)' if args.quick else ''}; "
-          f"page: {out}/reproduce.html")
+    print(
+        f"{len(results)} claim(s) in {time.perf_counter() - start:.1f} s on {workers} "
+        f"worker(s){' (quick mode: for tests, not for conclusions)' if args.quick else ''}; "
+        f"page: {out}/reproduce.html"
+    )
     return 0
 
 
@@ -268,10 +284,12 @@ def cmd_plan(args) -> int:
         from .experiments.estimate import estimate_seconds
 
         est = estimate_seconds(spec, groups)
-        print(f"estimated time: {_duration(est['total_seconds'])} on {est['workers']} worker(s) "
-              f"(calibrated: {est['calibrated']} distinct group shape(s) trained 2 epochs with "
-              f"probes{'' if spec.probes else ' off'}; a group takes "
-              f"{_duration(est['group_seconds'])} on average)")
+        print(
+            f"estimated time: {_duration(est['total_seconds'])} on {est['workers']} worker(s) "
+            f"(calibrated: {est['calibrated']} distinct group shape(s) trained 2 epochs with "
+            f"probes{'' if spec.probes else ' off'}; a group takes "
+            f"{_duration(est['group_seconds'])} on average)"
+        )
     return 0
 
 
@@ -321,35 +339,54 @@ def cmd_playground(args) -> int:
 
 
 def _playground_parser(sub) -> None:
-    play = sub.add_parser("playground", help="a live page: activations train side by side",
-                          description="Start a local web server and open a page where the "
-                          "activations you pick train side by side on the real engine: decision "
-                          "boundaries, loss bands over seeds, every neuron, saturation and "
-                          "gradient bars, the zig-zag weight path. Ctrl-C stops it.")
+    play = sub.add_parser(
+        "playground",
+        help="a live page: activations train side by side",
+        description="Start a local web server and open a page where the "
+        "activations you pick train side by side on the real engine: decision "
+        "boundaries, loss bands over seeds, every neuron, saturation and "
+        "gradient bars, the zig-zag weight path. Ctrl-C stops it.",
+    )
     play.add_argument("--port", default="8765", help="port to listen on (default: 8765)")
-    play.add_argument("--host", default="127.0.0.1",
-                      help="address to bind (default: 127.0.0.1, this machine only)")
+    play.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1, this machine only)",
+    )
     play.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    play.add_argument("--out", default="runs",
-                      help="folder where 'save this run' writes run directories (default: runs)")
+    play.add_argument(
+        "--out",
+        default="runs",
+        help="folder where 'save this run' writes run directories (default: runs)",
+    )
     play.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     play.set_defaults(func=cmd_playground)
 
 
 def _report_parsers(sub) -> None:
-    rep = sub.add_parser("report", help="render a run directory's report.html again",
-                         description="Draw every figure and report.html from the files stored "
-                         "in RUN_DIR (config.json, records.jsonl, table.json, cost.json).")
+    rep = sub.add_parser(
+        "report",
+        help="render a run directory's report.html again",
+        description="Draw every figure and report.html from the files stored "
+        "in RUN_DIR (config.json, records.jsonl, table.json, cost.json).",
+    )
     rep.add_argument("run_dir", metavar="RUN_DIR")
     rep.add_argument("--svg", action="store_true", help=SVG_HELP)
     rep.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     rep.set_defaults(func=cmd_report)
     show = sub.add_parser("show", help="draw the activation gallery (f, f', flat regions)")
     show.add_argument("what", choices=["activations"])
-    show.add_argument("names", nargs="*", metavar="NAME",
-                      help="activation specs (default: every registered activation)")
-    show.add_argument("--out", help="output folder for activations.png (and activations.svg "
-                      "with --svg; default: the current folder)")
+    show.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="activation specs (default: every registered activation)",
+    )
+    show.add_argument(
+        "--out",
+        help="output folder for activations.png (and activations.svg "
+        "with --svg; default: the current folder)",
+    )
     show.add_argument("--svg", action="store_true", help="write activations.svg as well")
     show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     show.set_defaults(func=cmd_show)
@@ -370,8 +407,10 @@ def cmd_list(args) -> int:
     print("\ninitializers")
     for name, text in describe_initializers():
         print(f"  {name:<15} {text}")
-    print("  auto resolves to: relu family -> he_normal; selu -> lecun_normal; "
-          "tanh, sigmoid and others -> xavier_uniform with the activation's gain")
+    print(
+        "  auto resolves to: relu family -> he_normal; selu -> lecun_normal; "
+        "tanh, sigmoid and others -> xavier_uniform with the activation's gain"
+    )
     print("\ndata sets")
     for name, text in available_datasets().items():
         print(f"  {name:<14} {text}")
@@ -381,38 +420,62 @@ def cmd_list(args) -> int:
 
 def _grid_flags(p) -> None:
     """Flags shared by compare, run and plan; each overrides the spec or preset it is given."""
-    p.add_argument("--activations", help="comma list of activation names, with a parameter as in "
-                   "leaky_relu:0.1 (compare default: sigmoid,tanh,relu)")
+    p.add_argument(
+        "--activations",
+        help="comma list of activation names, with a parameter as in "
+        "leaky_relu:0.1 (compare default: sigmoid,tanh,relu)",
+    )
     p.add_argument("--dataset", help="data set name (default: digits)")
-    p.add_argument("--path", help="file or directory for csv, or for mnist, fashion-mnist and "
-                   "kmnist (which are otherwise fetched once into the cache)")
+    p.add_argument(
+        "--path",
+        help="file or directory for csv, or for mnist, fashion-mnist and "
+        "kmnist (which are otherwise fetched once into the cache)",
+    )
     p.add_argument("--label", help="label column of a csv data set")
-    p.add_argument("--data-option", action="append", metavar="KEY=VALUE",
-                   help="a data set option, e.g. n_samples=1000 (repeatable)")
+    p.add_argument(
+        "--data-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a data set option, e.g. n_samples=1000 (repeatable)",
+    )
     p.add_argument("--hidden", help="hidden layer sizes (default: 100,100; 'none' for none)")
-    p.add_argument("--arch", action="append", metavar="LAYERS",
-                   help="a network as layers instead of --hidden, e.g. "
-                   "'conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10' ('act' is the "
-                   "activation being compared); repeat for several")
+    p.add_argument(
+        "--arch",
+        action="append",
+        metavar="LAYERS",
+        help="a network as layers instead of --hidden, e.g. "
+        "'conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10' ('act' is the "
+        "activation being compared); repeat for several",
+    )
     p.add_argument("--init", help="comma list of initializers (default: auto,prototype)")
     p.add_argument("--optimizer", help="gd, sgd, nesterov or adam (default: sgd)")
     p.add_argument("--lr", help="learning rate (default: 0.03)")
     p.add_argument("--momentum", help="momentum for sgd/nesterov (default: 0.9)")
     p.add_argument("--l2", help="L2 on the weights, scikit-learn's alpha (default: 0)")
     p.add_argument("--weight-decay", help="decoupled weight decay, W *= 1 - lr*wd (default: 0)")
-    p.add_argument("--schedule", help="learning rate schedule: constant, invscaling or adaptive "
-                   "(default: constant)")
+    p.add_argument(
+        "--schedule",
+        help="learning rate schedule: constant, invscaling or adaptive (default: constant)",
+    )
     p.add_argument("--epochs", help="epochs (default: 30)")
     p.add_argument("--batch-size", help="minibatch size (default: 32)")
     p.add_argument("--seeds", help="number of seeds, or a comma list (default: 5)")
-    p.add_argument("--target-acc", help="train accuracy whose first epoch is reported (default: 0.95)")
+    p.add_argument(
+        "--target-acc", help="train accuracy whose first epoch is reported (default: 0.95)"
+    )
     p.add_argument("--dtype", choices=["float32", "float64"])
-    p.add_argument("--no-probes", action="store_true",
-                   help="do not record the instruments (saturation, gradients, zig-zag)")
+    p.add_argument(
+        "--no-probes",
+        action="store_true",
+        help="do not record the instruments (saturation, gradients, zig-zag)",
+    )
     p.add_argument("--workers", help="worker processes (default: one per core)")
     p.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:PORT")
-    p.add_argument("--out", help="run directory (default: runs/NAME-TIMESTAMP); an existing one "
-                   "of the same spec resumes")
+    p.add_argument(
+        "--out",
+        help="run directory (default: runs/NAME-TIMESTAMP); an existing one "
+        "of the same spec resumes",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the table")
     p.add_argument("--svg", action="store_true", help=SVG_HELP)
     p.add_argument("--yes", action="store_true", help="allow a plan of more than 2000 trainings")
@@ -423,25 +486,36 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
     """The argument parser. ``topics=False`` leaves the explain topics out of ``explain``'s
     description: listing them imports every topic module (networks, matplotlib), which
     ``actlab --help`` or ``actlab list`` should not pay for (start-up under 0.5 s)."""
-    parser = argparse.ArgumentParser(prog="actlab", description="A laboratory for activation functions.")
+    parser = argparse.ArgumentParser(
+        prog="actlab", description="A laboratory for activation functions."
+    )
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     parser.add_argument("--version", action="version", version=f"actlab {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    cmp_ = sub.add_parser("compare", help="train several activations side by side, many seeds",
-                          description="Train the same network with each activation and init, "
-                          "several seeds each, and print a comparison table (the compare preset: "
-                          "sigmoid,tanh,relu on digits, hidden 100,100, init auto,prototype, "
-                          "sgd lr 0.03 momentum 0.9, batch 32, 30 epochs, 5 seeds).")
+    cmp_ = sub.add_parser(
+        "compare",
+        help="train several activations side by side, many seeds",
+        description="Train the same network with each activation and init, "
+        "several seeds each, and print a comparison table (the compare preset: "
+        "sigmoid,tanh,relu on digits, hidden 100,100, init auto,prototype, "
+        "sgd lr 0.03 momentum 0.9, batch 32, 30 epochs, 5 seeds).",
+    )
     _grid_flags(cmp_)
     cmp_.set_defaults(func=cmd_compare)
 
-    run = sub.add_parser("run", help="run an experiment spec (TOML) or a preset; resumes a run dir",
-                         description="Run every group of a spec. Running it again on the same "
-                         "--out directory resumes: finished groups are kept, not recomputed.")
+    run = sub.add_parser(
+        "run",
+        help="run an experiment spec (TOML) or a preset; resumes a run dir",
+        description="Run every group of a spec. Running it again on the same "
+        "--out directory resumes: finished groups are kept, not recomputed.",
+    )
     run.add_argument("spec", nargs="?", help="a TOML spec file")
-    run.add_argument("--preset", help="compare, prototype (the seed's sigmoid, U(-1,1), full-batch GD), "
-                     "sweep (10 activations x 2 inits x 10 seeds), mnist1d, mnist1d-cnn or digits-cnn")
+    run.add_argument(
+        "--preset",
+        help="compare, prototype (the seed's sigmoid, U(-1,1), full-batch GD), "
+        "sweep (10 activations x 2 inits x 10 seeds), mnist1d, mnist1d-cnn or digits-cnn",
+    )
     _grid_flags(run)
     run.set_defaults(func=cmd_run)
 
@@ -454,14 +528,19 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
 
     _report_parsers(sub)
     _playground_parser(sub)
-    description = ("Run a small experiment that measures one claim and print what it found, "
-                   "the verdict and the rule behind it. Without a topic, list the topics.")
+    description = (
+        "Run a small experiment that measures one claim and print what it found, "
+        "the verdict and the rule behind it. Without a topic, list the topics."
+    )
     if topics:
         from .claims import available
 
         description += " Topics: " + ", ".join(available()) + "."
-    exp = sub.add_parser("explain", help="measure one claim of the seed in depth, with a figure",
-                         description=description)
+    exp = sub.add_parser(
+        "explain",
+        help="measure one claim of the seed in depth, with a figure",
+        description=description,
+    )
     exp.add_argument("topic", nargs="?", help="a claim name (no name: list them)")
     exp.add_argument("--out", help="folder for the figure (default: ./explain)")
     exp.add_argument("--quick", action="store_true", help="a few seconds instead of a minute")
@@ -469,10 +548,13 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
     exp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     exp.set_defaults(func=cmd_explain)
 
-    rep_ = sub.add_parser("reproduce", help="check every claim at small scale, with verdicts",
-                          description="Run the claims (the same code as actlab explain); print "
-                          "claim | source | published | measured | verdict and write a "
-                          "self-contained HTML page.")
+    rep_ = sub.add_parser(
+        "reproduce",
+        help="check every claim at small scale, with verdicts",
+        description="Run the claims (the same code as actlab explain); print "
+        "claim | source | published | measured | verdict and write a "
+        "self-contained HTML page.",
+    )
     rep_.add_argument("names", nargs="*", help="claims to run (see --all)")
     rep_.add_argument("--all", action="store_true", help="run every claim")
     rep_.add_argument("--out", help="output folder (default: ./reproduce)")
@@ -506,8 +588,11 @@ def main(argv=None) -> int:
         if args.debug:
             raise
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"actlab: error: cannot write: {where}{exc.strerror or exc}; finished groups are "
-              "kept in the run directory", file=sys.stderr)
+        print(
+            f"actlab: error: cannot write: {where}{exc.strerror or exc}; finished groups are "
+            "kept in the run directory",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("actlab: interrupted; finished groups are in the run directory", file=sys.stderr)

@@ -33,14 +33,52 @@ from .experiments.stats import summarize_group
 from .experiments.store import RunStore
 
 # fields that, when they differ between groups, name a group beyond its activation
-_VARIANTS = ("run", "dataset", "hidden", "arch", "init", "optimizer", "lr", "momentum",
-             "batch_size", "epochs", "dtype")
-_CURVES = ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_acc",
-           "epoch_seconds")
+_VARIANTS = (
+    "run",
+    "dataset",
+    "hidden",
+    "arch",
+    "init",
+    "optimizer",
+    "lr",
+    "momentum",
+    "batch_size",
+    "epochs",
+    "dtype",
+)
+_CURVES = (
+    "train_loss",
+    "train_acc",
+    "test_loss",
+    "test_acc",
+    "val_loss",
+    "val_acc",
+    "epoch_seconds",
+)
 # first columns of .table, in this order (the rest follow as stored)
-_LEAD = ("group", "run", "activation", "init", "dataset", "hidden", "arch", "optimizer", "lr",
-         "test_acc_mean", "test_acc_ci_low", "test_acc_ci_high", "position", "mark",
-         "diff_vs_best", "p_vs_best", "unstable", "n_seeds", "n_ok", "n_diverged", "n_failed")
+_LEAD = (
+    "group",
+    "run",
+    "activation",
+    "init",
+    "dataset",
+    "hidden",
+    "arch",
+    "optimizer",
+    "lr",
+    "test_acc_mean",
+    "test_acc_ci_low",
+    "test_acc_ci_high",
+    "position",
+    "mark",
+    "diff_vs_best",
+    "p_vs_best",
+    "unstable",
+    "n_seeds",
+    "n_ok",
+    "n_diverged",
+    "n_failed",
+)
 
 
 # --------------------------------------------------------------------------- running
@@ -54,8 +92,25 @@ def _as_list(value):
     return list(value)
 
 
-def _spec(activations, dataset, hidden, arch, init, optimizer, lr, momentum, epochs,
-          batch_size, seeds, target_acc, dtype, data_options, probes, workers, scheduler):
+def _spec(
+    activations,
+    dataset,
+    hidden,
+    arch,
+    init,
+    optimizer,
+    lr,
+    momentum,
+    epochs,
+    batch_size,
+    seeds,
+    target_acc,
+    dtype,
+    data_options,
+    probes,
+    workers,
+    scheduler,
+):
     from .experiments.spec import preset
 
     given = {
@@ -91,10 +146,28 @@ def _hidden(value):
     return [value]
 
 
-def compare(activations=None, dataset=None, *, hidden=None, arch=None, init=None,
-            optimizer=None, lr=None, momentum=None, epochs=None, batch_size=None, seeds=None,
-            target_acc=None, dtype=None, data_options=None, probes=None, workers=None,
-            scheduler=None, out=None, progress="auto") -> Comparison:
+def compare(
+    activations=None,
+    dataset=None,
+    *,
+    hidden=None,
+    arch=None,
+    init=None,
+    optimizer=None,
+    lr=None,
+    momentum=None,
+    epochs=None,
+    batch_size=None,
+    seeds=None,
+    target_acc=None,
+    dtype=None,
+    data_options=None,
+    probes=None,
+    workers=None,
+    scheduler=None,
+    out=None,
+    progress="auto",
+) -> Comparison:
     """Train the same network with each activation (and init), several seeds in lockstep.
 
     The parameters are ``actlab compare``'s flags; anything left None takes the compare
@@ -109,8 +182,25 @@ def compare(activations=None, dataset=None, *, hidden=None, arch=None, init=None
     """
     from .experiments.sweep import run_spec
 
-    spec = _spec(activations, dataset, hidden, arch, init, optimizer, lr, momentum, epochs,
-                 batch_size, seeds, target_acc, dtype, data_options, probes, workers, scheduler)
+    spec = _spec(
+        activations,
+        dataset,
+        hidden,
+        arch,
+        init,
+        optimizer,
+        lr,
+        momentum,
+        epochs,
+        batch_size,
+        seeds,
+        target_acc,
+        dtype,
+        data_options,
+        probes,
+        workers,
+        scheduler,
+    )
     if workers is None and scheduler is None and _needs_this_process(spec.activations):
         spec.workers = 1
     temporary = out is None
@@ -154,8 +244,9 @@ def load(run_dirs) -> Comparison:
 class Comparison:
     """The results of one or more runs: tables, tidy frames, figures, the trained networks."""
 
-    def __init__(self, paths: list[Path], configs: list[dict], records: list[dict],
-                 rows: list[dict]):
+    def __init__(
+        self, paths: list[Path], configs: list[dict], records: list[dict], rows: list[dict]
+    ):
         self.paths = paths
         self.configs = configs
         self.records = records  # one dict per replica (records.jsonl), with "run" and "group"
@@ -209,8 +300,15 @@ class Comparison:
             key = _keys(rec)
             for metric in _CURVES:
                 for e, value in enumerate(rec.get(metric) or []):
-                    rows.append({**key, "epoch": e + 1, "layer": None, "metric": metric,
-                                 "value": _float(value)})
+                    rows.append(
+                        {
+                            **key,
+                            "epoch": e + 1,
+                            "layer": None,
+                            "metric": metric,
+                            "value": _float(value),
+                        }
+                    )
         return self._frame(pd, rows)
 
     @property
@@ -230,13 +328,19 @@ class Comparison:
                 if metric in ("epochs", "eps", "params") or not isinstance(series, list):
                     continue
                 # flip_fraction is measured between two probe times: it belongs to the later
-                times = epochs[len(epochs) - len(series):]
+                times = epochs[len(epochs) - len(series) :]
                 for epoch, values in zip(times, series):
                     layers = values if isinstance(values, list) else [values]
                     for i, value in enumerate(layers):
-                        rows.append({**key, "epoch": epoch,
-                                     "layer": i + 1 if isinstance(values, list) else None,
-                                     "metric": metric, "value": _float(value)})
+                        rows.append(
+                            {
+                                **key,
+                                "epoch": epoch,
+                                "layer": i + 1 if isinstance(values, list) else None,
+                                "metric": metric,
+                                "value": _float(value),
+                            }
+                        )
         return self._frame(pd, rows)
 
     def _frame(self, pd, rows):
@@ -269,8 +373,10 @@ class Comparison:
     def _labelled(self) -> list[dict]:
         """Records whose "activation" is the group label, so the report's figures draw one line
         per group (and two runs side by side do not merge); the spec stays in activation_spec."""
-        return [{**r, "activation": r["group"], "activation_spec": r["activation"]}
-                for r in self.records]
+        return [
+            {**r, "activation": r["group"], "activation_spec": r["activation"]}
+            for r in self.records
+        ]
 
     def curves(self):
         """Train loss and test accuracy per epoch: mean over seeds, band, each seed (Figure)."""
@@ -308,8 +414,9 @@ class Comparison:
         def data_for(rec):
             key = json.dumps([rec["dataset"], rec.get("data_options") or {}], sort_keys=True)
             if key not in cache:
-                cache[key] = load_dataset(rec["dataset"], **{"seed": 0,
-                                                             **(rec.get("data_options") or {})})
+                cache[key] = load_dataset(
+                    rec["dataset"], **{"seed": 0, **(rec.get("data_options") or {})}
+                )
             return cache[key]
 
         return plot_decision_boundaries(self._labelled(), data_for, None)
@@ -354,8 +461,12 @@ class Comparison:
         if not recs:
             recs = [r for r in self.records if r["activation"] == group]
             if len({r["group"] for r in recs}) > 1:
-                raise ParameterError("group", group, "one of " + ", ".join(self.groups()),
-                                     "several groups use this activation; name one")
+                raise ParameterError(
+                    "group",
+                    group,
+                    "one of " + ", ".join(self.groups()),
+                    "several groups use this activation; name one",
+                )
         if not recs:
             raise ParameterError("group", group, "one of " + ", ".join(self.groups()))
         seeds = sorted({r["seed"] for r in recs})
@@ -365,8 +476,12 @@ class Comparison:
         run = self.paths[_run_names(self.paths).index(recs[0]["run"])]
         file = RunStore(run).weights_path(recs[0]["group_id"])
         if not file.is_file():
-            raise ParameterError("group", group, "a group whose run kept its weights",
-                                 f"{file} is missing (a run made before actlab kept weights)")
+            raise ParameterError(
+                "group",
+                group,
+                "a group whose run kept its weights",
+                f"{file} is missing (a run made before actlab kept weights)",
+            )
         net, _ = load_network(file)
         return select_replica(net, net.seeds.index(seed))
 
@@ -383,10 +498,12 @@ class Comparison:
         fig.savefig(buffer, format="png", dpi=80)
         image = base64.b64encode(buffer.getvalue()).decode("ascii")
         paragraphs = "".join(f"<p><b>{escape(p)}</b></p>" for p in self.conclusion.split("\n\n"))
-        return (f"<div>{paragraphs}{_html_table(self.rows)}"
-                f'<img src="data:image/png;base64,{image}" alt="training curves" '
-                f'style="max-width:100%"><p style="color:#777">runs: '
-                f"{escape(', '.join(str(p) for p in self.paths))}</p></div>")
+        return (
+            f"<div>{paragraphs}{_html_table(self.rows)}"
+            f'<img src="data:image/png;base64,{image}" alt="training curves" '
+            f'style="max-width:100%"><p style="color:#777">runs: '
+            f"{escape(', '.join(str(p) for p in self.paths))}</p></div>"
+        )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -405,8 +522,10 @@ def _table_rows(path: Path, run, records: list[dict]) -> list[dict]:
         for rec in records:
             by_group.setdefault(rec["group_id"], []).append(rec)
         target = run.config.get("target_acc", 0.95)
-        rows = [summarize_group(recs, target, run.config.get("target_loss"))
-                for recs in by_group.values()]
+        rows = [
+            summarize_group(recs, target, run.config.get("target_loss"))
+            for recs in by_group.values()
+        ]
         for row, gid in zip(rows, by_group):
             row["group_id"] = gid
     return _significance(rows, records)
@@ -426,14 +545,19 @@ def _significance(rows: list[dict], records: list[dict]) -> list[dict]:
 def _group_labels(records: list[dict]) -> dict[tuple, str]:
     """(run, group_id) -> the activation, plus the fields that tell its groups apart."""
     by_group = {(r["run"], r["group_id"]): r for r in records}
-    varying = [f for f in _VARIANTS
-               if len({json.dumps(r.get(f), sort_keys=True, default=str)
-                       for r in by_group.values()}) > 1]
+    varying = [
+        f
+        for f in _VARIANTS
+        if len({json.dumps(r.get(f), sort_keys=True, default=str) for r in by_group.values()}) > 1
+    ]
     labels = {}
     for key, rec in by_group.items():
         same = [r for k, r in by_group.items() if r["activation"] == rec["activation"]]
-        extra = [f"{f}={_short(rec.get(f))}" for f in varying
-                 if len({json.dumps(r.get(f), default=str) for r in same}) > 1]
+        extra = [
+            f"{f}={_short(rec.get(f))}"
+            for f in varying
+            if len({json.dumps(r.get(f), default=str) for r in same}) > 1
+        ]
         labels[key] = rec["activation"] + (f" [{', '.join(extra)}]" if extra else "")
     return labels
 
@@ -445,8 +569,13 @@ def _short(value) -> str:
 
 
 def _keys(rec: dict) -> dict:
-    return {"group": rec["group"], "run": rec["run"], "activation": rec["activation"],
-            "init": rec.get("init"), "seed": rec.get("seed")}
+    return {
+        "group": rec["group"],
+        "run": rec["run"],
+        "activation": rec["activation"],
+        "init": rec.get("init"),
+        "seed": rec.get("seed"),
+    }
 
 
 def _float(value) -> float:
@@ -461,20 +590,34 @@ def _fmt(x, spec=".3f") -> str:
 
 def _html_table(rows: list[dict]) -> str:
     show_run = len({r["run"] for r in rows}) > 1
-    head = ["group"] + (["run"] if show_run else []) + [
-        "test accuracy", "95% CI", "vs best", "unstable", "seeds ok", "final train loss",
-        "seconds"]
+    head = (
+        ["group"]
+        + (["run"] if show_run else [])
+        + [
+            "test accuracy",
+            "95% CI",
+            "vs best",
+            "unstable",
+            "seeds ok",
+            "final train loss",
+            "seconds",
+        ]
+    )
     body = []
     for r in rows:
-        cells = [r["group"]] + ([r["run"]] if show_run else []) + [
-            _fmt(r.get("test_acc_mean")),
-            f"[{_fmt(r.get('test_acc_ci_low'))}, {_fmt(r.get('test_acc_ci_high'))}]",
-            mark_cell(r),
-            r.get("unstable") or "-",
-            f"{r.get('n_ok', '?')}/{r.get('n_seeds', '?')}",
-            _fmt(r.get("train_loss_mean"), ".3g"),
-            _fmt(r.get("seconds"), ".1f"),
-        ]
+        cells = (
+            [r["group"]]
+            + ([r["run"]] if show_run else [])
+            + [
+                _fmt(r.get("test_acc_mean")),
+                f"[{_fmt(r.get('test_acc_ci_low'))}, {_fmt(r.get('test_acc_ci_high'))}]",
+                mark_cell(r),
+                r.get("unstable") or "-",
+                f"{r.get('n_ok', '?')}/{r.get('n_seeds', '?')}",
+                _fmt(r.get("train_loss_mean"), ".3g"),
+                _fmt(r.get("seconds"), ".1f"),
+            ]
+        )
         body.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     header = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
     return f"<table>{header}{''.join(body)}</table>"

@@ -97,8 +97,9 @@ def _time_copy(size, dtype, repeats, rng):
     return src.size, t_one, t_two
 
 
-def activation_cost(names, sizes=(10_000, 100_000, 1_000_000), repeats=5,
-                    dtype="float32") -> list[dict]:
+def activation_cost(
+    names, sizes=(10_000, 100_000, 1_000_000), repeats=5, dtype="float32"
+) -> list[dict]:
     """Forward and forward+backward time per element of each activation, and ratios.
 
     Parameters
@@ -136,17 +137,19 @@ def activation_cost(names, sizes=(10_000, 100_000, 1_000_000), repeats=5,
         for spec, (n, t_fwd, t_both) in timed.items():
             # ratios per element, so Maxout's wider input is compared fairly
             fwd_pe, both_pe = t_fwd / n, t_both / n
-            rows.append({
-                "activation": str(spec),
-                "size": int(n),
-                "dtype": dt.name,
-                "fwd_ns_per_element": fwd_pe * 1e9,
-                "fwd_bwd_ns_per_element": both_pe * 1e9,
-                "fwd_ratio_to_relu": fwd_pe / (relu_fwd / timed["relu"][0]),
-                "fwd_bwd_ratio_to_relu": both_pe / (relu_both / timed["relu"][0]),
-                "fwd_ratio_to_copy": fwd_pe / (copy_fwd / n_copy),
-                "fwd_bwd_ratio_to_copy": both_pe / (copy_both / n_copy),
-            })
+            rows.append(
+                {
+                    "activation": str(spec),
+                    "size": int(n),
+                    "dtype": dt.name,
+                    "fwd_ns_per_element": fwd_pe * 1e9,
+                    "fwd_bwd_ns_per_element": both_pe * 1e9,
+                    "fwd_ratio_to_relu": fwd_pe / (relu_fwd / timed["relu"][0]),
+                    "fwd_bwd_ratio_to_relu": both_pe / (relu_both / timed["relu"][0]),
+                    "fwd_ratio_to_copy": fwd_pe / (copy_fwd / n_copy),
+                    "fwd_bwd_ratio_to_copy": both_pe / (copy_both / n_copy),
+                }
+            )
     return rows
 
 
@@ -163,11 +166,13 @@ class _Clock:
                 return fn(*args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - start
+
         return timed
 
 
-def step_share(name, hidden=(100, 100), n_features=64, n_classes=10, batch_size=32, steps=50,
-               dtype="float32") -> dict:
+def step_share(
+    name, hidden=(100, 100), n_features=64, n_classes=10, batch_size=32, steps=50, dtype="float32"
+) -> dict:
     """The share of a training step's time spent in the activations' forward and backward.
 
     Builds ``Network(n_features, hidden, n_classes, activation=name)`` (one replica), draws
@@ -198,7 +203,7 @@ def step_share(name, hidden=(100, 100), n_features=64, n_classes=10, batch_size=
 
     def step(k):
         i = (k * batch_size) % n
-        xb, yb = X[None, i:i + batch_size], y[None, i:i + batch_size]
+        xb, yb = X[None, i : i + batch_size], y[None, i : i + batch_size]
         net.loss_and_grad(xb, yb)
         opt.step(params, grads)
 
@@ -217,5 +222,9 @@ def step_share(name, hidden=(100, 100), n_features=64, n_classes=10, batch_size=
             for act in net.activations:
                 del act.forward, act.backward  # back to the class methods
     share = clock.seconds / total if total > 0 else math.nan
-    return {"activation": str(name), "step_seconds": total,
-            "activation_seconds": clock.seconds, "share": share}
+    return {
+        "activation": str(name),
+        "step_seconds": total,
+        "activation_seconds": clock.seconds,
+        "share": share,
+    }

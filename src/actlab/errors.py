@@ -34,8 +34,9 @@ class UnknownNameError(ParameterError):
 
     def __init__(self, parameter: str, value: str, choices: Iterable[str]):
         choices = sorted(choices)
-        super().__init__(parameter, value, "one of " + ", ".join(choices),
-                         did_you_mean(value, choices))
+        super().__init__(
+            parameter, value, "one of " + ", ".join(choices), did_you_mean(value, choices)
+        )
         self.choices = choices
 
 

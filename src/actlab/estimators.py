@@ -78,8 +78,12 @@ __all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor"]
 
 _SOLVERS = ("lbfgs", "sgd", "adam")
 _SCHEDULES = ("constant", "invscaling", "adaptive")
-_OUT_ACTIVATION = {"softmax": "softmax", "sigmoid": "logistic", "identity": "identity",
-                   "exp": "exp"}
+_OUT_ACTIVATION = {
+    "softmax": "softmax",
+    "sigmoid": "logistic",
+    "identity": "identity",
+    "exp": "exp",
+}
 
 
 # --------------------------------------------------------------------------- parameter checks
@@ -87,10 +91,13 @@ _OUT_ACTIVATION = {"softmax": "softmax", "sigmoid": "logistic", "identity": "ide
 
 def _real(name, value, low, high=math.inf, low_open=False, high_open=False):
     """A real number in the interval; the message writes the interval as scikit-learn's docs do."""
-    ok = (not isinstance(value, (bool, np.bool_)) and isinstance(value, numbers.Real)
-          and not math.isnan(value)
-          and (value > low if low_open else value >= low)
-          and (value < high if high_open else value <= high))
+    ok = (
+        not isinstance(value, (bool, np.bool_))
+        and isinstance(value, numbers.Real)
+        and not math.isnan(value)
+        and (value > low if low_open else value >= low)
+        and (value < high if high_open else value <= high)
+    )
     if not ok:
         lo, hi = "(" if low_open else "[", ")" if high_open or high == math.inf else "]"
         top = "inf" if high == math.inf else high
@@ -115,8 +122,9 @@ def _hidden_sizes(value) -> list[int]:
 def _check_activation(spec, n_hidden):
     specs = list(spec) if isinstance(spec, (list, tuple)) else [spec]
     if isinstance(spec, (list, tuple)) and len(specs) != n_hidden:
-        raise ParameterError("activation", spec,
-                             f"one activation or a list of {n_hidden} (one per hidden layer)")
+        raise ParameterError(
+            "activation", spec, f"one activation or a list of {n_hidden} (one per hidden layer)"
+        )
     return [get_activation(s) for s in specs]  # UnknownNameError / ParameterError naming it
 
 
@@ -136,9 +144,24 @@ class _SklearnOrder:
 
 _HEADS = {out: head for head, out in _OUT_ACTIVATION.items()}
 # fitted attributes a saved estimator keeps (besides its arrays and classes_)
-_SAVED = ("n_features_in_", "feature_names_in_", "classes_", "n_iter_", "n_layers_", "n_outputs_",
-          "out_activation_", "loss_", "t_", "loss_curve_", "best_loss_", "validation_scores_",
-          "best_validation_score_", "_no_improvement_count", "_multilabel", "_y_ndim")
+_SAVED = (
+    "n_features_in_",
+    "feature_names_in_",
+    "classes_",
+    "n_iter_",
+    "n_layers_",
+    "n_outputs_",
+    "out_activation_",
+    "loss_",
+    "t_",
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
+    "_no_improvement_count",
+    "_multilabel",
+    "_y_ndim",
+)
 
 
 def _to_json(name, value):
@@ -154,8 +177,12 @@ def _to_json(name, value):
         return None
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise ParameterError(name, value, "numbers, strings or lists of them, to be saved without "
-                         "pickle (pickle the estimator instead)")
+    raise ParameterError(
+        name,
+        value,
+        "numbers, strings or lists of them, to be saved without "
+        "pickle (pickle the estimator instead)",
+    )
 
 
 # --------------------------------------------------------------------------- the shared base
@@ -164,13 +191,36 @@ def _to_json(name, value):
 class _BaseMLP(BaseEstimator):
     """What MLPClassifier and MLPRegressor share: parameters, the solvers, warm start, forward."""
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 init="sklearn", dtype=None, weight_decay=0.0):
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        init="sklearn",
+        dtype=None,
+        weight_decay=0.0,
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -208,7 +258,8 @@ class _BaseMLP(BaseEstimator):
         check_choice("solver", self.solver, _SOLVERS)
         _real("alpha", self.alpha, 0)
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto") and (
-                not is_int(self.batch_size) or self.batch_size < 1):
+            not is_int(self.batch_size) or self.batch_size < 1
+        ):
             raise ParameterError("batch_size", self.batch_size, "'auto' or an integer >= 1")
         check_choice("learning_rate", self.learning_rate, _SCHEDULES)
         _real("learning_rate_init", self.learning_rate_init, 0, low_open=True)
@@ -234,7 +285,8 @@ class _BaseMLP(BaseEstimator):
         check_random_state(self.random_state)
         self._check_loss()
         logistic = (len(acts) > 0 and all(a.name == "sigmoid" for a in acts)) or (
-            self.activation in ("logistic", "sigmoid"))
+            self.activation in ("logistic", "sigmoid")
+        )
         return {"hidden": hidden, "dtype": dtype, "glorot_factor": 2.0 if logistic else 6.0}
 
     def _check_loss(self):
@@ -247,24 +299,45 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         dtype = (np.float64, np.float32) if cfg["dtype"] is None else cfg["dtype"]
-        X, y = validate_data(self, X, y, reset=first_pass, accept_sparse=["csr", "csc"],
-                             dtype=dtype, multi_output=True,
-                             y_numeric=not self._is_classifier, order="C")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_pass,
+            accept_sparse=["csr", "csc"],
+            dtype=dtype,
+            multi_output=True,
+            y_numeric=not self._is_classifier,
+            order="C",
+        )
         X = X.toarray() if sp.issparse(X) else X  # the network computes on dense arrays
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         dtype = X.dtype
-        y_enc, head, fitted, y_split = self._prepare_targets(y, incremental, not first_pass,
-                                                             classes)
-        n_outputs = (y_enc.shape[1] if y_enc.ndim == 2
-                     else len(fitted["classes_"]) if head == "softmax" else 1)
+        y_enc, head, fitted, y_split = self._prepare_targets(
+            y, incremental, not first_pass, classes
+        )
+        n_outputs = (
+            y_enc.shape[1]
+            if y_enc.ndim == 2
+            else len(fitted["classes_"])
+            if head == "softmax"
+            else 1
+        )
         rs = check_random_state(self.random_state)
         draw = first_pass and self.init != "sklearn"  # actlab's initializers take an int seed
-        net = Network(X.shape[1], cfg["hidden"], n_outputs, activation=self.activation,
-                      output=head, init="auto" if self.init == "sklearn" else self.init,
-                      seeds=[rs.randint(np.iinfo(np.int32).max) if draw else 0], dtype=dtype)
+        net = Network(
+            X.shape[1],
+            cfg["hidden"],
+            n_outputs,
+            activation=self.activation,
+            output=head,
+            init="auto" if self.init == "sklearn" else self.init,
+            seeds=[rs.randint(np.iinfo(np.int32).max) if draw else 0],
+            dtype=dtype,
+        )
         state = self._start_state(first_pass)
         if first_pass:
             if self.init == "sklearn":  # scikit-learn's _init_coef, from the same RandomState
@@ -285,8 +358,7 @@ class _BaseMLP(BaseEstimator):
         """The training state scikit-learn keeps across warm starts (reset on a first pass)."""
         keep = not first_pass
         stochastic = self.solver != "lbfgs"
-        state = {"t_": getattr(self, "t_", 0) if keep else 0,
-                 "n_iter_": 0, "loss_": None}
+        state = {"t_": getattr(self, "t_", 0) if keep else 0, "n_iter_": 0, "loss_": None}
         if stochastic:
             fresh = not keep or not hasattr(self, "loss_curve_")
             state["loss_curve_"] = [] if fresh else list(self.loss_curve_)
@@ -296,8 +368,9 @@ class _BaseMLP(BaseEstimator):
                 state["best_validation_score_"] = -np.inf if self.early_stopping else None
                 state["best_loss_"] = None if self.early_stopping else np.inf
             else:
-                state["validation_scores_"] = (None if self.validation_scores_ is None
-                                               else list(self.validation_scores_))
+                state["validation_scores_"] = (
+                    None if self.validation_scores_ is None else list(self.validation_scores_)
+                )
                 state["best_validation_score_"] = self.best_validation_score_
                 state["best_loss_"] = self.best_loss_
         return state
@@ -309,21 +382,32 @@ class _BaseMLP(BaseEstimator):
         if incremental and old is not None and same_solver:
             return old
         if self.solver == "sgd":
-            return SGD(lr=float(self.learning_rate_init), momentum=self.momentum,
-                       nesterov=self.nesterovs_momentum and self.momentum > 0)
-        return Adam(lr=float(self.learning_rate_init), beta1=self.beta_1, beta2=self.beta_2,
-                    eps=self.epsilon, eps_hat=True)
+            return SGD(
+                lr=float(self.learning_rate_init),
+                momentum=self.momentum,
+                nesterov=self.nesterovs_momentum and self.momentum > 0,
+            )
+        return Adam(
+            lr=float(self.learning_rate_init),
+            beta1=self.beta_1,
+            beta2=self.beta_2,
+            eps=self.epsilon,
+            eps_hat=True,
+        )
 
     def _fit_stochastic(self, net, X, y_enc, y_split, incremental, rs, state, weights):
         optimizer = self._optimizer_for(incremental)
         X_val = y_val = w_val = None
         if self.early_stopping:  # scikit-learn's split: same RandomState, same stratification
             rows = np.arange(X.shape[0])
-            train, val = train_test_split(rows, random_state=rs,
-                                          test_size=self.validation_fraction, stratify=y_split)
+            train, val = train_test_split(
+                rows, random_state=rs, test_size=self.validation_fraction, stratify=y_split
+            )
             if len(val) < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
+                raise ValueError(
+                    "The validation set is too small. Increase "
+                    "'validation_fraction' or the size of your dataset."
+                )
             X, X_val, y_enc, y_val = X[train], X[val], y_enc[train], y_enc[val]
             if weights is not None:
                 weights, w_val = weights[train], weights[val]
@@ -332,13 +416,22 @@ class _BaseMLP(BaseEstimator):
             batch = min(200, n)
         else:
             if self.batch_size > n:
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                              "going to be clipped", stacklevel=3)
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. It is "
+                    "going to be clipped",
+                    stacklevel=3,
+                )
             batch = int(np.clip(self.batch_size, 1, n))
         if self.shuffle:
             net.shuffle_rngs = [_SklearnOrder(rs, n)]
-        trainer = Trainer(optimizer=optimizer, epochs=1, batch_size=batch, shuffle=self.shuffle,
-                          l2=float(self.alpha), weight_decay=float(self.weight_decay))
+        trainer = Trainer(
+            optimizer=optimizer,
+            epochs=1,
+            batch_size=batch,
+            shuffle=self.shuffle,
+            l2=float(self.alpha),
+            weight_decay=float(self.weight_decay),
+        )
         maximize = self.early_stopping
         plateau = Plateau(1, self.tol, self.n_iter_no_change, maximize=maximize)
         best = state["best_validation_score_"] if maximize else state["best_loss_"]
@@ -353,7 +446,8 @@ class _BaseMLP(BaseEstimator):
                     f"{type(self).__name__} diverged at epoch {state['n_iter_'] + 1}: the training "
                     f"loss became NaN or inf (solver={self.solver!r}, learning_rate_init="
                     f"{self.learning_rate_init!r}); try a smaller learning_rate_init, "
-                    f"solver='adam', or standardized X (StandardScaler)")
+                    f"solver='adam', or standardized X (StandardScaler)"
+                )
             state["n_iter_"] += 1
             state["loss_"] = float(hist["train_loss"][0, 0])
             state["t_"] += n
@@ -376,8 +470,10 @@ class _BaseMLP(BaseEstimator):
                 optimizer.lr = invscaling(float(self.learning_rate_init), state["t_"], self.power_t)
             if plateaued:
                 what = "Validation score" if maximize else "Training loss"
-                msg = (f"{what} did not improve more than tol={self.tol:f} for "
-                       f"{self.n_iter_no_change} consecutive epochs.")
+                msg = (
+                    f"{what} did not improve more than tol={self.tol:f} for "
+                    f"{self.n_iter_no_change} consecutive epochs."
+                )
                 if self.solver == "sgd" and self.learning_rate == "adaptive":
                     lr, stop = decay_on_plateau(np.array([optimizer.lr]), np.array([True]))
                     if stop[0]:
@@ -395,9 +491,12 @@ class _BaseMLP(BaseEstimator):
             if incremental:
                 break
             if state["n_iter_"] == self.max_iter:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                              "reached and the optimization hasn't converged yet.",
-                              ConvergenceWarning, stacklevel=3)
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
         state["_no_improvement_count"] = int(plateau.count[0])
         if maximize:
             net.flat_params[...] = best_params
@@ -436,12 +535,22 @@ class _BaseMLP(BaseEstimator):
 
         iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
         result = scipy.optimize.minimize(
-            loss_grad, flat[0, order].astype(np.float64), method="L-BFGS-B", jac=True,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
-                     **_get_additional_lbfgs_options_dict("iprint", iprint)})
+            loss_grad,
+            flat[0, order].astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxfun": self.max_fun,
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+                **_get_additional_lbfgs_options_dict("iprint", iprint),
+            },
+        )
         if not np.isfinite(result.fun):
-            raise DivergenceError(f"{type(self).__name__}: L-BFGS-B reached a NaN or inf loss; "
-                                  "try standardized X (StandardScaler) or a larger alpha")
+            raise DivergenceError(
+                f"{type(self).__name__}: L-BFGS-B reached a NaN or inf loss; "
+                "try standardized X (StandardScaler) or a larger alpha"
+            )
         state["n_iter_"] = _check_optimize_result("lbfgs", result, self.max_iter)
         state["loss_"] = float(result.fun)
         flat[0, order] = result.x
@@ -454,8 +563,11 @@ class _BaseMLP(BaseEstimator):
             starts[name] = np.arange(pos, pos + p[0].size)
             pos += p[0].size
         names = [name for name, _, _ in net.parameters()]
-        ordered = ([k for k in names if k.endswith(".W")] + [k for k in names if k.endswith(".b")]
-                   + [k for k in names if not k.endswith((".W", ".b"))])
+        ordered = (
+            [k for k in names if k.endswith(".W")]
+            + [k for k in names if k.endswith(".b")]
+            + [k for k in names if not k.endswith((".W", ".b"))]
+        )
         return np.concatenate([starts[k] for k in ordered])
 
     def _publish(self, net, fitted, head, hidden, n_outputs, state):
@@ -464,15 +576,21 @@ class _BaseMLP(BaseEstimator):
             setattr(self, key, value)
         self.coefs_ = [d.W[0].copy() for d in net.dense]
         self.intercepts_ = [d.b[0, 0].copy() for d in net.dense]
-        self.activation_params_ = [{k: v[0].copy() for k, v in act.params.items()}
-                                   for act in net.activations]
+        self.activation_params_ = [
+            {k: v[0].copy() for k, v in act.params.items()} for act in net.activations
+        ]
         self._fit_activation = self.activation
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(hidden) + 2
         self.out_activation_ = _OUT_ACTIVATION[head]
         if self.solver == "lbfgs":
-            for key in ("loss_curve_", "best_loss_", "validation_scores_",
-                        "best_validation_score_", "_no_improvement_count"):
+            for key in (
+                "loss_curve_",
+                "best_loss_",
+                "validation_scores_",
+                "best_validation_score_",
+                "_no_improvement_count",
+            ):
                 self.__dict__.pop(key, None)
 
     def _load_into(self, net):
@@ -482,9 +600,11 @@ class _BaseMLP(BaseEstimator):
         want_b = [(d.b.shape[2],) for d in net.dense]
         got_b = [tuple(np.shape(b)) for b in getattr(self, "intercepts_", [])]
         if got_W != want_W:
-            raise ParameterError("coefs_", f"shapes {got_W}",
-                                 f"shapes {want_W} (from hidden_layer_sizes, the features and "
-                                 "outputs)")
+            raise ParameterError(
+                "coefs_",
+                f"shapes {got_W}",
+                f"shapes {want_W} (from hidden_layer_sizes, the features and outputs)",
+            )
         if got_b != want_b:
             raise ParameterError("intercepts_", f"shapes {got_b}", f"shapes {want_b}")
         for d, W, b in zip(net.dense, self.coefs_, self.intercepts_):
@@ -501,8 +621,9 @@ class _BaseMLP(BaseEstimator):
     def _logits(self, X):
         """Logits (n, n_outputs), computed in float64 from the fitted weights."""
         check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
-                          dtype=(np.float64, np.float32))
+        X = validate_data(
+            self, X, reset=False, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32)
+        )
         X = X.toarray() if sp.issparse(X) else X
         net = self.network(np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -514,10 +635,16 @@ class _BaseMLP(BaseEstimator):
         in ``dtype`` (default: that of ``coefs_``)."""
         check_is_fitted(self, "coefs_")
         hidden = [W.shape[0] for W in self.coefs_[1:]]
-        net = Network(self.coefs_[0].shape[0], hidden, self.coefs_[-1].shape[1],
-                      activation=getattr(self, "_fit_activation", self.activation),
-                      output=_HEADS[getattr(self, "out_activation_", "identity")], init="auto",
-                      seeds=[0], dtype=np.dtype(dtype or np.asarray(self.coefs_[0]).dtype))
+        net = Network(
+            self.coefs_[0].shape[0],
+            hidden,
+            self.coefs_[-1].shape[1],
+            activation=getattr(self, "_fit_activation", self.activation),
+            output=_HEADS[getattr(self, "out_activation_", "identity")],
+            init="auto",
+            seeds=[0],
+            dtype=np.dtype(dtype or np.asarray(self.coefs_[0]).dtype),
+        )
         self._load_into(net)
         return net
 
@@ -538,8 +665,11 @@ class _BaseMLP(BaseEstimator):
         if not is_int(params["random_state"]):
             params["random_state"] = None  # a RandomState object is state, not a setting
         params = {k: _to_json(k, v) for k, v in params.items()}
-        return save_network(self.network(), path,
-                            {"estimator": type(self).__name__, "params": params, "fitted": fitted})
+        return save_network(
+            self.network(),
+            path,
+            {"estimator": type(self).__name__, "params": params, "fitted": fitted},
+        )
 
     @classmethod
     def load(cls, path):
@@ -550,8 +680,10 @@ class _BaseMLP(BaseEstimator):
 
         net, extra = load_network(path)
         if not isinstance(extra, dict) or extra.get("estimator") != cls.__name__:
-            raise DataError(f"{path}: not a saved {cls.__name__} (an actlab network file "
-                            "without the estimator's description; use actlab.Network.load)")
+            raise DataError(
+                f"{path}: not a saved {cls.__name__} (an actlab network file "
+                "without the estimator's description; use actlab.Network.load)"
+            )
         params = dict(extra["params"])
         if isinstance(params.get("hidden_layer_sizes"), list):
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
@@ -566,8 +698,9 @@ class _BaseMLP(BaseEstimator):
             setattr(est, key, value)
         est.coefs_ = [d.W[0].copy() for d in net.dense]
         est.intercepts_ = [d.b[0, 0].copy() for d in net.dense]
-        est.activation_params_ = [{k: v[0].copy() for k, v in act.params.items()}
-                                  for act in net.activations]
+        est.activation_params_ = [
+            {k: v[0].copy() for k, v in act.params.items()} for act in net.activations
+        ]
         est._fit_activation = est.activation
         return est
 
@@ -639,39 +772,66 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             labels = unique_labels(y)
         known = getattr(self, "classes_", None) if continuing else None
         if known is not None and multilabel != getattr(self, "_multilabel", multilabel):
-            raise ValueError("y: got a " + ("multi-label" if multilabel else "single-label")
-                             + " target, but the model was trained on the other kind")
-        if known is not None and not incremental and self.warm_start and not multilabel \
-                and set(labels) != set(known):
-            raise ValueError("warm_start can only be used where `y` has the same classes as in "
-                             f"the previous call to fit. Previously got {known}, `y` has {labels}")
+            raise ValueError(
+                "y: got a "
+                + ("multi-label" if multilabel else "single-label")
+                + " target, but the model was trained on the other kind"
+            )
+        if (
+            known is not None
+            and not incremental
+            and self.warm_start
+            and not multilabel
+            and set(labels) != set(known)
+        ):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {known}, `y` has {labels}"
+            )
         if incremental and known is None and not multilabel:
             if classes is None:
-                raise ValueError("classes must be passed on the first call to partial_fit "
-                                 "(all labels that will appear), e.g. classes=np.unique(y)")
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit "
+                    "(all labels that will appear), e.g. classes=np.unique(y)"
+                )
             known = unique_labels(classes)
-        elif (incremental and known is not None and classes is not None and not multilabel
-              and not np.array_equal(unique_labels(classes), known)):
-            raise ValueError(f"classes: got {list(unique_labels(classes))}, but the first "
-                             f"call to partial_fit used {list(known)}")
+        elif (
+            incremental
+            and known is not None
+            and classes is not None
+            and not multilabel
+            and not np.array_equal(unique_labels(classes), known)
+        ):
+            raise ValueError(
+                f"classes: got {list(unique_labels(classes))}, but the first "
+                f"call to partial_fit used {list(known)}"
+            )
         if known is not None and not multilabel:
             unseen = np.setdiff1d(labels, known)
             if unseen.size:
-                raise ValueError(f"y contains labels {list(unseen)} not in classes_ {list(known)} "
-                                 "(continuing training cannot add classes)")
+                raise ValueError(
+                    f"y contains labels {list(unseen)} not in classes_ {list(known)} "
+                    "(continuing training cannot add classes)"
+                )
             labels = np.asarray(known)
         if multilabel:
             if known is not None and len(known) != len(labels):
-                raise ValueError(f"y has {len(labels)} labels, but the model was trained on "
-                                 f"{len(known)}")
-            return (y.astype(np.float64), "sigmoid",
-                    {"classes_": labels, "_multilabel": True, "_label_dtype": y.dtype}, None)
+                raise ValueError(
+                    f"y has {len(labels)} labels, but the model was trained on {len(known)}"
+                )
+            return (
+                y.astype(np.float64),
+                "sigmoid",
+                {"classes_": labels, "_multilabel": True, "_label_dtype": y.dtype},
+                None,
+            )
         if len(labels) < 2:
-            raise ValueError(f"y contains only one class ({labels[0]!r}); a classifier needs at "
-                             "least 2 classes")
+            raise ValueError(
+                f"y contains only one class ({labels[0]!r}); a classifier needs at least 2 classes"
+            )
         fitted = {"classes_": labels, "_multilabel": False, "_label_dtype": None}
         if len(labels) == 2:  # scikit-learn stratifies its early-stopping split on this column
-            positive = (y == labels[1])
+            positive = y == labels[1]
             return positive.astype(np.float64), "sigmoid", fitted, positive[:, None]
         return np.searchsorted(labels, y).astype(np.int64), "softmax", fitted, None
 
@@ -734,23 +894,66 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _is_classifier = False
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 init="sklearn", dtype=None, weight_decay=0.0):
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        init="sklearn",
+        dtype=None,
+        weight_decay=0.0,
+    ):
         self.loss = loss
         super().__init__(
-            hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
-            learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
-            max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, init=init,
-            dtype=dtype, weight_decay=weight_decay)
+            hidden_layer_sizes,
+            activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            init=init,
+            dtype=dtype,
+            weight_decay=weight_decay,
+        )
 
     def _check_loss(self):
         check_choice("loss", self.loss, ("squared_error", "poisson"))
@@ -771,8 +974,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             raise ValueError(f"y: expected a 1-D or 2-D array; got shape {y.shape}")
         if self.loss == "poisson":
             if np.any(y < 0):
-                raise ValueError("Some value(s) of y are negative which is not allowed for "
-                                 "Poisson regression.")
+                raise ValueError(
+                    "Some value(s) of y are negative which is not allowed for Poisson regression."
+                )
             return y, "exp", {"_y_ndim": y.ndim}, None
         return y, "identity", {"_y_ndim": y.ndim}, None
 
@@ -795,4 +999,3 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-

@@ -22,6 +22,7 @@ def _register(name: str, description: str):
     def wrap(fn):
         _INITIALIZERS[name] = (description, fn)
         return fn
+
     return wrap
 
 
@@ -78,8 +79,11 @@ def _uniform(rng, fan_in, fan_out, gain, arg, shape):
     return rng.uniform(-arg, arg, size=shape)
 
 
-@_register("auto", "He normal for the ReLU family, LeCun normal for SELU, "
-                   "Xavier uniform with the activation's gain for tanh, sigmoid and the rest")
+@_register(
+    "auto",
+    "He normal for the ReLU family, LeCun normal for SELU, "
+    "Xavier uniform with the activation's gain for tanh, sigmoid and the rest",
+)
 def _auto(rng, fan_in, fan_out, gain, arg, shape):  # resolved by resolve_init before drawing
     raise AssertionError("auto is resolved by resolve_init")
 
@@ -126,8 +130,9 @@ def resolve_init(spec: str, activation) -> str:
     return "xavier_uniform"
 
 
-def init_weights(spec: str, rngs, fan_in: int, fan_out: int, activation=None, dtype=np.float32,
-                 fans=None):
+def init_weights(
+    spec: str, rngs, fan_in: int, fan_out: int, activation=None, dtype=np.float32, fans=None
+):
     """Weights of shape (R, fan_in, fan_out), replica r drawn from ``rngs[r]``.
 
     ``activation`` supplies the gain for the Xavier forms (torch.nn.init.calculate_gain values).

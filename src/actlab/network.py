@@ -56,8 +56,19 @@ class Network:
         (8, 8, 1) for digits; flat rows of that many features are reshaped to it.
     """
 
-    def __init__(self, n_inputs, hidden=(), n_outputs=None, activation="relu", output="softmax",
-                 init="auto", seeds=(0,), dtype=np.float32, arch=None, input_shape=None):
+    def __init__(
+        self,
+        n_inputs,
+        hidden=(),
+        n_outputs=None,
+        activation="relu",
+        output="softmax",
+        init="auto",
+        seeds=(0,),
+        dtype=np.float32,
+        arch=None,
+        input_shape=None,
+    ):
         parse_init(init)
         self.dtype = np.dtype(dtype)
         self.seeds = [int(s) for s in seeds]
@@ -96,18 +107,24 @@ class Network:
                 act.build(self.n_replicas, shapes[i], self.dtype)
                 layers.append(act)
             else:
-                act_after = next((a for a in acts[i + 1:] if a is not None), None)
-                layers.append(LAYER_KINDS[spec["kind"]].from_spec(
-                    spec, shape, shapes[i], self._weights_for(act_after)))
+                act_after = next((a for a in acts[i + 1 :] if a is not None), None)
+                layers.append(
+                    LAYER_KINDS[spec["kind"]].from_spec(
+                        spec, shape, shapes[i], self._weights_for(act_after)
+                    )
+                )
             shape = shapes[i]
         self.sizes = [math.prod(self.input_shape), *[math.prod(s) for s in shapes]]
         return layers
 
     def _weights_for(self, act_after):
         """draw(fan_in, fan_out, fans=None) -> W (R, fan_in, fan_out), by this network's init."""
+
         def draw(fan_in, fan_out, fans=None):
-            return init_weights(self.init, self.init_rngs, fan_in, fan_out, act_after, self.dtype,
-                                fans=fans)
+            return init_weights(
+                self.init, self.init_rngs, fan_in, fan_out, act_after, self.dtype, fans=fans
+            )
+
         return draw
 
     # --- forward and backward -------------------------------------------------------------
@@ -128,8 +145,9 @@ class Network:
             x = out
         return x
 
-    def backward(self, grad_logits: np.ndarray, trace: list | None = None,
-                 deltas: list | None = None) -> None:
+    def backward(
+        self, grad_logits: np.ndarray, trace: list | None = None, deltas: list | None = None
+    ) -> None:
         """Fill every parameter gradient from dL/dlogits (chain rule, last layer first).
 
         ``trace``: receives dL/dz (the gradient at an activation's input) per activation;
@@ -183,16 +201,19 @@ class Network:
         start = 0
         for params, grads, key in owners:
             shape, size = params[key].shape, params[key][0].size
-            view = self.flat_params[:, start:start + size].reshape(shape)  # a view: rows stay whole
+            view = self.flat_params[:, start : start + size].reshape(
+                shape
+            )  # a view: rows stay whole
             view[...] = params[key]
-            params[key], grads[key] = view, self.flat_grads[:, start:start + size].reshape(shape)
+            params[key], grads[key] = view, self.flat_grads[:, start : start + size].reshape(shape)
             start += size
 
     def fused_parameters(self):
         """(flat_params, flat_grads), or None if some array was replaced since (not a view)."""
         for _, p, g in self.parameters():
-            if not (np.may_share_memory(p, self.flat_params)
-                    and np.may_share_memory(g, self.flat_grads)):
+            if not (
+                np.may_share_memory(p, self.flat_params) and np.may_share_memory(g, self.flat_grads)
+            ):
                 return None
         return self.flat_params, self.flat_grads
 
@@ -249,16 +270,19 @@ def check_samples(x, input_shape, dtype, name: str = "X") -> np.ndarray:
         if arr.dtype.kind not in "fiub":
             arr = arr.astype(np.float64)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{name}: expected an array of numbers; could not convert ({exc})") \
-            from None
+        raise DataError(
+            f"{name}: expected an array of numbers; could not convert ({exc})"
+        ) from None
     width = math.prod(input_shape)
     k = len(input_shape)
     shaped = arr.ndim >= k + 1 and tuple(arr.shape[-k:]) == tuple(input_shape)
     if arr.ndim < 2 or not (shaped or arr.shape[-1] == width):
         got = arr.shape[-1] if arr.ndim else arr.shape
-        raise DataError(f"{name}: expected rows of {width} features (input shape "
-                        f"{tuple(input_shape)}); got shape {arr.shape}"
-                        + (f", {got} features per row" if arr.ndim >= 2 else ""))
+        raise DataError(
+            f"{name}: expected rows of {width} features (input shape "
+            f"{tuple(input_shape)}); got shape {arr.shape}"
+            + (f", {got} features per row" if arr.ndim >= 2 else "")
+        )
     rows = arr.shape[-k - 1] if shaped else arr.shape[-2]
     if rows == 0:
         raise DataError(f"{name}: expected at least one sample; got shape {arr.shape}")
@@ -268,10 +292,14 @@ def check_samples(x, input_shape, dtype, name: str = "X") -> np.ndarray:
     if not finite.all():
         where = np.unravel_index(int(np.argmin(finite.reshape(-1))), cast.shape)
         value = arr[where].item()
-        place = (f"row {where[0]}, column {where[1]}" if cast.ndim == 2
-                 else f"index {tuple(int(i) for i in where)}")
+        place = (
+            f"row {where[0]}, column {where[1]}"
+            if cast.ndim == 2
+            else f"index {tuple(int(i) for i in where)}"
+        )
         note = f"; {value!r} overflows {np.dtype(dtype).name}" if math.isfinite(value) else ""
-        raise DataError(f"{name}: {int((~finite).sum())} non-finite value(s) (NaN or inf are "
-                        f"refused{note}); first at {place}: {value!r}")
+        raise DataError(
+            f"{name}: {int((~finite).sum())} non-finite value(s) (NaN or inf are "
+            f"refused{note}); first at {place}: {value!r}"
+        )
     return cast
-

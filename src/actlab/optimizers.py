@@ -148,8 +148,11 @@ class Adam(Optimizer):
         steps = self._steps.astype(np.float64)
         lr_t = np.asarray(self.lr, dtype=np.float64) * np.sqrt(1 - b2**steps) / (1 - b1**steps)
         lr_t = lr_t.astype(p.dtype).reshape((-1,) + (1,) * (p.ndim - 1))
-        eps = self.eps if self.eps_hat else (
-            self.eps * np.sqrt(1 - b2**steps).astype(p.dtype).reshape(lr_t.shape))
+        eps = (
+            self.eps
+            if self.eps_hat
+            else (self.eps * np.sqrt(1 - b2**steps).astype(p.dtype).reshape(lr_t.shape))
+        )
         if idx is None:
             m *= b1
             m += (1 - b1) * g
@@ -245,5 +248,13 @@ def get_optimizer(name: str, lr=None, **options) -> Optimizer:
     return cls(**options)
 
 
-__all__ = ["GD", "SGD", "Adam", "Optimizer", "WeightPenalty", "available_optimizers",
-           "get_optimizer", "takes_momentum"]
+__all__ = [
+    "GD",
+    "SGD",
+    "Adam",
+    "Optimizer",
+    "WeightPenalty",
+    "available_optimizers",
+    "get_optimizer",
+    "takes_momentum",
+]

@@ -26,8 +26,17 @@ from __future__ import annotations
 
 import numpy as np
 
-LAYER_METRICS = ("saturation", "dead", "act_mean", "act_std", "act_p02", "act_p50", "act_p98",
-                 "grad_z_norm", "grad_z_std")
+LAYER_METRICS = (
+    "saturation",
+    "dead",
+    "act_mean",
+    "act_std",
+    "act_p02",
+    "act_p50",
+    "act_p98",
+    "grad_z_norm",
+    "grad_z_std",
+)
 DENSE_METRICS = ("grad_W_norm", "grad_W_std", "coherence", "batch_coherence")
 
 
@@ -80,7 +89,13 @@ class Probes:
     """
 
     def __init__(self, size=256, eps=0.01, flip_steps=20, every=1, seed=0):
-        self.size, self.eps, self.flip_steps, self.every, self.seed = size, eps, flip_steps, every, seed
+        self.size, self.eps, self.flip_steps, self.every, self.seed = (
+            size,
+            eps,
+            flip_steps,
+            every,
+            seed,
+        )
         self.epochs: list[int] = []
         self.series: dict[str, list] = {}
         self.params: dict[str, list] = {}
@@ -139,7 +154,7 @@ class Probes:
                 for q, v in zip((2, 50, 98), np.percentile(flat, (2, 50, 98), axis=1)):
                     values[f"act_p{q:02d}"].append(v)
                 dz = dz.reshape(R, -1).astype(np.float64)
-                values["grad_z_norm"].append(np.sqrt((dz ** 2).sum(axis=1)))
+                values["grad_z_norm"].append(np.sqrt((dz**2).sum(axis=1)))
                 values["grad_z_std"].append(dz.std(axis=1))
             for layer, x, delta in zip(net.dense, inputs, deltas):
                 gW = layer.grads["W"]
@@ -155,8 +170,9 @@ class Probes:
                 step_grad = np.matmul(x[:, :k].transpose(0, 2, 1), delta[:, :k])
                 values["batch_coherence"].append(column_coherence(step_grad))
         for name, per_layer in values.items():
-            self.series.setdefault(name, []).append(np.stack(per_layer, axis=1) if per_layer
-                                                    else np.zeros((net.n_replicas, 0)))
+            self.series.setdefault(name, []).append(
+                np.stack(per_layer, axis=1) if per_layer else np.zeros((net.n_replicas, 0))
+            )
         for i, act in enumerate(net.activations):
             for key, value in act.params.items():
                 flat = value.reshape(value.shape[0], -1).astype(np.float64)
@@ -195,5 +211,8 @@ def _clean(arr: np.ndarray):
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 0:
         return float(arr) if np.isfinite(arr) else None
-    return [_clean(v) for v in arr] if arr.ndim > 1 else [
-        float(round(v, 8)) if np.isfinite(v) else None for v in arr]
+    return (
+        [_clean(v) for v in arr]
+        if arr.ndim > 1
+        else [float(round(v, 8)) if np.isfinite(v) else None for v in arr]
+    )

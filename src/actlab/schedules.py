@@ -27,11 +27,17 @@ def check_schedule(name, power_t=0.5, tol=1e-4, n_iter_no_change=10) -> str:
     if name not in SCHEDULES:
         raise UnknownNameError("schedule", name, SCHEDULES)
     for key, value in (("power_t", power_t), ("tol", tol)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-                or not (np.isfinite(value) and value >= 0):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.floating))
+            or not (np.isfinite(value) and value >= 0)
+        ):
             raise ParameterError(key, value, "a finite number >= 0")
-    if n_iter_no_change != np.inf and (isinstance(n_iter_no_change, bool) or not isinstance(
-            n_iter_no_change, (int, np.integer)) or n_iter_no_change < 1):
+    if n_iter_no_change != np.inf and (
+        isinstance(n_iter_no_change, bool)
+        or not isinstance(n_iter_no_change, (int, np.integer))
+        or n_iter_no_change < 1
+    ):
         raise ParameterError("n_iter_no_change", n_iter_no_change, "an integer >= 1 or inf")
     return name
 
@@ -105,5 +111,4 @@ class Schedule:
         return lr, stop
 
 
-__all__ = ["SCHEDULES", "Plateau", "Schedule", "check_schedule", "decay_on_plateau",
-           "invscaling"]
+__all__ = ["SCHEDULES", "Plateau", "Schedule", "check_schedule", "decay_on_plateau", "invscaling"]

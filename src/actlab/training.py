@@ -40,9 +40,14 @@ class History:
 
     def replica(self, r: int) -> dict:
         """One replica's record: status and per-epoch metrics as plain lists (JSON-ready)."""
-        rec = {"seed": self.seeds[r], "status": self.status[r],
-               "diverged_epoch": self.diverged_epoch[r], "stopped_epoch": self.stopped_epoch[r],
-               "best_epoch": self.best_epoch[r], "epoch_seconds": list(self.epoch_seconds)}
+        rec = {
+            "seed": self.seeds[r],
+            "status": self.status[r],
+            "diverged_epoch": self.diverged_epoch[r],
+            "stopped_epoch": self.stopped_epoch[r],
+            "best_epoch": self.best_epoch[r],
+            "epoch_seconds": list(self.epoch_seconds),
+        }
         for name, values in self.metrics.items():
             rec[name] = [None if not np.isfinite(v) else float(v) for v in values[r]]
         return rec
@@ -77,10 +82,27 @@ class Trainer:
         ``on_epoch_end(trainer, network, epoch, history)``. They read and never write the network.
     """
 
-    def __init__(self, optimizer="sgd", lr=None, momentum=None, epochs=50, batch_size=32,
-                 validation_fraction=0.0, split_seed=0, early_stopping=False, patience=10,
-                 callbacks=(), shuffle=True, blas_threads=None, l2=0.0, weight_decay=0.0,
-                 schedule="constant", power_t=0.5, tol=1e-4, n_iter_no_change=10):
+    def __init__(
+        self,
+        optimizer="sgd",
+        lr=None,
+        momentum=None,
+        epochs=50,
+        batch_size=32,
+        validation_fraction=0.0,
+        split_seed=0,
+        early_stopping=False,
+        patience=10,
+        callbacks=(),
+        shuffle=True,
+        blas_threads=None,
+        l2=0.0,
+        weight_decay=0.0,
+        schedule="constant",
+        power_t=0.5,
+        tol=1e-4,
+        n_iter_no_change=10,
+    ):
         options = {} if momentum is None else {"momentum": momentum}
         self.optimizer = get_optimizer(optimizer, lr=lr, **options)
         WeightPenalty((), (), l2, weight_decay)  # checks the two strengths
@@ -102,8 +124,9 @@ class Trainer:
             blas_threads = check_int("blas_threads", blas_threads)
         self.blas_threads = blas_threads
 
-    def fit(self, net, X, y, X_val=None, y_val=None, X_test=None, y_test=None,
-            sample_weight=None) -> History:
+    def fit(
+        self, net, X, y, X_val=None, y_val=None, X_test=None, y_test=None, sample_weight=None
+    ) -> History:
         """Train ``net`` in place on (X, y); evaluate validation and test data after each epoch.
 
         X: (n, features); y: as the head expects for one replica (class indices (n,), or (n, K)).
@@ -122,8 +145,11 @@ class Trainer:
         X, y = check_fit_inputs(net, X, y, "X", "y")
         sw = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
         if sw is not None and X_val is None and self.validation_fraction > 0:
-            raise ParameterError("sample_weight", "an array",
-                                 "None with validation_fraction > 0 (pass X_val, y_val instead)")
+            raise ParameterError(
+                "sample_weight",
+                "an array",
+                "None with validation_fraction > 0 (pass X_val, y_val instead)",
+            )
         if X_val is None and self.validation_fraction > 0:
             X, y, X_val, y_val = self._split(X, y)
         if self.early_stopping and X_val is None:
@@ -141,7 +167,9 @@ class Trainer:
         hist.stopped_epoch = [None] * R
         hist.best_epoch = [None] * R
         active = np.ones(R, dtype=bool)
-        fused = net.fused_parameters()  # one (R, P) array: a few optimizer calls, not a few per array
+        fused = (
+            net.fused_parameters()
+        )  # one (R, P) array: a few optimizer calls, not a few per array
         params = [fused[0]] if fused else [p for _, p, _ in net.parameters()]
         grads = [fused[1]] if fused else [g for _, _, g in net.parameters()]
         best_val = np.full(R, np.inf)
@@ -149,8 +177,9 @@ class Trainer:
         since_best = np.zeros(R, dtype=int)
         step_hooks = [cb for cb in self.callbacks if hasattr(cb, "on_step")]
         weights = [(p, g) for name, p, g in net.parameters() if name.endswith(".W")]
-        penalty = WeightPenalty([p for p, _ in weights], [g for _, g in weights], self.l2,
-                                self.weight_decay)
+        penalty = WeightPenalty(
+            [p for p, _ in weights], [g for _, g in weights], self.l2, self.weight_decay
+        )
         l2, decay = penalty.has_l2, penalty.has_decay
         self.schedule.start(self.optimizer.lr, R)
         for cb in self.callbacks:
@@ -167,7 +196,7 @@ class Trainer:
                         loss, logits = net.loss_and_grad(xb, yb)
                         mass = yb.shape[1]
                     else:
-                        wb = sw[order[:, step * batch:(step + 1) * batch]]
+                        wb = sw[order[:, step * batch : (step + 1) * batch]]
                         loss, logits, mass = weighted_loss_and_grad(net, xb, yb, wb)
                     if l2:
                         loss = loss + penalty.add_l2(mass)
@@ -202,14 +231,15 @@ class Trainer:
             hist.epoch_seconds.append(time.perf_counter() - start)
             if self.schedule.name != "constant":
                 self.optimizer.lr, stop = self.schedule.after_epoch(
-                    self.optimizer.lr, n * (epoch + 1), hist.metrics["train_loss"][:, epoch],
-                    active)
+                    self.optimizer.lr, n * (epoch + 1), hist.metrics["train_loss"][:, epoch], active
+                )
                 for r in np.flatnonzero(stop):
                     hist.stopped_epoch[r] = epoch + 1
                 active &= ~stop
             if self.early_stopping:
-                best_params = self._early_stop(hist, net, params, active, best_val, since_best,
-                                               best_params, epoch)
+                best_params = self._early_stop(
+                    hist, net, params, active, best_val, since_best, best_params, epoch
+                )
             for cb in self.callbacks:
                 if hasattr(cb, "on_epoch_end"):
                     cb.on_epoch_end(self, net, epoch, hist)
@@ -222,8 +252,11 @@ class Trainer:
         n = len(X)
         n_val = round(self.validation_fraction * n)
         if not 1 <= n_val < n:
-            raise ParameterError("validation_fraction", self.validation_fraction,
-                                 f"a fraction that leaves both parts non-empty for {n} samples")
+            raise ParameterError(
+                "validation_fraction",
+                self.validation_fraction,
+                f"a fraction that leaves both parts non-empty for {n} samples",
+            )
         perm = np.random.default_rng(self.split_seed).permutation(n)
         val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
         return X[train], np.asarray(y)[train], X[val], np.asarray(y)[val]
@@ -273,8 +306,11 @@ def check_sample_weight(sample_weight, n):
     """Per-sample weights as a float64 array (n,): finite, >= 0, not all zero."""
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or not w.any():
-        raise ParameterError("sample_weight", f"an array of shape {w.shape}",
-                             f"{n} finite numbers >= 0, not all zero")
+        raise ParameterError(
+            "sample_weight",
+            f"an array of shape {w.shape}",
+            f"{n} finite numbers >= 0, not all zero",
+        )
     return w
 
 
@@ -285,8 +321,9 @@ def weighted_loss_and_grad(net, x, y, w):
     logits = net.forward(x)
     _, grad = net.head.loss_and_grad(logits, y)
     R, B = logits.shape[:2]
-    per_sample = net.head.loss(logits.reshape(R * B, 1, -1),
-                               y.reshape(R * B, 1, *y.shape[2:])).reshape(R, B)
+    per_sample = net.head.loss(
+        logits.reshape(R * B, 1, -1), y.reshape(R * B, 1, *y.shape[2:])
+    ).reshape(R, B)
     mass = w.sum(axis=1)
     grad *= (w * (B / mass)[:, None]).astype(grad.dtype)[..., None]
     net.backward(grad)
@@ -303,10 +340,10 @@ def _minibatches(X, y, order, batch):
     row_bytes = R * X.itemsize * int(np.prod(X.shape[1:]))
     chunk = max(batch, GATHER_BYTES // max(row_bytes, 1) // batch * batch)
     for a in range(0, n, chunk):
-        idx = order[:, a:a + chunk]
+        idx = order[:, a : a + chunk]
         Xc, yc = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
         for i in range(0, idx.shape[1], batch):
-            yield Xc[:, i:i + batch], yc[:, i:i + batch]
+            yield Xc[:, i : i + batch], yc[:, i : i + batch]
 
 
 def check_fit_inputs(net, X, y, x_name="X", y_name="y"):
@@ -316,26 +353,32 @@ def check_fit_inputs(net, X, y, x_name="X", y_name="y"):
     from .errors import DataError
 
     if X is None or y is None:
-        raise ParameterError(y_name if X is not None else x_name, None,
-                             f"{x_name} and {y_name} given together")
+        raise ParameterError(
+            y_name if X is not None else x_name, None, f"{x_name} and {y_name} given together"
+        )
     X = net.check_input(X, x_name)
     n = X.shape[0]
     try:
         target = np.asarray(y)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{y_name}: expected an array of numbers; could not convert ({exc})") \
-            from None
+        raise DataError(
+            f"{y_name}: expected an array of numbers; could not convert ({exc})"
+        ) from None
     if target.ndim == 0 or target.shape[0] != n:
         got = target.shape[0] if target.ndim else "no"
         raise DataError(f"{y_name}: has {got} labels but {x_name} has {n} rows; they must match")
     if net.head.name == "softmax_cross_entropy":
         k = net.sizes[-1]
-        ok = target.ndim == 1 and target.dtype.kind in "iub" or (
-            target.dtype.kind == "f" and np.isfinite(target).all()
-            and np.all(np.mod(target, 1) == 0))
+        ok = (target.ndim == 1 and target.dtype.kind in "iub") or (
+            target.dtype.kind == "f"
+            and np.isfinite(target).all()
+            and np.all(np.mod(target, 1) == 0)
+        )
         if not ok or target.ndim != 1 or (n and (target.min() < 0 or target.max() >= k)):
-            raise DataError(f"{y_name}: expected class indices 0..{k - 1}, one per row; got "
-                            f"shape {target.shape}, values {np.unique(target)[:5].tolist()}")
+            raise DataError(
+                f"{y_name}: expected class indices 0..{k - 1}, one per row; got "
+                f"shape {target.shape}, values {np.unique(target)[:5].tolist()}"
+            )
     elif target.dtype.kind == "f" and not np.isfinite(_quiet_cast(target, net.dtype)).all():
         row = int(np.argwhere(~np.isfinite(_quiet_cast(target, net.dtype)))[0][0])
         raise DataError(f"{y_name}: NaN or inf target at row {row}: {target[row]!r}")
@@ -364,8 +407,8 @@ def evaluate(net, X, y, batch_size=4096):
     correct = np.zeros(R)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for i in range(0, n, batch_size):
-            logits = net.forward(X[i:i + batch_size])
-            yb = np.broadcast_to(y[i:i + batch_size], (R, *y[i:i + batch_size].shape))
+            logits = net.forward(X[i : i + batch_size])
+            yb = np.broadcast_to(y[i : i + batch_size], (R, *y[i : i + batch_size].shape))
             loss += net.head.loss(logits, yb) * logits.shape[1]
             nc = net.head.n_correct(logits, yb)
             correct += 0 if nc is None else nc

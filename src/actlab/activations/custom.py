@@ -94,8 +94,11 @@ def register_activation(
         )
     if isinstance(forward, str):
         if derivative is not None:
-            raise ParameterError(f"activation {name!r} derivative", derivative,
-                                 "None when the forward is a formula (SymPy derives it)")
+            raise ParameterError(
+                f"activation {name!r} derivative",
+                derivative,
+                "None when the forward is a formula (SymPy derives it)",
+            )
         from .formula import compile_formula
 
         formula = formula or f"f(z) = {forward.strip()}"

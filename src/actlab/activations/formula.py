@@ -54,16 +54,33 @@ class softplus(sp.Function):
 
 # name -> (number of arguments, builder of the SymPy expression)
 FUNCTIONS = {
-    "exp": (1, sp.exp), "log": (1, sp.log), "log1p": (1, log1p), "expm1": (1, expm1),
-    "sqrt": (1, sp.sqrt), "abs": (1, sp.Abs), "tanh": (1, sp.tanh), "sinh": (1, sp.sinh),
-    "cosh": (1, sp.cosh), "sin": (1, sp.sin), "cos": (1, sp.cos), "atan": (1, sp.atan),
-    "erf": (1, sp.erf), "sigmoid": (1, sigmoid), "softplus": (1, softplus),
+    "exp": (1, sp.exp),
+    "log": (1, sp.log),
+    "log1p": (1, log1p),
+    "expm1": (1, expm1),
+    "sqrt": (1, sp.sqrt),
+    "abs": (1, sp.Abs),
+    "tanh": (1, sp.tanh),
+    "sinh": (1, sp.sinh),
+    "cosh": (1, sp.cosh),
+    "sin": (1, sp.sin),
+    "cos": (1, sp.cos),
+    "atan": (1, sp.atan),
+    "erf": (1, sp.erf),
+    "sigmoid": (1, sigmoid),
+    "softplus": (1, softplus),
 }
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
-OPERATORS = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
-             ast.Div: lambda a, b: a / b, ast.Pow: sp.Pow}
-ALLOWED = (f"an expression of z with numbers, + - * / ** (or ^), pi, e and "
-           f"{', '.join(sorted(FUNCTIONS))}")
+OPERATORS = {
+    ast.Add: sp.Add,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: sp.Mul,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: sp.Pow,
+}
+ALLOWED = (
+    f"an expression of z with numbers, + - * / ** (or ^), pi, e and {', '.join(sorted(FUNCTIONS))}"
+)
 
 
 def _refuse(text, why: str):
@@ -135,8 +152,13 @@ def _softplus_np(x):
     return np.logaddexp(0, x)
 
 
-NUMPY_NAMES = {"sigmoid": _sigmoid, "softplus": _softplus_np, "log1p": np.log1p,
-               "expm1": np.expm1, "erf": _np_erf}
+NUMPY_NAMES = {
+    "sigmoid": _sigmoid,
+    "softplus": _softplus_np,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
+    "erf": _np_erf,
+}
 
 
 def _compile(expr: sp.Expr):
@@ -153,8 +175,9 @@ def _compile(expr: sp.Expr):
 
 
 # z where the formula must stay finite without warnings: fine steps near 0, magnitudes to 1e4
-CHECK_POINTS = np.concatenate([np.linspace(-20.0, 20.0, 801), np.logspace(-6, 4, 300),
-                               -np.logspace(-6, 4, 300)])
+CHECK_POINTS = np.concatenate(
+    [np.linspace(-20.0, 20.0, 801), np.logspace(-6, 4, 300), -np.logspace(-6, 4, 300)]
+)
 
 
 def check_finite(text, f, df) -> None:
@@ -167,8 +190,10 @@ def check_finite(text, f, df) -> None:
             bad = ~np.isfinite(values)
             if bad.any():
                 at = float(z[np.argmax(bad)])
-                raise _refuse(text, f"{what} is {values[np.argmax(bad)]} at z={at:g} in "
-                              f"{np.dtype(dtype).name}")
+                raise _refuse(
+                    text,
+                    f"{what} is {values[np.argmax(bad)]} at z={at:g} in {np.dtype(dtype).name}",
+                )
             try:
                 with np.errstate(over="raise", invalid="raise", divide="raise"):
                     fn(z)
@@ -219,9 +244,15 @@ def formula_class(name: str, text: str) -> type[Activation]:
     return type(
         "Formula_" + "".join(c if c.isalnum() else "_" for c in name),
         (Activation,),
-        {"__doc__": f"f(z) = {expr}; f'(z) = {dexpr} (derived by SymPy).",
-         "name": name, "aliases": (), "family": family,
-         "gain": math.sqrt(2.0) if family == "relu" else 1.0,
-         "formula": f"f(z) = {text.strip()}; f'(z) = {dexpr}", "reference": "typed formula",
-         "f": lambda self, z: f(z), "df": lambda self, z, a: df(z)},
+        {
+            "__doc__": f"f(z) = {expr}; f'(z) = {dexpr} (derived by SymPy).",
+            "name": name,
+            "aliases": (),
+            "family": family,
+            "gain": math.sqrt(2.0) if family == "relu" else 1.0,
+            "formula": f"f(z) = {text.strip()}; f'(z) = {dexpr}",
+            "reference": "typed formula",
+            "f": lambda self, z: f(z),
+            "df": lambda self, z, a: df(z),
+        },
     )

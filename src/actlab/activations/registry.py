@@ -76,7 +76,7 @@ def get_activation(spec, **params) -> Activation:
     elif isinstance(spec, str) and spec.strip().lower().startswith("formula:"):
         from .formula import formula_activation  # a typed formula of z, e.g. "formula:z*tanh(z)"
 
-        cls = formula_activation(spec.strip()[len("formula:"):])
+        cls = formula_activation(spec.strip()[len("formula:") :])
     elif isinstance(spec, str):
         name, sep, value = spec.partition(":")
         cls = lookup(name)

@@ -25,8 +25,21 @@ from .base import Decision, Result, run
 from .verdict import DIRECTION, FAILS, HOLDS, INCONCLUSIVE, VERDICTS
 
 # the seed's story first, then the papers' claims in the order the seed raises them
-MODULES = ("prototype", "linear_collapse", "saturation", "zigzag", "dead_relu", "init_matters",
-           "relu_faster", "he_init", "selu", "elu", "maxout", "exp_cost", "mnist1d")
+MODULES = (
+    "prototype",
+    "linear_collapse",
+    "saturation",
+    "zigzag",
+    "dead_relu",
+    "init_matters",
+    "relu_faster",
+    "he_init",
+    "selu",
+    "elu",
+    "maxout",
+    "exp_cost",
+    "mnist1d",
+)
 
 __all__ = [
     "DIRECTION",
@@ -108,29 +121,38 @@ def format_table(results) -> str:
     """claim | source | published | measured (interval) | verdict, as a plain-text table."""
     head = ("claim", "source", "published", "measured (95% CI across seeds)", "verdict")
     rows = [(r.name, r.source, r.published, r.measured, r.verdict) for r in results]
-    widths = [max(len(h), *(len(row[k]) for row in rows)) if rows else len(h)
-              for k, h in enumerate(head)]
+    widths = [
+        max(len(h), *(len(row[k]) for row in rows)) if rows else len(h) for k, h in enumerate(head)
+    ]
     cap = (22, 28, 28, 60, 24)
     widths = [min(w, c) for w, c in zip(widths, cap)]
     import textwrap
 
-    lines = [" | ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip(),
-             "-+-".join("-" * w for w in widths)]
+    lines = [
+        " | ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip(),
+        "-+-".join("-" * w for w in widths),
+    ]
     for row in rows:
         cells = [textwrap.wrap(c, w) or [""] for c, w in zip(row, widths)]
         for k in range(max(len(c) for c in cells)):
-            lines.append(" | ".join((c[k] if k < len(c) else "").ljust(w)
-                                    for c, w in zip(cells, widths)).rstrip())
+            lines.append(
+                " | ".join(
+                    (c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths)
+                ).rstrip()
+            )
     return "\n".join(lines)
 
 
 def format_result(r: Result) -> list[str]:
     """One claim in depth (``actlab explain``): claim, source, setup, measurements, verdict,
     the rule and each part it was decided from."""
-    out = [f"claim: {r.claim}", f"source: {r.source}", f"published: {r.published}",
-           f"setup: {r.setup}" + (" (quick mode: for tests, not for conclusions)" if r.quick
-                                  else ""),
-           f"measured: {r.measured}"]
+    out = [
+        f"claim: {r.claim}",
+        f"source: {r.source}",
+        f"published: {r.published}",
+        f"setup: {r.setup}" + (" (quick mode: for tests, not for conclusions)" if r.quick else ""),
+        f"measured: {r.measured}",
+    ]
     out += [f"  {line}" for line in r.lines]
     out.append(f"verdict: {r.verdict}")
     out += [f"  {p}" for p in r.parts]

@@ -49,9 +49,23 @@ class Result:
     quick: bool = False
 
     def to_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in ("name", "claim", "source", "published", "rule",
-                                            "setup", "measured", "verdict", "parts", "lines",
-                                            "seconds", "quick")}
+        d = {
+            k: getattr(self, k)
+            for k in (
+                "name",
+                "claim",
+                "source",
+                "published",
+                "rule",
+                "setup",
+                "measured",
+                "verdict",
+                "parts",
+                "lines",
+                "seconds",
+                "quick",
+            )
+        }
         d["figures"] = [str(p) for p in self.figures]
         d["measurements"] = jsonable(self.measurements)
         return d
@@ -71,10 +85,22 @@ def run(module, out_dir, quick: bool = False) -> Result:
     d = module.decide(m)
     setup, measured, lines = module.describe(m)
     figures = module.draw(m, out_dir / f"claim_{module.NAME}")
-    return Result(module.NAME, module.CLAIM, module.SOURCE, module.PUBLISHED, rule_of(module),
-                  setup, measured, d.verdict, [p.text() for p in d.parts], lines,
-                  [Path(f) for f in figures if str(f).endswith(".png")], m,
-                  time.perf_counter() - start, bool(quick))
+    return Result(
+        module.NAME,
+        module.CLAIM,
+        module.SOURCE,
+        module.PUBLISHED,
+        rule_of(module),
+        setup,
+        measured,
+        d.verdict,
+        [p.text() for p in d.parts],
+        lines,
+        [Path(f) for f in figures if str(f).endswith(".png")],
+        m,
+        time.perf_counter() - start,
+        bool(quick),
+    )
 
 
 def jsonable(obj):
@@ -96,10 +122,12 @@ def jsonable(obj):
 
 def arr(values) -> np.ndarray:
     """A JSON list (None for NaN) back as a float array."""
+
     def clean(x):
         if isinstance(x, list):
             return [clean(v) for v in x]
         return np.nan if x is None else x
+
     return np.asarray(clean(values), dtype=float)
 
 

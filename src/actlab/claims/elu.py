@@ -14,8 +14,10 @@ from .verdict import effect, fmt
 
 NAME = "elu-mean-near-zero"
 ALIASES = ("elu",)
-CLAIM = ("ELU units have mean activations nearer zero than ReLU and Leaky ReLU, and the training "
-         "loss of an ELU network falls faster early in training.")
+CLAIM = (
+    "ELU units have mean activations nearer zero than ReLU and Leaky ReLU, and the training "
+    "loss of an ELU network falls faster early in training."
+)
 SOURCE = "Clevert et al. 2015, Section 4.1 and Fig. 1"
 PUBLISHED = "ELU: mean activation nearer 0 and faster loss decrease than ReLU/LReLU (MNIST)"
 ACTS = ("elu", "relu", "leaky_relu")
@@ -27,17 +29,21 @@ def measure(quick: bool = False) -> dict:
     seeds = list(range(2 if quick else 5))
     epochs = 2 if quick else 10
     early = 1 if quick else 3
-    m = {"config": {"depth": depth, "width": width, "seeds": seeds, "epochs": epochs,
-                    "early": early}}
+    m = {
+        "config": {"depth": depth, "width": width, "seeds": seeds, "epochs": epochs, "early": early}
+    }
     for act in ACTS:
         net = Network(64, [width] * depth, 10, activation=act, init="he_normal", seeds=seeds)
         probes = Probes(every=1, flip_steps=0)
-        hist = Trainer("sgd", lr=0.01, momentum=0.0, epochs=epochs, batch_size=64,
-                       callbacks=[probes]).fit(net, Xtr, ytr)
+        hist = Trainer(
+            "sgd", lr=0.01, momentum=0.0, epochs=epochs, batch_size=64, callbacks=[probes]
+        ).fit(net, Xtr, ytr)
         am = probes.arrays()["act_mean"]  # (R, times, layers)
-        m[act] = {"abs_mean": np.abs(am[:, 1:]).mean(axis=(1, 2)),
-                  "early_loss": np.nanmean(hist["train_loss"][:, :early], axis=1),
-                  "train_loss": hist["train_loss"]}
+        m[act] = {
+            "abs_mean": np.abs(am[:, 1:]).mean(axis=(1, 2)),
+            "early_loss": np.nanmean(hist["train_loss"][:, :early], axis=1),
+            "train_loss": hist["train_loss"],
+        }
     return m
 
 
@@ -54,13 +60,21 @@ def decide(m) -> Decision:
 
 def describe(m):
     c = m["config"]
-    setup = (f"digits, {c['depth']} hidden layers of {c['width']}, He init, SGD lr 0.01 batch 64, "
-             f"{c['epochs']} epochs, {len(c['seeds'])} seeds (paired differences per seed)")
-    measured = ("|mean act| " + ", ".join(f"{a} {np.mean(arr(m[a]['abs_mean'])):.3f}" for a in ACTS)
-                + "; early loss " + ", ".join(f"{a} {np.mean(arr(m[a]['early_loss'])):.3f}"
-                                              for a in ACTS))
-    lines = [f"{a}: |mean activation| over layers and epochs {fmt(m[a]['abs_mean'])}; train loss, "
-             f"mean of the first {c['early']} epoch(s) {fmt(m[a]['early_loss'])}" for a in ACTS]
+    setup = (
+        f"digits, {c['depth']} hidden layers of {c['width']}, He init, SGD lr 0.01 batch 64, "
+        f"{c['epochs']} epochs, {len(c['seeds'])} seeds (paired differences per seed)"
+    )
+    measured = (
+        "|mean act| "
+        + ", ".join(f"{a} {np.mean(arr(m[a]['abs_mean'])):.3f}" for a in ACTS)
+        + "; early loss "
+        + ", ".join(f"{a} {np.mean(arr(m[a]['early_loss'])):.3f}" for a in ACTS)
+    )
+    lines = [
+        f"{a}: |mean activation| over layers and epochs {fmt(m[a]['abs_mean'])}; train loss, "
+        f"mean of the first {c['early']} epoch(s) {fmt(m[a]['early_loss'])}"
+        for a in ACTS
+    ]
     return setup, measured, lines
 
 
@@ -71,8 +85,11 @@ def draw(m, stem):
         with np.errstate(all="ignore"):
             ax.plot(np.arange(1, loss.shape[1] + 1), np.nanmean(loss, 0), marker="o", ms=3, label=a)
     c = m["config"]
-    ax.set(xlabel="epoch", ylabel="train loss",
-           title=f"digits, {c['depth']}x{c['width']}, He init, SGD 0.01")
+    ax.set(
+        xlabel="epoch",
+        ylabel="train loss",
+        title=f"digits, {c['depth']}x{c['width']}, He init, SGD 0.01",
+    )
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend()
     return save(fig, stem)

@@ -15,12 +15,17 @@ from .verdict import FAILS, HOLDS, Part, effect, fmt, within
 
 NAME = "linear-collapse"
 ALIASES = ("collapse",)
-CLAIM = ("Without an activation function between layers, a deep network computes a single "
-         "affine map: stacking layers adds nothing, and it performs like a single-layer network.")
+CLAIM = (
+    "Without an activation function between layers, a deep network computes a single "
+    "affine map: stacking layers adds nothing, and it performs like a single-layer network."
+)
 SOURCE = "the seed (section on why activations are needed)"
 PUBLISHED = "no number: deep linear net = one affine map"
-MODELS = (("deep identity", "identity", True), ("single layer", "identity", False),
-          ("deep relu", "relu", True))
+MODELS = (
+    ("deep identity", "identity", True),
+    ("single layer", "identity", False),
+    ("deep relu", "relu", True),
+)
 EXACT32, EXACT64 = 1e-4, 1e-10  # float rounding of a product of ~4 matrices
 
 
@@ -45,13 +50,19 @@ def collapse(net, X) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def measure(quick: bool = False) -> dict:
-    Xtr, ytr, Xte, yte = load_dataset("moons", seed=0, n_samples=400 if quick else 1000,
-                                      noise=0.2)
+    Xtr, ytr, Xte, yte = load_dataset("moons", seed=0, n_samples=400 if quick else 1000, noise=0.2)
     hidden = [32, 32, 32] if quick else [100, 100, 100]
     seeds = list(range(2 if quick else 5))
     epochs = 10 if quick else 50
-    m = {"config": {"data": "moons (noise 0.2)", "hidden": hidden, "seeds": seeds,
-                    "epochs": epochs, "optimizer": "sgd lr 0.01 momentum 0.9 batch 32"}}
+    m = {
+        "config": {
+            "data": "moons (noise 0.2)",
+            "hidden": hidden,
+            "seeds": seeds,
+            "epochs": epochs,
+            "optimizer": "sgd lr 0.01 momentum 0.9 batch 32",
+        }
+    }
     for dtype in (np.float32, np.float64):
         diffs = []
         for s in seeds:
@@ -61,7 +72,8 @@ def measure(quick: bool = False) -> dict:
     for label, act, deep in MODELS:
         net = Network(2, hidden if deep else [], 2, activation=act, seeds=seeds)
         hist = Trainer("sgd", lr=0.01, momentum=0.9, epochs=epochs, batch_size=32).fit(
-            net, Xtr, ytr, X_test=Xte, y_test=yte)
+            net, Xtr, ytr, X_test=Xte, y_test=yte
+        )
         m[f"acc {label}"] = final_acc(hist)
         if label == "deep identity":
             m["diff_trained_float32"] = collapse(net, Xte)[2]
@@ -89,27 +101,42 @@ def decide(m) -> Decision:
     data cannot show the difference); the weakest part decides."""
     exact = bool(max(m["diff_float32"]) < EXACT32 and max(m["diff_float64"]) < EXACT64)
     parts = [
-        Part("one affine map", HOLDS if exact else FAILS,
-             f"max |net - affine| {max(m['diff_float32']):.2g} (float32), "
-             f"{max(m['diff_float64']):.2g} (float64)"),
-        within("accuracy deep identity - single layer",
-               arr(m["acc deep identity"]) - arr(m["acc single layer"]), -0.02, 0.02),
-        effect("control: deep relu - deep identity",
-               arr(m["acc deep relu"]) - arr(m["acc deep identity"])),
+        Part(
+            "one affine map",
+            HOLDS if exact else FAILS,
+            f"max |net - affine| {max(m['diff_float32']):.2g} (float32), "
+            f"{max(m['diff_float64']):.2g} (float64)",
+        ),
+        within(
+            "accuracy deep identity - single layer",
+            arr(m["acc deep identity"]) - arr(m["acc single layer"]),
+            -0.02,
+            0.02,
+        ),
+        effect(
+            "control: deep relu - deep identity",
+            arr(m["acc deep relu"]) - arr(m["acc deep identity"]),
+        ),
     ]
     return decision(parts)
 
 
 def describe(m):
     c = m["config"]
-    setup = (f"{c['data']}, 2-{'-'.join(map(str, c['hidden']))}-2 identity vs single layer vs "
-             f"relu, {c['optimizer']}, {c['epochs']} epochs, {len(c['seeds'])} seeds")
-    measured = (f"max diff {max(m['diff_float32']):.1g} (f32), {max(m['diff_float64']):.1g} "
-                f"(f64); acc deep identity {fmt(m['acc deep identity'])}, single layer "
-                f"{fmt(m['acc single layer'])}, deep relu {fmt(m['acc deep relu'])}")
+    setup = (
+        f"{c['data']}, 2-{'-'.join(map(str, c['hidden']))}-2 identity vs single layer vs "
+        f"relu, {c['optimizer']}, {c['epochs']} epochs, {len(c['seeds'])} seeds"
+    )
+    measured = (
+        f"max diff {max(m['diff_float32']):.1g} (f32), {max(m['diff_float64']):.1g} "
+        f"(f64); acc deep identity {fmt(m['acc deep identity'])}, single layer "
+        f"{fmt(m['acc single layer'])}, deep relu {fmt(m['acc deep relu'])}"
+    )
     lines = [f"{label}: test accuracy {fmt(m[f'acc {label}'])}" for label, _, _ in MODELS]
-    lines.append(f"after training the deep identity net still equals one affine map: max "
-                 f"difference {m['diff_trained_float32']:.2g} (float32)")
+    lines.append(
+        f"after training the deep identity net still equals one affine map: max "
+        f"difference {m['diff_trained_float32']:.2g} (float32)"
+    )
     return setup, measured, lines
 
 
@@ -122,6 +149,9 @@ def draw(m, stem):
         ax.contourf(g["x"], g["y"], p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
         ax.contour(g["x"], g["y"], p, levels=[0.5], colors="k", linewidths=1)
         ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=8, edgecolors="k", linewidths=0.3)
-        ax.set(title=f"{label}: test acc {np.mean(arr(m[f'acc {label}'])):.3f} (mean)",
-               xticks=[], yticks=[])
+        ax.set(
+            title=f"{label}: test acc {np.mean(arr(m[f'acc {label}'])):.3f} (mean)",
+            xticks=[],
+            yticks=[],
+        )
     return save(fig, stem)

@@ -17,11 +17,15 @@ from .verdict import HOLDS, effect, fmt, within
 
 NAME = "mnist1d-baselines"
 ALIASES = ("mnist1d",)
-CLAIM = ("On MNIST-1D, logistic regression reaches about 32% test accuracy, an MLP about 68% "
-         "and a CNN about 94%: the data set separates models with and without nonlinearity and "
-         "spatial priors.")
-SOURCE = ("Greydanus 2020 (arXiv 2011.14439), github.com/greydanus/mnist1d README, table "
-          "'Comparing MNIST and MNIST-1D', row MNIST-1D")
+CLAIM = (
+    "On MNIST-1D, logistic regression reaches about 32% test accuracy, an MLP about 68% "
+    "and a CNN about 94%: the data set separates models with and without nonlinearity and "
+    "spatial priors."
+)
+SOURCE = (
+    "Greydanus 2020 (arXiv 2011.14439), github.com/greydanus/mnist1d README, table "
+    "'Comparing MNIST and MNIST-1D', row MNIST-1D"
+)
 PUBLISHED = "logistic 32%, MLP 68%, CNN 94%"
 PUBLISHED_ACC = {"logistic": 0.32, "mlp": 0.68, "cnn": 0.94}
 TOLERANCE = 0.05
@@ -36,14 +40,22 @@ def measure(quick: bool = False) -> dict:
     makers = {
         "logistic": lambda: Network(40, [], 10, seeds=seeds),
         "mlp": lambda: Network(40, [100, 100], 10, activation="relu", seeds=seeds),
-        "cnn": lambda: Network(40, n_outputs=10, activation="relu", seeds=seeds, arch=MNIST1D_CNN,
-                               input_shape=(40, 1)),
+        "cnn": lambda: Network(
+            40, n_outputs=10, activation="relu", seeds=seeds, arch=MNIST1D_CNN, input_shape=(40, 1)
+        ),
     }
-    m = {"config": {"n_train": len(Xtr), "seeds": seeds, "epochs": ep,
-                    "optimizer": "adam lr 1e-2 batch 100"}}
+    m = {
+        "config": {
+            "n_train": len(Xtr),
+            "seeds": seeds,
+            "epochs": ep,
+            "optimizer": "adam lr 1e-2 batch 100",
+        }
+    }
     for k, make in makers.items():
-        h = Trainer("adam", lr=1e-2, epochs=ep[k], batch_size=100).fit(make(), Xtr, ytr,
-                                                                       X_test=Xte, y_test=yte)
+        h = Trainer("adam", lr=1e-2, epochs=ep[k], batch_size=100).fit(
+            make(), Xtr, ytr, X_test=Xte, y_test=yte
+        )
         m[k] = {"test_acc": final_acc(h), "curve": h["test_acc"]}
     return m
 
@@ -53,25 +65,34 @@ def decide(m) -> Decision:
     figure; holds in direction only if the order logistic < MLP < CNN holds (paired intervals
     above 0) but not every model is that close; otherwise the order's verdict."""
     acc = {k: arr(m[k]["test_acc"]) for k in PUBLISHED_ACC}
-    near = [within(f"{k} test accuracy", acc[k], p - TOLERANCE, p + TOLERANCE)
-            for k, p in PUBLISHED_ACC.items()]
-    order = [effect("mlp - logistic", acc["mlp"] - acc["logistic"]),
-             effect("cnn - mlp", acc["cnn"] - acc["mlp"])]
+    near = [
+        within(f"{k} test accuracy", acc[k], p - TOLERANCE, p + TOLERANCE)
+        for k, p in PUBLISHED_ACC.items()
+    ]
+    order = [
+        effect("mlp - logistic", acc["mlp"] - acc["logistic"]),
+        effect("cnn - mlp", acc["cnn"] - acc["mlp"]),
+    ]
     d = decision(order)
     if d.verdict != HOLDS:
         return decision(near + order, d.verdict)
-    return decision(near + order, HOLDS if all(p.verdict == HOLDS for p in near)
-                    else "holds in direction only")
+    return decision(
+        near + order, HOLDS if all(p.verdict == HOLDS for p in near) else "holds in direction only"
+    )
 
 
 def describe(m):
     c = m["config"]
-    setup = (f"MNIST-1D ({c['n_train']} train), {c['optimizer']}, logistic/MLP 40-100-100-10 "
-             f"{c['epochs']['mlp']} epochs, CNN (3 conv1d of 25) {c['epochs']['cnn']}, "
-             f"{len(c['seeds'])} seeds")
+    setup = (
+        f"MNIST-1D ({c['n_train']} train), {c['optimizer']}, logistic/MLP 40-100-100-10 "
+        f"{c['epochs']['mlp']} epochs, CNN (3 conv1d of 25) {c['epochs']['cnn']}, "
+        f"{len(c['seeds'])} seeds"
+    )
     measured = ", ".join(f"{k} {fmt(m[k]['test_acc'])}" for k in PUBLISHED_ACC)
-    lines = [f"{k}: test accuracy {fmt(m[k]['test_acc'])} (published {p:.0%})"
-             for k, p in PUBLISHED_ACC.items()]
+    lines = [
+        f"{k}: test accuracy {fmt(m[k]['test_acc'])} (published {p:.0%})"
+        for k, p in PUBLISHED_ACC.items()
+    ]
     return setup, measured, lines
 
 

@@ -55,8 +55,10 @@ def write_page(results, out_dir) -> Path:
         lines = "".join(f"<li>{escape(x)}</li>" for x in r.lines)
         figs = "".join(_img(p) for p in r.figures if Path(p).suffix == ".png" and Path(p).exists())
         parts = "".join(f"<li>{escape(x)}</li>" for x in r.parts)
-        reason = (f'<p><b>Decided from.</b></p><ul>{parts}</ul>'
-                  f'<p class="muted"><b>Rule.</b> {escape(r.rule)}</p>')
+        reason = (
+            f"<p><b>Decided from.</b></p><ul>{parts}</ul>"
+            f'<p class="muted"><b>Rule.</b> {escape(r.rule)}</p>'
+        )
         sections.append(
             f'<section id="{escape(r.name)}"><h2>{escape(r.name)}</h2>'
             f"<p><b>Claim.</b> {escape(r.claim)}</p><p><b>Source.</b> {escape(r.source)}; "

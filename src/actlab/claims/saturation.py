@@ -22,10 +22,12 @@ from .verdict import effect, fmt, within
 
 NAME = "saturation"
 ALIASES = ()
-CLAIM = ("Sigmoid's slope is practically zero beyond |z| ~ 6 (the seed), and with the "
-         "'standard' init the top hidden layer of a 4-hidden-layer sigmoid network is driven to "
-         "0 early in training while the lower layers stay higher, so the layers below it get "
-         "little gradient (Glorot & Bengio 2010).")
+CLAIM = (
+    "Sigmoid's slope is practically zero beyond |z| ~ 6 (the seed), and with the "
+    "'standard' init the top hidden layer of a 4-hidden-layer sigmoid network is driven to "
+    "0 early in training while the lower layers stay higher, so the layers below it get "
+    "little gradient (Glorot & Bengio 2010)."
+)
 SOURCE = "the seed; Glorot & Bengio 2010, Fig. 2 (Section 3.1)"
 PUBLISHED = "top layer mean -> ~0 early; lower layers ~0.5 and above"
 ACTIVATIONS = ("sigmoid", "tanh")
@@ -53,20 +55,33 @@ def measure(quick: bool = False) -> dict:
     hidden = [32] * 4 if quick else [100] * 4
     seeds = list(range(2 if quick else 5))
     epochs = 2 if quick else 20
-    m = {"config": {"data": "digits", "hidden": hidden, "seeds": seeds, "epochs": epochs,
-                    "init": "standard", "optimizer": "sgd lr 0.1 batch 10"},
-         "flat_threshold": flat_threshold("sigmoid")}
+    m = {
+        "config": {
+            "data": "digits",
+            "hidden": hidden,
+            "seeds": seeds,
+            "epochs": epochs,
+            "init": "standard",
+            "optimizer": "sgd lr 0.1 batch 10",
+        },
+        "flat_threshold": flat_threshold("sigmoid"),
+    }
     for act in ACTIVATIONS:
         net = Network(64, hidden, 10, activation=act, init="standard", seeds=seeds)
         probes = Probes(every=1, flip_steps=0, eps=SATURATED)
-        hist = Trainer("sgd", lr=0.1, momentum=0.0, epochs=epochs, batch_size=10,
-                       callbacks=[probes]).fit(net, Xtr, ytr, X_test=Xte, y_test=yte)
+        hist = Trainer(
+            "sgd", lr=0.1, momentum=0.0, epochs=epochs, batch_size=10, callbacks=[probes]
+        ).fit(net, Xtr, ytr, X_test=Xte, y_test=yte)
         a = probes.arrays()
         ok = replica_ok(hist)
         gW = a["grad_W_norm"]  # (R, times, dense)
-        m[act] = {"act_mean": a["act_mean"], "saturation": a["saturation"],
-                  "first_over_output": np.nanmean(gW[:, 1:, 0] / gW[:, 1:, -1], axis=1),
-                  "test_acc": final_acc(hist), "ok": ok}
+        m[act] = {
+            "act_mean": a["act_mean"],
+            "saturation": a["saturation"],
+            "first_over_output": np.nanmean(gW[:, 1:, 0] / gW[:, 1:, -1], axis=1),
+            "test_acc": final_acc(hist),
+            "ok": ok,
+        }
     return m
 
 
@@ -79,22 +94,29 @@ def decide(m) -> Decision:
     s = arr(m["sigmoid"]["act_mean"])  # (R, times, layers)
     gap = s[:, :, :-1].min(axis=(1, 2)) - s[:, -1, -1]
     ratio = np.log(arr(m["tanh"]["first_over_output"])) - np.log(
-        arr(m["sigmoid"]["first_over_output"]))
-    return decision([
-        within("|z| where sigmoid' < 1% of peak", [m["flat_threshold"]], 5, 7),
-        effect("lower layers' min mean - top layer's final mean (sigmoid)", gap, size=0.3),
-        effect("log(first/output |dW|) tanh - sigmoid", ratio),
-    ])
+        arr(m["sigmoid"]["first_over_output"])
+    )
+    return decision(
+        [
+            within("|z| where sigmoid' < 1% of peak", [m["flat_threshold"]], 5, 7),
+            effect("lower layers' min mean - top layer's final mean (sigmoid)", gap, size=0.3),
+            effect("log(first/output |dW|) tanh - sigmoid", ratio),
+        ]
+    )
 
 
 def describe(m):
     c = m["config"]
-    setup = (f"digits, 64-{'-'.join(map(str, c['hidden']))}-10, standard init, "
-             f"{c['optimizer']}, {c['epochs']} epochs, {len(c['seeds'])} seeds")
+    setup = (
+        f"digits, 64-{'-'.join(map(str, c['hidden']))}-10, standard init, "
+        f"{c['optimizer']}, {c['epochs']} epochs, {len(c['seeds'])} seeds"
+    )
     s = arr(m["sigmoid"]["act_mean"])
-    measured = (f"sigmoid' < 1% of peak beyond |z| = {m['flat_threshold']:.2f}; sigmoid top "
-                f"layer mean {np.mean(s[:, 0, -1]):.2f} -> {fmt(s[:, -1, -1], 2)}; lower layers "
-                f"min {fmt(s[:, :, :-1].min(axis=(1, 2)), 2)}")
+    measured = (
+        f"sigmoid' < 1% of peak beyond |z| = {m['flat_threshold']:.2f}; sigmoid top "
+        f"layer mean {np.mean(s[:, 0, -1]):.2f} -> {fmt(s[:, -1, -1], 2)}; lower layers "
+        f"min {fmt(s[:, :, :-1].min(axis=(1, 2)), 2)}"
+    )
     lines = []
     for act in ACTIVATIONS:
         a = m[act]
@@ -105,10 +127,13 @@ def describe(m):
             + f"; saturated (f' < {SATURATED:.0%} of peak) at the end: "
             + " ".join(f"{v:.0%}" for v in sat[-1])
             + f"; first/output |dW| {fmt(a['first_over_output'], 3)}; test accuracy "
-            f"{fmt(a['test_acc'])}")
+            f"{fmt(a['test_acc'])}"
+        )
     below = np.flatnonzero(s.mean(0)[:, -1] < 0.2)
-    lines.append("sigmoid top hidden layer mean first below 0.2 after epoch "
-                 + (str(int(below[0])) if below.size else "never (within the run)"))
+    lines.append(
+        "sigmoid top hidden layer mean first below 0.2 after epoch "
+        + (str(int(below[0])) if below.size else "never (within the run)")
+    )
     return setup, measured, lines
 
 
@@ -120,22 +145,31 @@ def draw(m, stem):
     t = m["flat_threshold"]
     axes[0].axvspan(t, 10, color="0.9")
     axes[0].axvspan(-10, -t, color="0.9")
-    axes[0].set(title=f"f'(z); shaded: sigmoid' < 1% of peak (|z| > {t:.2f})", xlabel="z",
-                ylabel="f'(z)")
+    axes[0].set(
+        title=f"f'(z); shaded: sigmoid' < 1% of peak (|z| > {t:.2f})", xlabel="z", ylabel="f'(z)"
+    )
     axes[0].legend()
     means = arr(m["sigmoid"]["act_mean"]).mean(0)
     epochs = np.arange(means.shape[0])
     for k in range(means.shape[1]):
         axes[1].plot(epochs, means[:, k], marker="o", ms=3, label=f"hidden layer {k + 1}")
-    axes[1].set(title="sigmoid, standard init: mean activation per layer (cf. Fig. 2)",
-                xlabel="epoch (0 = before training)", ylabel="mean activation", ylim=(0, 1))
+    axes[1].set(
+        title="sigmoid, standard init: mean activation per layer (cf. Fig. 2)",
+        xlabel="epoch (0 = before training)",
+        ylabel="mean activation",
+        ylim=(0, 1),
+    )
     axes[1].xaxis.get_major_locator().set_params(integer=True)
     axes[1].legend()
     for a in ACTIVATIONS:
         sat = arr(m[a]["saturation"]).mean(0)
         axes[2].plot(epochs, sat[:, -1], marker="o", ms=3, label=f"{a}, top hidden layer")
-    axes[2].set(title=f"saturated units (f' < {SATURATED:.0%} of peak)", xlabel="epoch",
-                ylabel="fraction", ylim=(0, 1))
+    axes[2].set(
+        title=f"saturated units (f' < {SATURATED:.0%} of peak)",
+        xlabel="epoch",
+        ylabel="fraction",
+        ylim=(0, 1),
+    )
     axes[2].xaxis.get_major_locator().set_params(integer=True)
     axes[2].legend()
     return save(fig, stem)

@@ -23,9 +23,11 @@ from .verdict import effect, fmt
 
 NAME = "zigzag"
 ALIASES = ()
-CLAIM = ("Sigmoid outputs are all positive, so the updates of a unit's incoming weights share "
-         "one sign and the weights zig-zag toward their target, which slows training; a layer "
-         "fed by zero-centred outputs (as tanh's) moves more directly and trains faster.")
+CLAIM = (
+    "Sigmoid outputs are all positive, so the updates of a unit's incoming weights share "
+    "one sign and the weights zig-zag toward their target, which slows training; a layer "
+    "fed by zero-centred outputs (as tanh's) moves more directly and trains faster."
+)
 SOURCE = "the seed (section on sigmoid's non-zero-centred output); LeCun et al. 1998, Section 4.3"
 PUBLISHED = "no number: zero-centred inputs converge faster"
 CENTERED = "centered_sigmoid"
@@ -38,9 +40,13 @@ def _centered_sigmoid():
         get_activation(CENTERED)
     except ValueError:
         register_activation(
-            CENTERED, lambda z: 0.5 * np.tanh(0.5 * z),
-            lambda z: 0.25 * (1.0 - np.tanh(0.5 * z) ** 2), family="sigmoid",
-            formula="sigmoid(z) - 1/2 = tanh(z/2)/2", reference="the seed; LeCun et al. 1998")
+            CENTERED,
+            lambda z: 0.5 * np.tanh(0.5 * z),
+            lambda z: 0.25 * (1.0 - np.tanh(0.5 * z) ** 2),
+            family="sigmoid",
+            formula="sigmoid(z) - 1/2 = tanh(z/2)/2",
+            reference="the seed; LeCun et al. 1998",
+        )
 
 
 class PathLength:
@@ -76,17 +82,29 @@ def measure(quick: bool = False) -> dict:
     hidden = [32, 32] if quick else [100, 100]
     seeds = list(range(2 if quick else 5))
     epochs = 2 if quick else 10
-    m = {"config": {"data": "digits", "hidden": hidden, "seeds": seeds, "epochs": epochs,
-                    "init": "xavier_uniform", "optimizer": "sgd lr 0.1, no momentum, batch 32",
-                    "layer": "hidden 1 -> hidden 2"}}
+    m = {
+        "config": {
+            "data": "digits",
+            "hidden": hidden,
+            "seeds": seeds,
+            "epochs": epochs,
+            "init": "xavier_uniform",
+            "optimizer": "sgd lr 0.1, no momentum, batch 32",
+            "layer": "hidden 1 -> hidden 2",
+        }
+    }
     for act in PAIR:
         path = PathLength()
         net = Network(64, hidden, 10, activation=act, init="xavier_uniform", seeds=seeds)
-        hist = Trainer("sgd", lr=0.1, momentum=0.0, epochs=epochs, batch_size=32,
-                       callbacks=[path]).fit(net, Xtr, ytr, X_test=Xte, y_test=yte)
-        m[act] = {"efficiency": path.efficiency(),
-                  "loss_auc": [area_under_curve(c) for c in hist["train_loss"]],
-                  "train_loss": hist["train_loss"], "path": np.array(path.points)}
+        hist = Trainer(
+            "sgd", lr=0.1, momentum=0.0, epochs=epochs, batch_size=32, callbacks=[path]
+        ).fit(net, Xtr, ytr, X_test=Xte, y_test=yte)
+        m[act] = {
+            "efficiency": path.efficiency(),
+            "loss_auc": [area_under_curve(c) for c in hist["train_loss"]],
+            "train_loss": hist["train_loss"],
+            "path": np.array(path.points),
+        }
     return m
 
 
@@ -95,19 +113,29 @@ def decide(m) -> Decision:
     the sigmoid net's mean training loss minus the centred one's; holds if both intervals lie
     above 0, does not hold if one lies at or below 0, inconclusive otherwise."""
     s, c = m["sigmoid"], m[CENTERED]
-    return decision([
-        effect("path efficiency centred - sigmoid", arr(c["efficiency"]) - arr(s["efficiency"])),
-        effect("mean train loss sigmoid - centred", arr(s["loss_auc"]) - arr(c["loss_auc"])),
-    ])
+    return decision(
+        [
+            effect(
+                "path efficiency centred - sigmoid", arr(c["efficiency"]) - arr(s["efficiency"])
+            ),
+            effect("mean train loss sigmoid - centred", arr(s["loss_auc"]) - arr(c["loss_auc"])),
+        ]
+    )
 
 
 def describe(m):
     c = m["config"]
-    setup = (f"digits, 64-{c['hidden'][0]}-{c['hidden'][1]}-10, sigmoid vs sigmoid - 1/2 (same "
-             f"slope), {c['init']}, {c['optimizer']}, {c['epochs']} epochs, {len(c['seeds'])} "
-             f"seeds; layer {c['layer']}")
-    measured = ("path efficiency " + ", ".join(f"{a}-fed {fmt(m[a]['efficiency'])}" for a in PAIR)
-                + "; mean train loss " + ", ".join(f"{a} {fmt(m[a]['loss_auc'])}" for a in PAIR))
+    setup = (
+        f"digits, 64-{c['hidden'][0]}-{c['hidden'][1]}-10, sigmoid vs sigmoid - 1/2 (same "
+        f"slope), {c['init']}, {c['optimizer']}, {c['epochs']} epochs, {len(c['seeds'])} "
+        f"seeds; layer {c['layer']}"
+    )
+    measured = (
+        "path efficiency "
+        + ", ".join(f"{a}-fed {fmt(m[a]['efficiency'])}" for a in PAIR)
+        + "; mean train loss "
+        + ", ".join(f"{a} {fmt(m[a]['loss_auc'])}" for a in PAIR)
+    )
     lines = [f"{a}: final train loss {fmt(arr(m[a]['train_loss'])[:, -1])}" for a in PAIR]
     return setup, measured, lines
 
@@ -118,15 +146,25 @@ def draw(m, stem):
         p = arr(m[act]["path"])
         if p.size:
             p = p - p[0]
-            axes[0].plot(p[:, 0], p[:, 1], lw=1, marker=".", ms=2,
-                         label=f"{act}-fed (efficiency {np.mean(arr(m[act]['efficiency'])):.2f})")
+            axes[0].plot(
+                p[:, 0],
+                p[:, 1],
+                lw=1,
+                marker=".",
+                ms=2,
+                label=f"{act}-fed (efficiency {np.mean(arr(m[act]['efficiency'])):.2f})",
+            )
         loss = arr(m[act]["train_loss"])
-        axes[1].semilogy(np.arange(1, loss.shape[1] + 1), np.nanmean(loss, 0), marker="o", ms=3,
-                         label=act)
+        axes[1].semilogy(
+            np.arange(1, loss.shape[1] + 1), np.nanmean(loss, 0), marker="o", ms=3, label=act
+        )
     axes[0].axhline(0, color="0.8", lw=0.8)
     axes[0].axvline(0, color="0.8", lw=0.8)
-    axes[0].set(title="two incoming weights of one unit (seed 0, first steps)",
-                xlabel="w1 - w1(start)", ylabel="w2 - w2(start)")
+    axes[0].set(
+        title="two incoming weights of one unit (seed 0, first steps)",
+        xlabel="w1 - w1(start)",
+        ylabel="w2 - w2(start)",
+    )
     axes[1].set(title="train loss", xlabel="epoch", ylabel="train loss (log)")
     axes[1].xaxis.get_major_locator().set_params(integer=True)
     for ax in axes:

@@ -24,7 +24,6 @@ split). The rules every loader follows:
   checked against their published SHA-256 (see ``fetch.py``).
 """
 
-
 from __future__ import annotations
 
 import difflib

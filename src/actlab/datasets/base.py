@@ -211,5 +211,3 @@ def _check_path(name: str, path) -> Path:
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
         raise ParameterError("path", path, "a file or directory path")
     return Path(os.path.expanduser(os.fspath(path)))
-
-

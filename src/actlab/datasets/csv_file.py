@@ -159,5 +159,3 @@ def _read_csv(p: Path, label: str, delimiter: str):
     if all(_parses_as_float(v) for v in labels):
         raw = raw.astype(np.float64)
     return np.array(rows, dtype=np.float64), raw, names, lines
-
-

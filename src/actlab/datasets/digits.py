@@ -38,5 +38,3 @@ def _load_digits(*, seed, test_size, standardize, dtype):
             "dtype": dt.name,
         },
     )
-
-

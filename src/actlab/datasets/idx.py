@@ -220,5 +220,3 @@ def _mnist_loader(name: str, title: str):
         )
 
     return load
-
-

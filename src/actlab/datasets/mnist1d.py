@@ -180,5 +180,3 @@ def _load_mnist1d(*, n_samples, data_seed, seed, test_size, standardize, dtype, 
             "dtype": dt.name,
         },
     )
-
-

@@ -310,5 +310,3 @@ def from_arrays(
         dtype=dt,
         **meta,
     )
-
-

@@ -156,5 +156,3 @@ def _check_turns(turns) -> float:
 
 def _check_n_classes(n_classes) -> int:
     return _check_positive_int("n_classes", n_classes, minimum=2)
-
-

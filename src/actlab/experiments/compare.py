@@ -49,8 +49,7 @@ def annotate(rows: list[dict], records: list[dict], alpha=0.05) -> list[dict]:
         ranking = {r["name"]: r for r in rank_block(group, records, alpha)}
         by_name = {r["activation"]: r for r in group}
         for name, rank in ranking.items():
-            out.append({**by_name[name], **{k: rank[k] for k in RANK_FIELDS},
-                        "alpha": alpha})
+            out.append({**by_name[name], **{k: rank[k] for k in RANK_FIELDS}, "alpha": alpha})
     return out
 
 
@@ -77,8 +76,11 @@ def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05
     if records is not None and rows and "mark" not in rows[0]:
         rows = annotate(rows, records, alpha)
     lines = []
-    many = len({r.get("dataset") for r in rows}) > 1 or len({r.get("hidden") for r in rows}) > 1 \
+    many = (
+        len({r.get("dataset") for r in rows}) > 1
+        or len({r.get("hidden") for r in rows}) > 1
         or len({(r.get("optimizer"), r.get("lr")) for r in rows}) > 1
+    )
     marked = any("mark" in r for r in rows)
     for group in blocks(rows).values():
         lines.append(block_title(group, many))
@@ -94,18 +96,26 @@ def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05
         body = []
         for r in group:
             n = r["n_seeds"]
-            acc = (f"{_num3(r['test_acc_mean'])} "
-                   f"[{_num3(r['test_acc_ci_low'])}, {_num3(r['test_acc_ci_high'])}]")
+            acc = (
+                f"{_num3(r['test_acc_mean'])} "
+                f"[{_num3(r['test_acc_ci_low'])}, {_num3(r['test_acc_ci_high'])}]"
+            )
             if r.get("n_failed"):
                 acc += f" ({r['n_failed']} of {n} failed)"
             cells = [r["activation"], acc]
             if marked:
                 cells.append(mark_cell(r))
             cells.append(r.get("unstable") or "-")
-            reach = ("never" if r["n_reached_target"] == 0 else
-                     f"{r['epochs_to_target_mean']:.1f}" +
-                     ("" if r["n_reached_target"] == r["n_ok"] else
-                      f" ({r['n_reached_target']}/{n} seeds)"))
+            reach = (
+                "never"
+                if r["n_reached_target"] == 0
+                else f"{r['epochs_to_target_mean']:.1f}"
+                + (
+                    ""
+                    if r["n_reached_target"] == r["n_ok"]
+                    else f" ({r['n_reached_target']}/{n} seeds)"
+                )
+            )
             cells += [_num(r["train_loss_mean"]), reach]
             if probes:
                 cells += [flat_cell(r), _num(r.get("grad_ratio"))]
@@ -125,8 +135,10 @@ def block_title(group: list[dict], many: bool) -> str:
     init = group[0]["init"]
     title = f"init = {init}" + (f" ({', '.join(resolved)})" if resolved != [init] else "")
     if many:
-        title = (f"{group[0]['dataset']}, network {group[0]['hidden'] or 'linear'}, "
-                 f"{group[0]['optimizer']} lr {group[0]['lr']}, " + title)
+        title = (
+            f"{group[0]['dataset']}, network {group[0]['hidden'] or 'linear'}, "
+            f"{group[0]['optimizer']} lr {group[0]['lr']}, " + title
+        )
     return title
 
 
@@ -134,19 +146,30 @@ def legend(rows: list[dict], alpha=0.05) -> list[str]:
     """The lines under the tables: what the marks, 'unstable' and 'flat units' mean."""
     out = []
     if any("mark" in r for r in rows):
-        out.append("rows sorted by mean test accuracy. vs best: "
-                   + "; ".join(f"{k}: {v}" for k, v in MARK_MEANINGS.items())
-                   + f" (paired t-test on the common seeds, Holm-corrected, alpha {alpha}).")
-    chances = sorted({round(r["chance_acc"], 3) for r in rows
-                      if isinstance(r.get("chance_acc"), float) and math.isfinite(r["chance_acc"])})
+        out.append(
+            "rows sorted by mean test accuracy. vs best: "
+            + "; ".join(f"{k}: {v}" for k, v in MARK_MEANINGS.items())
+            + f" (paired t-test on the common seeds, Holm-corrected, alpha {alpha})."
+        )
+    chances = sorted(
+        {
+            round(r["chance_acc"], 3)
+            for r in rows
+            if isinstance(r.get("chance_acc"), float) and math.isfinite(r["chance_acc"])
+        }
+    )
     if chances:
-        out.append(f"unstable: a seed diverged, or collapsed: its final test accuracy got less "
-                   f"than {COLLAPSE_FRACTION:.0%} of the way from chance (the most frequent "
-                   f"test class: {', '.join(f'{c:.3f}' for c in chances)}) to 1.")
+        out.append(
+            f"unstable: a seed diverged, or collapsed: its final test accuracy got less "
+            f"than {COLLAPSE_FRACTION:.0%} of the way from chance (the most frequent "
+            f"test class: {', '.join(f'{c:.3f}' for c in chances)}) to 1."
+        )
     if any("last_hidden_saturation" in r for r in rows):
-        out.append("flat units: share of the last hidden layer's (sample, unit) pairs where "
-                   "|f'(z)| < 1% of its peak; 'saturated' for sigmoid/tanh (both tails), "
-                   "'inactive' for the ReLU family (its flat negative half).")
+        out.append(
+            "flat units: share of the last hidden layer's (sample, unit) pairs where "
+            "|f'(z)| < 1% of its peak; 'saturated' for sigmoid/tanh (both tails), "
+            "'inactive' for the ReLU family (its flat negative half)."
+        )
     out.append("seconds: wall time of the group, all seeds trained together.")
     return out
 

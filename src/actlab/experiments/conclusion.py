@@ -38,8 +38,11 @@ def conclusion(data, records=None) -> list[str]:
     if rows and "mark" not in rows[0] and records is not None:
         rows = annotate(rows, records)
     all_blocks = list(blocks(rows).values())
-    many = len({r.get("dataset") for r in rows}) > 1 or len({r.get("hidden") for r in rows}) > 1 \
+    many = (
+        len({r.get("dataset") for r in rows}) > 1
+        or len({r.get("hidden") for r in rows}) > 1
         or len({(r.get("optimizer"), r.get("lr")) for r in rows}) > 1
+    )
     out = []
     for group in all_blocks:
         group = sorted(group, key=lambda r: r.get("position", 0))
@@ -55,17 +58,21 @@ def _across(all_blocks, many) -> list[str]:
     another: then the answer depends on the setting."""
     marks = [{r["activation"]: r.get("mark") for r in g} for g in all_blocks]
     bests = [next((a for a, m in mk.items() if m == "best"), None) for mk in marks]
-    differ = any(b and mk.get(b) in ("below", "unstable")
-                 for b in bests for mk in marks)
+    differ = any(b and mk.get(b) in ("below", "unstable") for b in bests for mk in marks)
     if not differ:
         return []
+
     def best_in(b, g):
         tied = [r["activation"] for r in g if r.get("mark") == "tied"]
-        return (f"{b} is best with {block_title(g, many)}"
-                + (f" (tied with {', '.join(tied)})" if tied else ""))
+        return f"{b} is best with {block_title(g, many)}" + (
+            f" (tied with {', '.join(tied)})" if tied else ""
+        )
 
-    return ["So the answer depends on the setting: " + "; ".join(
-        best_in(b, g) for b, g in zip(bests, all_blocks) if b) + "."]
+    return [
+        "So the answer depends on the setting: "
+        + "; ".join(best_in(b, g) for b, g in zip(bests, all_blocks) if b)
+        + "."
+    ]
 
 
 def _block(group: list[dict]) -> list[str]:
@@ -73,8 +80,10 @@ def _block(group: list[dict]) -> list[str]:
         r = group[0]
         lo, hi = r.get("test_acc_ci_low"), r.get("test_acc_ci_high")
         ci = f" [95% CI {lo:.3f}, {hi:.3f}]" if _finite(lo) and _finite(hi) else ""
-        only = (f"only {r['activation']} was trained: test accuracy {_acc(r)}{ci} over "
-                f"{r.get('n_ok', r.get('n_seeds'))} seeds.")
+        only = (
+            f"only {r['activation']} was trained: test accuracy {_acc(r)}{ci} over "
+            f"{r.get('n_ok', r.get('n_seeds'))} seeds."
+        )
         return [only, _unstable_single(r), _speed(group)]
     return [_accuracy(group), _unstable(group), _speed(group), _reason(group)]
 
@@ -86,22 +95,28 @@ def _accuracy(group: list[dict]) -> str:
     n = best.get("n_ok", best.get("n_seeds"))
     tied = [r for r in group if r.get("mark") == "tied"]
     below = [r for r in group if r.get("mark") == "below"]
-    text = (f"{best['activation']} is the most accurate ({_acc(best)} mean test accuracy over "
-            f"{n} seeds)")
+    text = (
+        f"{best['activation']} is the most accurate ({_acc(best)} mean test accuracy over "
+        f"{n} seeds)"
+    )
     if tied and not below and len(tied) == len(group) - 1:
-        return (f"{_names([best, *tied])} tie on accuracy: {best['activation']} has the highest "
-                f"mean ({_acc(best)} over {n} seeds) but the others are not significantly "
-                f"different ({_diffs(tied)}).")
+        return (
+            f"{_names([best, *tied])} tie on accuracy: {best['activation']} has the highest "
+            f"mean ({_acc(best)} over {n} seeds) but the others are not significantly "
+            f"different ({_diffs(tied)})."
+        )
     if tied:
-        text += (f"; {_names(tied)} {'is' if len(tied) == 1 else 'are'} not significantly "
-                 f"different ({_diffs(tied)})")
+        text += (
+            f"; {_names(tied)} {'is' if len(tied) == 1 else 'are'} not significantly "
+            f"different ({_diffs(tied)})"
+        )
     if below:
         text += f"; {_names(below)} {'is' if len(below) == 1 else 'are'} lower ({_diffs(below)})"
     return text + "."
 
 
 def _unstable_single(r: dict) -> str:
-    return (f"It is unstable: {r['unstable']}." if r.get("unstable") else "")
+    return f"It is unstable: {r['unstable']}." if r.get("unstable") else ""
 
 
 def _unstable(group: list[dict]) -> str:
@@ -109,29 +124,36 @@ def _unstable(group: list[dict]) -> str:
     if not bad:
         return ""
     parts = [f"{r['activation']}: {r.get('unstable')}, mean {_acc(r)}" for r in bad]
-    return (f"{_names(bad)} {'is' if len(bad) == 1 else 'are'} not ranked, because a seed "
-            f"diverged or collapsed to near chance ({'; '.join(parts)}).")
+    return (
+        f"{_names(bad)} {'is' if len(bad) == 1 else 'are'} not ranked, because a seed "
+        f"diverged or collapsed to near chance ({'; '.join(parts)})."
+    )
 
 
 def _speed(group: list[dict]) -> str:
     target = group[0].get("target_train_acc")
     if not isinstance(target, (int, float)):
         return ""
-    reached = [r for r in group
-               if r.get("n_reached_target") and _finite(r.get("epochs_to_target_mean"))]
+    reached = [
+        r for r in group if r.get("n_reached_target") and _finite(r.get("epochs_to_target_mean"))
+    ]
     never = [r for r in group if not r.get("n_reached_target")]
     if not reached:
         return f"no activation reached {target:.0%} train accuracy within the run."
     reached.sort(key=lambda r: r["epochs_to_target_mean"])
     fast = reached[0]["epochs_to_target_mean"]
     first = [r for r in reached if r["epochs_to_target_mean"] <= fast + 1e-9]
-    rest = reached[len(first):]
-    text = (f"{_names(first)} {'reaches' if len(first) == 1 else 'reach'} {target:.0%} train "
-            f"accuracy fastest ({fast:.1f} epochs on average{_partial(first)})")
+    rest = reached[len(first) :]
+    text = (
+        f"{_names(first)} {'reaches' if len(first) == 1 else 'reach'} {target:.0%} train "
+        f"accuracy fastest ({fast:.1f} epochs on average{_partial(first)})"
+    )
     if rest:
         text += "; " + ", ".join(
             f"{r['activation']} needs {r['epochs_to_target_mean']:.1f}"
-            f" ({r['epochs_to_target_mean'] / fast:.1f}x as many{_partial([r])})" for r in rest)
+            f" ({r['epochs_to_target_mean'] / fast:.1f}x as many{_partial([r])})"
+            for r in rest
+        )
     if never:
         text += f"; {_names(never)} never {'reaches' if len(never) == 1 else 'reach'} it"
     return text + "."
@@ -143,12 +165,23 @@ def _reason(group: list[dict]) -> str:
     if best is None or "grad_ratio" not in best:
         return ""
     # the weakest: an unstable group or the lowest significantly-below one
-    weak = sorted((r for r in group if r.get("mark") in ("below", "unstable")
-                   and _finite(r.get("last_hidden_saturation"))),
-                  key=lambda r: (r.get("mark") != "unstable", _val(r.get("test_acc_mean"))))
+    weak = sorted(
+        (
+            r
+            for r in group
+            if r.get("mark") in ("below", "unstable") and _finite(r.get("last_hidden_saturation"))
+        ),
+        key=lambda r: (r.get("mark") != "unstable", _val(r.get("test_acc_mean"))),
+    )
     # the slowest to the target, when it needs at least GRAD_FACTOR times the fastest's epochs
-    reach = {id(r): (r["epochs_to_target_mean"] if r.get("n_reached_target")
-                     and _finite(r.get("epochs_to_target_mean")) else math.inf) for r in group}
+    reach = {
+        id(r): (
+            r["epochs_to_target_mean"]
+            if r.get("n_reached_target") and _finite(r.get("epochs_to_target_mean"))
+            else math.inf
+        )
+        for r in group
+    }
     fastest = min(group, key=lambda r: reach[id(r)])
     slowest = max(group, key=lambda r: reach[id(r)])
     candidates = [(weak[0], "less accurate", best)] if weak else []
@@ -162,23 +195,30 @@ def _reason(group: list[dict]) -> str:
         found.append((other, what, ref, why))
     if not found:
         return ""
-    return " ".join(f"Why {o['activation']} is {w} than {ref['activation']}: {y}." if y else
-                    f"The probes show no clear reason why {o['activation']} is {w} than "
-                    f"{ref['activation']} (flat units and the gradient ratio are similar)."
-                    for o, w, ref, y in found)
+    return " ".join(
+        f"Why {o['activation']} is {w} than {ref['activation']}: {y}."
+        if y
+        else f"The probes show no clear reason why {o['activation']} is {w} than "
+        f"{ref['activation']} (flat units and the gradient ratio are similar)."
+        for o, w, ref, y in found
+    )
 
 
 def _why(other: dict, best: dict) -> str:
     reasons = []
     f_o, f_b = other.get("last_hidden_saturation"), best.get("last_hidden_saturation")
     if _finite(f_o) and _finite(f_b) and f_o - f_b >= FLAT_GAP:
-        reasons.append(f"{f_o:.0%} of its last hidden layer's units are "
-                       f"{other.get('flat_kind', 'flat')} (flat f'), vs {f_b:.0%} "
-                       f"{best.get('flat_kind', 'flat')} for {best['activation']}")
+        reasons.append(
+            f"{f_o:.0%} of its last hidden layer's units are "
+            f"{other.get('flat_kind', 'flat')} (flat f'), vs {f_b:.0%} "
+            f"{best.get('flat_kind', 'flat')} for {best['activation']}"
+        )
     g_o, g_b = other.get("grad_ratio"), best.get("grad_ratio")
     if _finite(g_o) and _finite(g_b) and g_o > 0 and g_b > 0 and g_b / g_o >= GRAD_FACTOR:
-        reasons.append(f"its first layer's gradient is {g_o:.2f}x its last layer's, vs "
-                       f"{g_b:.2f}x for {best['activation']} (the gradient fades on the way back)")
+        reasons.append(
+            f"its first layer's gradient is {g_o:.2f}x its last layer's, vs "
+            f"{g_b:.2f}x for {best['activation']} (the gradient fades on the way back)"
+        )
     return "; ".join(reasons)
 
 
@@ -200,8 +240,11 @@ def _diffs(rows: list[dict]) -> str:
     parts = []
     for r in rows:
         d, p = r.get("diff_vs_best"), r.get("p_vs_best")
-        parts.append(f"{r['activation']} {_acc(r)}" + (f", {d:+.3f}" if _finite(d) else "")
-                     + (f", p {p:.2g}" if _finite(p) else ""))
+        parts.append(
+            f"{r['activation']} {_acc(r)}"
+            + (f", {d:+.3f}" if _finite(d) else "")
+            + (f", p {p:.2g}" if _finite(p) else "")
+        )
     return "; ".join(parts)
 
 

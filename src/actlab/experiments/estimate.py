@@ -45,8 +45,18 @@ def time_group(group: Group, threads: int | None = None) -> float:
 
 
 def _shape_key(g: Group) -> tuple:
-    return (g.dataset, g.data_options, g.hidden, g.arch, g.activation, g.optimizer,
-            g.batch_size, len(g.seeds), g.dtype, g.probes)
+    return (
+        g.dataset,
+        g.data_options,
+        g.hidden,
+        g.arch,
+        g.activation,
+        g.optimizer,
+        g.batch_size,
+        len(g.seeds),
+        g.dtype,
+        g.probes,
+    )
 
 
 def makespan(seconds: list[float], workers: int) -> float:
@@ -70,5 +80,9 @@ def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None
         if key not in per_key:
             per_key[key] = time_group(g, threads)
     times = [per_key[_shape_key(g)] for g in groups]
-    return {"total_seconds": makespan(times, workers), "workers": workers,
-            "calibrated": len(per_key), "group_seconds": sum(times) / max(len(times), 1)}
+    return {
+        "total_seconds": makespan(times, workers),
+        "workers": workers,
+        "calibrated": len(per_key),
+        "group_seconds": sum(times) / max(len(times), 1),
+    }

@@ -51,8 +51,9 @@ def in_process(groups, on_done, on_epoch=None) -> None:
 
 def on_pool(groups, on_done, workers: int) -> None:
     threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                               initargs=(threads, os.getpid()))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(threads, os.getpid())
+    )
     restore = _terminate_raises()
     pending = {}
     try:
@@ -134,21 +135,35 @@ def connect(address, connect_seconds: float | None = None, workers_seconds: floa
     try:
         client = Client(address, timeout=f"{connect_seconds}s")
     except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError, comm errors
-        raise ParameterError("scheduler", address, "a Dask scheduler that answers (none did "
-                             f"within {connect_seconds:g} s: {type(exc).__name__})") from None
+        raise ParameterError(
+            "scheduler",
+            address,
+            "a Dask scheduler that answers (none did "
+            f"within {connect_seconds:g} s: {type(exc).__name__})",
+        ) from None
     try:
         client.wait_for_workers(1, timeout=workers_seconds)
     except Exception:  # noqa: BLE001 - TimeoutError, or the scheduler went away meanwhile
         client.close()
-        raise ParameterError("scheduler", address, "a Dask scheduler with at least one worker "
-                             f"(none joined within {workers_seconds:g} s)") from None
+        raise ParameterError(
+            "scheduler",
+            address,
+            f"a Dask scheduler with at least one worker (none joined within {workers_seconds:g} s)",
+        ) from None
     return client
 
 
 def quiet_dask() -> None:
     """Dask logs every lost connection at length; actlab reports them in one line."""
-    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core",
-                 "distributed.batched", "tornado", "asyncio"):
+    for name in (
+        "distributed",
+        "distributed.client",
+        "distributed.comm",
+        "distributed.core",
+        "distributed.batched",
+        "tornado",
+        "asyncio",
+    ):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
@@ -158,8 +173,10 @@ def on_dask(groups, on_done, client) -> None:
     address = getattr(client, "scheduler", None)
     address = getattr(address, "address", None) or "the scheduler"
     try:
-        futures = {client.submit(runner.run_group_task, g, 1, pure=False, key=f"actlab-{g.id}"): g
-                   for g in groups}
+        futures = {
+            client.submit(runner.run_group_task, g, 1, pure=False, key=f"actlab-{g.id}"): g
+            for g in groups
+        }
         finished = as_completed(list(futures))
     except Exception as exc:  # noqa: BLE001 - the scheduler went away before the run started
         raise _lost(address, exc) from None
@@ -175,6 +192,8 @@ def on_dask(groups, on_done, client) -> None:
 
 
 def _lost(address, exc) -> SchedulerLost:
-    return SchedulerLost(f"scheduler: lost {address} during the run ({type(exc).__name__}: "
-                         f"{' '.join(str(exc).split())[:80]}); every group finished before is stored: run the same "
-                         "command again to resume")
+    return SchedulerLost(
+        f"scheduler: lost {address} during the run ({type(exc).__name__}: "
+        f"{' '.join(str(exc).split())[:80]}); every group finished before is stored: run the same "
+        "command again to resume"
+    )

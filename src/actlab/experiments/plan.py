@@ -66,13 +66,29 @@ def expand(spec: Spec) -> list[Group]:
     groups = []
     shapes = [((), arch) for arch in spec.archs] or [(tuple(h), "") for h in spec.hidden]
     for dataset, (hidden, arch), optimizer, lr, init, activation in itertools.product(
-            spec.datasets, shapes, spec.optimizers, spec.lrs, spec.inits, spec.activations):
-        groups.append(Group(dataset=dataset, data_options=options, hidden=hidden, arch=arch,
-                            activation=activation, init=init, optimizer=optimizer, lr=float(lr),
-                            momentum=float(spec.momentum), epochs=spec.epochs,
-                            batch_size=spec.batch_size, seeds=tuple(spec.seeds),
-                            dtype=spec.dtype, probes=spec.probes, l2=float(spec.l2),
-                            weight_decay=float(spec.weight_decay), schedule=spec.schedule))
+        spec.datasets, shapes, spec.optimizers, spec.lrs, spec.inits, spec.activations
+    ):
+        groups.append(
+            Group(
+                dataset=dataset,
+                data_options=options,
+                hidden=hidden,
+                arch=arch,
+                activation=activation,
+                init=init,
+                optimizer=optimizer,
+                lr=float(lr),
+                momentum=float(spec.momentum),
+                epochs=spec.epochs,
+                batch_size=spec.batch_size,
+                seeds=tuple(spec.seeds),
+                dtype=spec.dtype,
+                probes=spec.probes,
+                l2=float(spec.l2),
+                weight_decay=float(spec.weight_decay),
+                schedule=spec.schedule,
+            )
+        )
     return groups
 
 
@@ -81,11 +97,21 @@ def describe_plan(spec: Spec, groups: list[Group]) -> list[str]:
     shows its first and last values and its length)."""
     n_seeds = len(spec.seeds)
     shapes = ("archs", spec.archs) if spec.archs else ("hidden", spec.hidden)
-    axes = [("datasets", spec.datasets), shapes, ("optimizers", spec.optimizers),
-            ("lrs", spec.lrs), ("inits", spec.inits), ("activations", spec.activations),
-            ("seeds", spec.seeds)]
-    lines = [(f"spec {spec.name!r}: {len(groups)} groups x {n_seeds} seeds = "
-              f"{len(groups) * n_seeds} trainings of {spec.epochs} epochs")]
+    axes = [
+        ("datasets", spec.datasets),
+        shapes,
+        ("optimizers", spec.optimizers),
+        ("lrs", spec.lrs),
+        ("inits", spec.inits),
+        ("activations", spec.activations),
+        ("seeds", spec.seeds),
+    ]
+    lines = [
+        (
+            f"spec {spec.name!r}: {len(groups)} groups x {n_seeds} seeds = "
+            f"{len(groups) * n_seeds} trainings of {spec.epochs} epochs"
+        )
+    ]
     for name, values in axes:
         lines.append(f"  {name:<12} {len(values):>3}  {compact(values)}")
     return lines

@@ -8,9 +8,24 @@ from ..errors import ParameterError
 from .stats import area_under_curve, best_epoch, epochs_to_reach, last_finite
 from .store import RECORDS, RunStore
 
-CONFIG_COLUMNS = ("group_id", "dataset", "hidden", "activation", "init", "init_resolved",
-                  "optimizer", "lr", "momentum", "epochs", "batch_size", "dtype", "seed", "status",
-                  "diverged_epoch", "error")
+CONFIG_COLUMNS = (
+    "group_id",
+    "dataset",
+    "hidden",
+    "activation",
+    "init",
+    "init_resolved",
+    "optimizer",
+    "lr",
+    "momentum",
+    "epochs",
+    "batch_size",
+    "dtype",
+    "seed",
+    "status",
+    "diverged_epoch",
+    "error",
+)
 
 
 # the group's fields from table.json repeated on each of its replicas' rows
@@ -48,8 +63,10 @@ def load(run_dir, history: bool = False, target_acc: float = 0.95):
     for rec in records:
         base = {k: rec.get(k) for k in CONFIG_COLUMNS}
         base["hidden"] = "-".join(map(str, rec.get("hidden", [])))
-        curves = {m: rec.get(m) or [] for m in ("train_loss", "train_acc", "test_loss", "test_acc",
-                                                "val_loss", "val_acc")}
+        curves = {
+            m: rec.get(m) or []
+            for m in ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_acc")
+        }
         if history:
             for e in range(len(curves["train_loss"])):
                 rows.append({**base, "epoch": e + 1, **{m: c[e] for m, c in curves.items() if c}})
@@ -61,8 +78,11 @@ def load(run_dir, history: bool = False, target_acc: float = 0.95):
         base["group_seconds"] = rec.get("group_seconds")
         group = table.get(rec.get("group_id"), {})
         below = group.get("collapse_below")
-        base["collapsed"] = (bool(base.get("final_test_acc", 1.0) < below)
-                             if isinstance(below, (int, float)) and rec["status"] == "ok" else False)
+        base["collapsed"] = (
+            bool(base.get("final_test_acc", 1.0) < below)
+            if isinstance(below, (int, float)) and rec["status"] == "ok"
+            else False
+        )
         base.update({k: group.get(k) for k in GROUP_COLUMNS})
         rows.append(base)
     return pd.DataFrame(rows)

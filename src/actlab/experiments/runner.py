@@ -46,8 +46,11 @@ def input_shape(arch: str, dataset: str, data) -> tuple[int, ...]:
         if dataset not in IMAGE_SHAPES:
             from ..errors import ParameterError
 
-            raise ParameterError("arch", arch, "a conv2d network on an image data set ("
-                                 + ", ".join(IMAGE_SHAPES) + ")")
+            raise ParameterError(
+                "arch",
+                arch,
+                "a conv2d network on an image data set (" + ", ".join(IMAGE_SHAPES) + ")",
+            )
         return IMAGE_SHAPES[dataset]
     if n == 1:
         return (data.n_features, 1)
@@ -70,11 +73,15 @@ def check_data(dataset: str, options: tuple):
 
         y = np.concatenate([data.y_train, data.y_test])
         n_values = len(np.unique(y))
-        raise ParameterError("dataset", dataset, "a classification data set (this one was read "
-                             f"as regression: its labels take {n_values} distinct values in "
-                             f"{len(y)} rows; integer labels count as classes when each value has "
-                             "2 or more rows on average; give task=classification to insist, or "
-                             "use actlab.MLPRegressor)")
+        raise ParameterError(
+            "dataset",
+            dataset,
+            "a classification data set (this one was read "
+            f"as regression: its labels take {n_values} distinct values in "
+            f"{len(y)} rows; integer labels count as classes when each value has "
+            "2 or more rows on average; give task=classification to insist, or "
+            "use actlab.MLPRegressor)",
+        )
     return data
 
 
@@ -134,10 +141,14 @@ def check_size(group: Group, data, memory: int | None = None) -> None:
     need = weights * len(group.seeds) * np.dtype(group.dtype).itemsize * 4
     if memory and need > memory / 2:
         name, value = ("arch", group.arch) if group.arch else ("hidden", list(group.hidden))
-        raise ParameterError(name, value, "a network whose weights fit in memory (this one: "
-                             f"{weights:.3g} weights x {len(group.seeds)} seeds x "
-                             f"{np.dtype(group.dtype).itemsize} bytes x 4 copies = "
-                             f"{need / 2**30:.3g} GiB; this machine has {memory / 2**30:.3g} GiB)")
+        raise ParameterError(
+            name,
+            value,
+            "a network whose weights fit in memory (this one: "
+            f"{weights:.3g} weights x {len(group.seeds)} seeds x "
+            f"{np.dtype(group.dtype).itemsize} bytes x 4 copies = "
+            f"{need / 2**30:.3g} GiB; this machine has {memory / 2**30:.3g} GiB)",
+        )
 
 
 def _physical_memory() -> int | None:
@@ -151,16 +162,32 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
     """Train every seed of ``group`` in lockstep; one record per seed."""
     data = check_data(group.dataset, group.data_options)
     X_tr, y_tr, X_te, y_te = data
-    net = Network(data.n_features, list(group.hidden), data.n_classes, activation=group.activation,
-                  output="softmax", init=group.init, seeds=group.seeds, dtype=group.dtype,
-                  arch=group.arch or None,
-                  input_shape=input_shape(group.arch, group.dataset, data) if group.arch else None)
+    net = Network(
+        data.n_features,
+        list(group.hidden),
+        data.n_classes,
+        activation=group.activation,
+        output="softmax",
+        init=group.init,
+        seeds=group.seeds,
+        dtype=group.dtype,
+        arch=group.arch or None,
+        input_shape=input_shape(group.arch, group.dataset, data) if group.arch else None,
+    )
     options = {"momentum": group.momentum}  # get_optimizer drops it for gd and adam
     probes = Probes() if group.probes else None
     callbacks = [cb for cb in (probes, on_epoch) if cb is not None]
-    trainer = Trainer(group.optimizer, lr=group.lr, epochs=group.epochs,
-                      batch_size=group.batch_size, callbacks=callbacks, l2=group.l2,
-                      weight_decay=group.weight_decay, schedule=group.schedule, **options)
+    trainer = Trainer(
+        group.optimizer,
+        lr=group.lr,
+        epochs=group.epochs,
+        batch_size=group.batch_size,
+        callbacks=callbacks,
+        l2=group.l2,
+        weight_decay=group.weight_decay,
+        schedule=group.schedule,
+        **options,
+    )
     start = time.perf_counter()
     hist = trainer.fit(net, X_tr, y_tr, X_test=X_te, y_test=y_te)
     seconds = time.perf_counter() - start
@@ -169,8 +196,13 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
     records = []
     for r in range(net.n_replicas):
         rec = _base_record(group)
-        rec.update({"init_resolved": resolved, "group_seconds": seconds,
-                    "n_parameters": net.n_parameters()})
+        rec.update(
+            {
+                "init_resolved": resolved,
+                "group_seconds": seconds,
+                "n_parameters": net.n_parameters(),
+            }
+        )
         rec.update(hist.replica(r))
         if probes is not None:
             rec["probes"] = probes.replica(r)
@@ -191,8 +223,16 @@ def _base_record(group: Group) -> dict:
 def failed_records(group: Group, exc: BaseException) -> list[dict]:
     """A group that raised: one record per seed, status failed, with the error."""
     text = f"{type(exc).__name__}: {exc}"
-    return [{**_base_record(group), "seed": s, "status": "failed", "error": text,
-             "traceback": traceback.format_exc(limit=5)} for s in group.seeds]
+    return [
+        {
+            **_base_record(group),
+            "seed": s,
+            "status": "failed",
+            "error": text,
+            "traceback": traceback.format_exc(limit=5),
+        }
+        for s in group.seeds
+    ]
 
 
 def run_group_task(group: Group, blas_threads: int | None = 1) -> list[dict]:
@@ -216,6 +256,9 @@ def decision_grid(net, data, steps=80) -> dict:
     grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2).astype(net.dtype)
     with np.errstate(all="ignore"):
         prob = net.predict_output(grid)[0]
-    return {"x": xs.round(5).tolist(), "y": ys.round(5).tolist(),
-            "label": prob.argmax(axis=1).reshape(steps, steps).tolist(),
-            "confidence": prob.max(axis=1).reshape(steps, steps).round(4).tolist()}
+    return {
+        "x": xs.round(5).tolist(),
+        "y": ys.round(5).tolist(),
+        "label": prob.argmax(axis=1).reshape(steps, steps).tolist(),
+        "confidence": prob.max(axis=1).reshape(steps, steps).round(4).tolist(),
+    }

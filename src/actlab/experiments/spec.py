@@ -21,10 +21,22 @@ from ..schedules import check_schedule
 
 # Greydanus 2020's MNIST-1D CNN: three 25-channel convolutions (kernel 5, 3, 3), strides 2
 MNIST1D_CNN = "conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10"
-DIGITS_CNN = ("conv2d:32x3:p1,act,conv2d:32x3:p1,act,maxpool2d:2,conv2d:64x3:p1,act,maxpool2d:2,"
-              "flatten,dense:128,act,dense:10")
-TEN_ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu",
-                   "swish", "maxout"]
+DIGITS_CNN = (
+    "conv2d:32x3:p1,act,conv2d:32x3:p1,act,maxpool2d:2,conv2d:64x3:p1,act,maxpool2d:2,"
+    "flatten,dense:128,act,dense:10"
+)
+TEN_ACTIVATIONS = [
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "selu",
+    "swish",
+    "maxout",
+]
 
 
 @dataclass
@@ -67,11 +79,16 @@ class Spec:
         if not isinstance(self.data_options, dict):
             raise ParameterError("data_options", self.data_options, "a table of data set options")
         if not isinstance(self.hidden, list) or not self.hidden:
-            raise ParameterError("hidden", self.hidden, "a list of layer-size lists, e.g. [[100, 100]]")
+            raise ParameterError(
+                "hidden", self.hidden, "a list of layer-size lists, e.g. [[100, 100]]"
+            )
         for sizes in self.hidden:
             if not isinstance(sizes, list) or not all(is_int(h) and h > 0 for h in sizes):
-                raise ParameterError("hidden", self.hidden,
-                                     "a list of lists of positive integers, e.g. [[100, 100], [50]]")
+                raise ParameterError(
+                    "hidden",
+                    self.hidden,
+                    "a list of lists of positive integers, e.g. [[100, 100], [50]]",
+                )
         if not isinstance(self.archs, list) or not all(isinstance(a, str) for a in self.archs):
             raise ParameterError("archs", self.archs, "a list of architecture strings")
         for arch in self.archs:
@@ -82,8 +99,11 @@ class Spec:
         for name in self.optimizers:
             if name not in available_optimizers():
                 raise UnknownNameError("optimizer", name, available_optimizers())
-        if not isinstance(self.lrs, list) or not self.lrs or not all(
-                is_real(x) and math.isfinite(x) and x > 0 for x in self.lrs):
+        if (
+            not isinstance(self.lrs, list)
+            or not self.lrs
+            or not all(is_real(x) and math.isfinite(x) and x > 0 for x in self.lrs)
+        ):
             raise ParameterError("lrs", self.lrs, "a list of positive numbers")
         if not (is_real(self.momentum) and 0 <= self.momentum < 1):
             raise ParameterError("momentum", self.momentum, "a number in [0, 1)")
@@ -94,13 +114,20 @@ class Spec:
         check_schedule(self.schedule)
         for key in ("epochs", "batch_size"):
             check_int(key, getattr(self, key))
-        if not isinstance(self.seeds, list) or not self.seeds or not all(
-                is_int(s) and s >= 0 for s in self.seeds) or len(set(self.seeds)) != len(self.seeds):
-            raise ParameterError("seeds", _short(self.seeds),
-                                 "a count N > 0 or a list of distinct integers >= 0")
+        if (
+            not isinstance(self.seeds, list)
+            or not self.seeds
+            or not all(is_int(s) and s >= 0 for s in self.seeds)
+            or len(set(self.seeds)) != len(self.seeds)
+        ):
+            raise ParameterError(
+                "seeds", _short(self.seeds), "a count N > 0 or a list of distinct integers >= 0"
+            )
         if not (is_real(self.target_acc) and 0 < self.target_acc <= 1):
             raise ParameterError("target_acc", self.target_acc, "a number in (0, 1]")
-        if self.target_loss is not None and not (is_real(self.target_loss) and self.target_loss > 0):
+        if self.target_loss is not None and not (
+            is_real(self.target_loss) and self.target_loss > 0
+        ):
             raise ParameterError("target_loss", self.target_loss, "a positive number")
         if self.dtype not in ("float32", "float64"):
             raise ParameterError("dtype", self.dtype, "float32 or float64")
@@ -134,15 +161,21 @@ class Spec:
         for singular, plural in _SINGULAR.items():
             if singular in flat:
                 if plural in flat:
-                    raise ParameterError(f"{source} key", singular, f"either {singular} or {plural}")
+                    raise ParameterError(
+                        f"{source} key", singular, f"either {singular} or {plural}"
+                    )
                 value = flat.pop(singular)
                 flat[plural] = value if isinstance(value, list) else [value]
         if "seeds" in flat and is_int(flat["seeds"]):
             if flat["seeds"] <= 0:
                 raise ParameterError("seeds", flat["seeds"], "a count N > 0 or a list of integers")
             flat["seeds"] = list(range(flat["seeds"]))
-        if "hidden" in flat and isinstance(flat["hidden"], list) and flat["hidden"] \
-                and all(is_int(h) for h in flat["hidden"]):
+        if (
+            "hidden" in flat
+            and isinstance(flat["hidden"], list)
+            and flat["hidden"]
+            and all(is_int(h) for h in flat["hidden"])
+        ):
             flat["hidden"] = [flat["hidden"]]  # one architecture given as a plain list
         return cls(**flat)
 
@@ -159,25 +192,60 @@ class Spec:
 
 
 _SECTIONS = ("grid", "train", "data", "cluster")
-_SINGULAR = {"activation": "activations", "init": "inits", "dataset": "datasets",
-             "optimizer": "optimizers", "lr": "lrs", "arch": "archs"}
+_SINGULAR = {
+    "activation": "activations",
+    "init": "inits",
+    "dataset": "datasets",
+    "optimizer": "optimizers",
+    "lr": "lrs",
+    "arch": "archs",
+}
 
 PRESETS: dict[str, dict] = {
     "compare": {},
     # the seed's prototype: two weight matrices, sigmoid, U(-1, 1), full-batch gradient descent
-    "prototype": {"name": "prototype", "activations": ["sigmoid"], "inits": ["prototype"],
-                  "hidden": [[100]], "optimizers": ["gd"], "lrs": [0.5], "epochs": 60},
+    "prototype": {
+        "name": "prototype",
+        "activations": ["sigmoid"],
+        "inits": ["prototype"],
+        "hidden": [[100]],
+        "optimizers": ["gd"],
+        "lrs": [0.5],
+        "epochs": 60,
+    },
     "sweep": {"name": "sweep", "activations": TEN_ACTIVATIONS, "seeds": list(range(10))},
-    "mnist1d": {"name": "mnist1d", "datasets": ["mnist1d"], "inits": ["auto"],
-                "activations": ["relu", "tanh", "sigmoid", "elu", "swish"], "optimizers": ["adam"],
-                "lrs": [0.01], "batch_size": 100, "epochs": 40},
-    "mnist1d-cnn": {"name": "mnist1d-cnn", "datasets": ["mnist1d"], "inits": ["auto"],
-                    "activations": ["relu", "tanh", "sigmoid"], "optimizers": ["adam"],
-                    "lrs": [0.01], "batch_size": 100, "epochs": 40, "seeds": [0, 1, 2],
-                    "archs": [MNIST1D_CNN]},
-    "digits-cnn": {"name": "digits-cnn", "inits": ["auto"], "activations": ["relu", "tanh", "sigmoid"],
-                   "optimizers": ["adam"], "lrs": [0.001], "epochs": 25, "seeds": [0, 1, 2],
-                   "archs": [DIGITS_CNN]},
+    "mnist1d": {
+        "name": "mnist1d",
+        "datasets": ["mnist1d"],
+        "inits": ["auto"],
+        "activations": ["relu", "tanh", "sigmoid", "elu", "swish"],
+        "optimizers": ["adam"],
+        "lrs": [0.01],
+        "batch_size": 100,
+        "epochs": 40,
+    },
+    "mnist1d-cnn": {
+        "name": "mnist1d-cnn",
+        "datasets": ["mnist1d"],
+        "inits": ["auto"],
+        "activations": ["relu", "tanh", "sigmoid"],
+        "optimizers": ["adam"],
+        "lrs": [0.01],
+        "batch_size": 100,
+        "epochs": 40,
+        "seeds": [0, 1, 2],
+        "archs": [MNIST1D_CNN],
+    },
+    "digits-cnn": {
+        "name": "digits-cnn",
+        "inits": ["auto"],
+        "activations": ["relu", "tanh", "sigmoid"],
+        "optimizers": ["adam"],
+        "lrs": [0.001],
+        "epochs": 25,
+        "seeds": [0, 1, 2],
+        "archs": [DIGITS_CNN],
+    },
 }
 
 

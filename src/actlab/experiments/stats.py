@@ -73,12 +73,21 @@ def describe(values, confidence=0.95, method="t", n_boot=10_000, seed=0) -> dict
     from scipy import stats
 
     v = _finite(values)
-    out = {"n": int(v.size), "mean": math.nan, "std": math.nan, "median": math.nan,
-           "ci_low": math.nan, "ci_high": math.nan}
+    out = {
+        "n": int(v.size),
+        "mean": math.nan,
+        "std": math.nan,
+        "median": math.nan,
+        "ci_low": math.nan,
+        "ci_high": math.nan,
+    }
     if v.size == 0:
         return out
-    out.update(mean=float(v.mean()), median=float(np.median(v)),
-               std=float(v.std(ddof=1)) if v.size > 1 else 0.0)
+    out.update(
+        mean=float(v.mean()),
+        median=float(np.median(v)),
+        std=float(v.std(ddof=1)) if v.size > 1 else 0.0,
+    )
     if v.size < 2:
         return out
     if method == "t":
@@ -119,8 +128,13 @@ def paired_comparison(a, b) -> dict:
     keep = np.isfinite(a) & np.isfinite(b)
     a, b = a[keep], b[keep]
     d = a - b
-    out = {"n": int(d.size), "mean_diff": float(d.mean()) if d.size else math.nan,
-           "t_p": math.nan, "wilcoxon_p": math.nan, "effect_size": math.nan}
+    out = {
+        "n": int(d.size),
+        "mean_diff": float(d.mean()) if d.size else math.nan,
+        "t_p": math.nan,
+        "wilcoxon_p": math.nan,
+        "effect_size": math.nan,
+    }
     if d.size < 2 or np.all(d == 0):
         return out
     sd = d.std(ddof=1)
@@ -130,8 +144,7 @@ def paired_comparison(a, b) -> dict:
     return out
 
 
-def compare_groups(samples: dict[str, dict[int, float]], alpha=0.05, test="t",
-                   unstable=()) -> dict:
+def compare_groups(samples: dict[str, dict[int, float]], alpha=0.05, test="t", unstable=()) -> dict:
     """All pairwise comparisons of named groups on their common seeds (Holm-corrected), and the
     ranking of :func:`rank_against_best`.
 
@@ -164,8 +177,9 @@ MARK_MEANINGS = {
 }
 
 
-def rank_against_best(samples: dict[str, dict[int, float]], unstable=(), alpha=0.05,
-                      test="t") -> list[dict]:
+def rank_against_best(
+    samples: dict[str, dict[int, float]], unstable=(), alpha=0.05, test="t"
+) -> list[dict]:
     """Groups sorted by their mean, each marked against the best one.
 
     Rule: the best is the stable group (not in ``unstable``, at least 2 finished seeds) with
@@ -190,8 +204,7 @@ def rank_against_best(samples: dict[str, dict[int, float]], unstable=(), alpha=0
     compared = {}
     for n in candidates[1:]:
         seeds = sorted(set(samples[n]) & set(samples[best]))
-        res = paired_comparison([samples[n][s] for s in seeds],
-                                [samples[best][s] for s in seeds])
+        res = paired_comparison([samples[n][s] for s in seeds], [samples[best][s] for s in seeds])
         if res["n"] >= 2:
             # identical on every seed: the tests are undefined, the groups certainly tie
             res["p"] = res[key] if math.isfinite(res[key]) else 1.0
@@ -199,14 +212,23 @@ def rank_against_best(samples: dict[str, dict[int, float]], unstable=(), alpha=0
     adjusted = dict(zip(compared, holm([r["p"] for r in compared.values()]))) if compared else {}
     rows = []
     for position, n in enumerate(order, 1):
-        row = {"name": n, "mean": means[n], "n": len(_finite(samples[n].values())),
-               "position": position, "mark": UNTESTED, "diff_vs_best": math.nan,
-               "p_vs_best": math.nan}
+        row = {
+            "name": n,
+            "mean": means[n],
+            "n": len(_finite(samples[n].values())),
+            "position": position,
+            "mark": UNTESTED,
+            "diff_vs_best": math.nan,
+            "p_vs_best": math.nan,
+        }
         if n == best:
             row["mark"] = BEST
         elif n in compared:
-            row.update(diff_vs_best=compared[n]["mean_diff"], p_vs_best=adjusted[n],
-                       mark=TIED if adjusted[n] >= alpha else BELOW)
+            row.update(
+                diff_vs_best=compared[n]["mean_diff"],
+                p_vs_best=adjusted[n],
+                mark=TIED if adjusted[n] >= alpha else BELOW,
+            )
         if n in unstable and n != best:
             row["mark"] = UNSTABLE
         rows.append(row)
@@ -237,16 +259,18 @@ def collapse_threshold(chance: float) -> float:
 
 def unstable_label(n_diverged: int, n_collapsed: int, n_seeds: int) -> str:
     """'1/5 diverged, 2/5 collapsed', or '' for a stable group."""
-    parts = [f"{k}/{n_seeds} {word}" for k, word in ((n_diverged, "diverged"),
-                                                     (n_collapsed, "collapsed")) if k]
+    parts = [
+        f"{k}/{n_seeds} {word}"
+        for k, word in ((n_diverged, "diverged"), (n_collapsed, "collapsed"))
+        if k
+    ]
     return ", ".join(parts)
 
 
 # ----------------------------------------------------------------------------- one group
 
 
-def summarize_group(records: list[dict], target_acc: float, target_loss=None,
-                    chance=None) -> dict:
+def summarize_group(records: list[dict], target_acc: float, target_loss=None, chance=None) -> dict:
     """One row of a results table from the records of one group (one per seed).
 
     chance: the data set's chance accuracy (:func:`chance_level` of its test labels); seeds
@@ -264,28 +288,37 @@ def summarize_group(records: list[dict], target_acc: float, target_loss=None,
     reached = [e for e in reach if e is not None]
     secs = [seconds_to_reach(r["train_acc"], r["epoch_seconds"], target_acc) for r in ok]
     row = {
-        "group_id": first.get("group_id"), "activation": first["activation"],
-        "init": first["init"], "init_resolved": first.get("init_resolved", first["init"]),
-        "dataset": first.get("dataset"), "hidden": first.get("arch") or "-".join(map(str, first.get("hidden", []))),
-        "optimizer": first.get("optimizer"), "lr": first.get("lr"),
-        "test_acc_mean": acc["mean"], "test_acc_std": acc["std"],
+        "group_id": first.get("group_id"),
+        "activation": first["activation"],
+        "init": first["init"],
+        "init_resolved": first.get("init_resolved", first["init"]),
+        "dataset": first.get("dataset"),
+        "hidden": first.get("arch") or "-".join(map(str, first.get("hidden", []))),
+        "optimizer": first.get("optimizer"),
+        "lr": first.get("lr"),
+        "test_acc_mean": acc["mean"],
+        "test_acc_std": acc["std"],
         # an accuracy lies in [0, 1]: the t interval is clipped there (with few seeds and a
         # bimodal outcome it can reach past either end)
         "test_acc_ci_low": max(acc["ci_low"], 0.0) if acc["n"] > 1 else acc["ci_low"],
         "test_acc_ci_high": min(acc["ci_high"], 1.0) if acc["n"] > 1 else acc["ci_high"],
         "test_acc_median": acc["median"],
-        "train_loss_mean": loss_mean, "train_loss_std": loss_std,
-        "epochs_to_target_mean": mean_std(reached)[0], "n_reached_target": len(reached),
+        "train_loss_mean": loss_mean,
+        "train_loss_std": loss_std,
+        "epochs_to_target_mean": mean_std(reached)[0],
+        "n_reached_target": len(reached),
         "seconds_to_target_mean": mean_std([s for s in secs if s is not None])[0],
         "target_train_acc": target_acc,
         "loss_auc_mean": mean_std([area_under_curve(r["train_loss"]) for r in ok])[0],
         "best_epoch_mean": mean_std([best_epoch(r["test_acc"]) or math.nan for r in ok])[0],
         "seconds": first.get("group_seconds", math.nan),
-        "n_seeds": len(records), "n_ok": len(ok),
+        "n_seeds": len(records),
+        "n_ok": len(ok),
         "n_diverged": sum(r["status"] == "diverged" for r in records),
         "n_failed": sum(r["status"] == "failed" for r in records),
         "chance_acc": math.nan if chance is None else float(chance),
-        "collapse_below": collapse_below, "n_collapsed": n_collapsed,
+        "collapse_below": collapse_below,
+        "n_collapsed": n_collapsed,
     }
     row["unstable"] = unstable_label(row["n_diverged"], n_collapsed, len(records))
     if target_loss is not None:
@@ -300,6 +333,7 @@ def summarize_group(records: list[dict], target_acc: float, target_loss=None,
 def probe_summary(records: list[dict]) -> dict:
     """Means over seeds, at the last probe: last hidden layer's saturation, dead fraction and
     mean activation, and the ratio of the first layer's |dL/dW| to the last layer's."""
+
     def final(key):
         vals = []
         for r in records:
@@ -310,9 +344,13 @@ def probe_summary(records: list[dict]) -> dict:
             vals.append(math.nan if v is None else v)
         return mean_std(vals)[0]
 
-    return {"last_hidden_saturation": final("saturation"), "last_hidden_dead": final("dead"),
-            "last_hidden_act_mean": final("act_mean"), "grad_ratio": final("grad_ratio"),
-            "flat_kind": flat_kind(records[0].get("activation"))}
+    return {
+        "last_hidden_saturation": final("saturation"),
+        "last_hidden_dead": final("dead"),
+        "last_hidden_act_mean": final("act_mean"),
+        "grad_ratio": final("grad_ratio"),
+        "flat_kind": flat_kind(records[0].get("activation")),
+    }
 
 
 def flat_kind(activation) -> str:
@@ -327,8 +365,9 @@ def flat_kind(activation) -> str:
         z = np.array([[[-30.0, 30.0]]])
         with np.errstate(all="ignore"):
             d = np.abs(np.asarray(act.derivative(z), dtype=float)).ravel()
-            peak = np.abs(np.asarray(act.derivative(np.linspace(-30, 30, 601)[None, None]),
-                                     dtype=float)).max()
+            peak = np.abs(
+                np.asarray(act.derivative(np.linspace(-30, 30, 601)[None, None]), dtype=float)
+            ).max()
     except (ValueError, TypeError, AttributeError):
         return "flat"
     low, high = d[0] < 0.01 * peak, d[-1] < 0.01 * peak

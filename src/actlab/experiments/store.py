@@ -53,8 +53,12 @@ def versions() -> dict:
 
     from .._version import __version__
 
-    return {"actlab": __version__, "numpy": np.__version__, "sklearn": sklearn.__version__,
-            "python": platform.python_version()}
+    return {
+        "actlab": __version__,
+        "numpy": np.__version__,
+        "sklearn": sklearn.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def default_run_dir(kind: str, root: str | os.PathLike = "runs") -> Path:
@@ -139,9 +143,11 @@ def scan_records(data: bytes, expected: dict[str, tuple] | None = None) -> Scan:
         seeds = [rec["seed"] for _, rec in items]
         size = items[0][1].get("group_size", len(items))
         want = expected.get(gid) if expected is not None else None
-        complete = (len(set(map(repr, seeds))) == len(seeds) == size
-                    and all(rec.get("group_size", size) == size for _, rec in items)
-                    and (want is None or sorted(seeds) == sorted(want)))
+        complete = (
+            len(set(map(repr, seeds))) == len(seeds) == size
+            and all(rec.get("group_size", size) == size for _, rec in items)
+            and (want is None or sorted(seeds) == sorted(want))
+        )
         if complete:
             scan.groups[gid] = [rec for _, rec in items]
             scan.good.extend(line for line, _ in items)
@@ -162,7 +168,7 @@ def _loose_group_id(line: bytes) -> str | None:
     if at < 0:
         return None
     end = text.find('"', at + len(key))
-    return text[at + len(key):end] if end > 0 else None
+    return text[at + len(key) : end] if end > 0 else None
 
 
 # --------------------------------------------------------------------------- files
@@ -217,11 +223,15 @@ def check_out_dir(path) -> Path:
             break
         existing = existing.parent
     if not existing.is_dir():
-        raise ParameterError("out", str(path), f"a directory path ({existing} is a file, so "
-                             "nothing can be created under it)")
+        raise ParameterError(
+            "out",
+            str(path),
+            f"a directory path ({existing} is a file, so nothing can be created under it)",
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ParameterError("out", str(path), f"a directory this user may write ({existing} "
-                             "is not writable)")
+        raise ParameterError(
+            "out", str(path), f"a directory this user may write ({existing} is not writable)"
+        )
     try:  # what access() cannot see: a read-only mount, a full disk, a root-proof ACL
         fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX + "probe-", dir=existing)
         try:
@@ -230,8 +240,9 @@ def check_out_dir(path) -> Path:
             os.close(fd)
             os.unlink(probe)
     except OSError as exc:
-        raise ParameterError("out", str(path), f"a writable directory ({existing}: "
-                             f"{exc.strerror or exc})") from None
+        raise ParameterError(
+            "out", str(path), f"a writable directory ({existing}: {exc.strerror or exc})"
+        ) from None
     return path
 
 
@@ -254,10 +265,15 @@ class RunStore:
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise ParameterError("out", str(path), "a directory (this path is a file)")
-        if path.exists() and any(p.name not in OUR_FILES and not p.name.startswith(TMP_PREFIX)
-                                 for p in path.iterdir()):
-            raise ParameterError("out", str(path), "a new or empty directory (this one holds "
-                                 "files of an earlier run, which actlab never overwrites)")
+        if path.exists() and any(
+            p.name not in OUR_FILES and not p.name.startswith(TMP_PREFIX) for p in path.iterdir()
+        ):
+            raise ParameterError(
+                "out",
+                str(path),
+                "a new or empty directory (this one holds "
+                "files of an earlier run, which actlab never overwrites)",
+            )
         return path
 
     @classmethod
@@ -268,15 +284,20 @@ class RunStore:
         if (path / CONFIG).exists():
             stored = cls.read_config(path)
             if _comparable(stored.get("config")) != _comparable(config):
-                raise ParameterError("out", str(path), "a new directory, or the run directory of "
-                                     "this same spec to resume it (this one holds another run)")
+                raise ParameterError(
+                    "out",
+                    str(path),
+                    "a new directory, or the run directory of "
+                    "this same spec to resume it (this one holds another run)",
+                )
         else:
             cls.check_new(path)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ParameterError("out", str(path), f"a directory that can be created "
-                                 f"({exc.strerror or exc})") from None
+            raise ParameterError(
+                "out", str(path), f"a directory that can be created ({exc.strerror or exc})"
+            ) from None
         store = cls(path)
         store.lock()
         try:
@@ -284,13 +305,23 @@ class RunStore:
             if (path / CONFIG).exists():
                 stored = cls.read_config(path)  # again, under the lock
                 if _comparable(stored.get("config")) != _comparable(config):
-                    raise ParameterError("out", str(path), "the run directory of this same spec "
-                                         "(another process just started a different run in it)")
+                    raise ParameterError(
+                        "out",
+                        str(path),
+                        "the run directory of this same spec "
+                        "(another process just started a different run in it)",
+                    )
                 check_same_data(path, stored.get("data"), data)
             else:
-                store.write_json(CONFIG, {"config": config, "data": data or {},
-                                          "versions": versions(),
-                                          "created": datetime.now().isoformat(timespec="seconds")})
+                store.write_json(
+                    CONFIG,
+                    {
+                        "config": config,
+                        "data": data or {},
+                        "versions": versions(),
+                        "created": datetime.now().isoformat(timespec="seconds"),
+                    },
+                )
         except BaseException:
             store.close()
             raise
@@ -307,12 +338,20 @@ class RunStore:
         try:
             stored = json.loads(meta.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ParameterError("out", str(path), "a new directory, or a run directory with a "
-                                 f"readable config.json (its config.json is corrupt: {exc}; "
-                                 "this is not a run actlab can resume)") from None
+            raise ParameterError(
+                "out",
+                str(path),
+                "a new directory, or a run directory with a "
+                f"readable config.json (its config.json is corrupt: {exc}; "
+                "this is not a run actlab can resume)",
+            ) from None
         if not isinstance(stored, dict) or not isinstance(stored.get("config"), dict):
-            raise ParameterError("out", str(path), "a new directory, or a run directory with a "
-                                 "readable config.json (its config.json has no 'config' table)")
+            raise ParameterError(
+                "out",
+                str(path),
+                "a new directory, or a run directory with a "
+                "readable config.json (its config.json has no 'config' table)",
+            )
         return stored
 
     def lock(self) -> None:
@@ -327,9 +366,10 @@ class RunStore:
             os.close(fd)
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
-            raise StoreError(f"out: {self.path} is being written by another actlab process "
-                             f"(PID {holder}); wait for it to finish or choose another --out") \
-                from None
+            raise StoreError(
+                f"out: {self.path} is being written by another actlab process "
+                f"(PID {holder}); wait for it to finish or choose another --out"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
@@ -398,9 +438,11 @@ class RunStore:
             except OSError as exc:
                 with _suppress_oserror():
                     os.ftruncate(fd, size)
-                raise StoreError(f"out: cannot write to {self.path} ({exc.strerror or exc}); "
-                                 "every group finished before is kept: make room and run the "
-                                 "same command again to resume") from None
+                raise StoreError(
+                    f"out: cannot write to {self.path} ({exc.strerror or exc}); "
+                    "every group finished before is kept: make room and run the "
+                    "same command again to resume"
+                ) from None
         finally:
             os.close(fd)
 
@@ -440,9 +482,10 @@ class RunStore:
         try:
             return write_atomic(self.path / name, text)
         except OSError as exc:
-            raise StoreError(f"out: cannot write {name} in {self.path} ({exc.strerror or exc}); "
-                             "the records are kept: make room and run the same command again") \
-                from None
+            raise StoreError(
+                f"out: cannot write {name} in {self.path} ({exc.strerror or exc}); "
+                "the records are kept: make room and run the same command again"
+            ) from None
 
 
 _HELD_LOCKS: set[int] = set()
@@ -463,9 +506,13 @@ def check_same_data(path, stored: dict | None, now: dict | None) -> None:
         return
     for key, fp in now.items():
         if key in stored and stored[key] != fp:
-            raise ParameterError("out", str(path), "a resume on the data the run started with "
-                                 f"({key} changed: fingerprint {stored[key][:12]} then, "
-                                 f"{fp[:12]} now); use a new --out for the new data")
+            raise ParameterError(
+                "out",
+                str(path),
+                "a resume on the data the run started with "
+                f"({key} changed: fingerprint {stored[key][:12]} then, "
+                f"{fp[:12]} now); use a new --out for the new data",
+            )
 
 
 def write_run(path, config: dict, records: list[dict], rows: list[dict] | None = None) -> Path:

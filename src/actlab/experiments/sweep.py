@@ -39,9 +39,11 @@ def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) 
     groups = expand(spec) if groups is None else groups
     n = len(groups) * len(spec.seeds)
     if n > MAX_TRAININGS and not yes:
-        raise ParameterError("size", f"{len(groups)} groups x {len(spec.seeds)} seeds = {n} "
-                             "trainings", f"at most {MAX_TRAININGS} without --yes (check the "
-                             "plan with actlab plan first)")
+        raise ParameterError(
+            "size",
+            f"{len(groups)} groups x {len(spec.seeds)} seeds = {n} trainings",
+            f"at most {MAX_TRAININGS} without --yes (check the plan with actlab plan first)",
+        )
     prints: dict[str, str] = {}
     checked = set()
     for g in groups:
@@ -58,8 +60,15 @@ def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) 
     return prints
 
 
-def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, scheduler=None,
-             yes: bool = False, after=None) -> RunResult:
+def run_spec(
+    spec: Spec,
+    out=None,
+    progress: str = "auto",
+    workers=None,
+    scheduler=None,
+    yes: bool = False,
+    after=None,
+) -> RunResult:
     """Validate and plan ``spec``; train every group not already in ``out``; write the tables.
 
     progress: "bar" (tqdm), "lines" (one line per finished group), "none", or "auto" (a bar on
@@ -86,15 +95,19 @@ def run_spec(spec: Spec, out=None, progress: str = "auto", workers=None, schedul
 def _run(spec, groups, store, progress, workers, client, after) -> RunResult:
     scan = store.resume({g.id: g.seeds for g in groups}) if store is not None else None
     done = set(scan.groups) if scan is not None else set()
-    chance = {key: chance_level(check_data(*key).y_test)  # guessing the most frequent class
-              for key in dict.fromkeys((g.dataset, g.data_options) for g in groups)}
+    chance = {
+        key: chance_level(check_data(*key).y_test)  # guessing the most frequent class
+        for key in dict.fromkeys((g.dataset, g.data_options) for g in groups)
+    }
     todo = [g for g in groups if g.id not in done]
     reporter = _Progress(progress, len(groups), len(groups) - len(todo), spec.epochs)
     if scan is not None and scan.bad:
         labels = {g.id: g.label() for g in groups}
         named = [labels.get(gid, gid) for gid in scan.bad_groups]
-        reporter.say(f"records: {len(scan.bad)} line(s) of incomplete or corrupt groups moved to "
-                     f"{QUARANTINE}; training again: {'; '.join(named) or 'no group named'}")
+        reporter.say(
+            f"records: {len(scan.bad)} line(s) of incomplete or corrupt groups moved to "
+            f"{QUARANTINE}; training again: {'; '.join(named) or 'no group named'}"
+        )
     start = time.perf_counter()
     collected: dict[str, list[dict]] = {}
 
@@ -108,8 +121,13 @@ def _run(spec, groups, store, progress, workers, client, after) -> RunResult:
         reporter.group_done(group, records)
 
     try:
-        execute(todo, on_done, workers=workers or spec.workers, client=client,
-                on_epoch=reporter.epoch_hook())
+        execute(
+            todo,
+            on_done,
+            workers=workers or spec.workers,
+            client=client,
+            on_epoch=reporter.epoch_hook(),
+        )
     finally:
         reporter.close()
     by_group = dict(scan.groups) if scan is not None else {}
@@ -119,12 +137,25 @@ def _run(spec, groups, store, progress, workers, client, after) -> RunResult:
         recs = by_group.get(g.id, [])
         records.extend(recs)
         if recs:
-            rows.append(summarize_group(recs, spec.target_acc, spec.target_loss,
-                                        chance=chance[g.dataset, g.data_options]))
+            rows.append(
+                summarize_group(
+                    recs,
+                    spec.target_acc,
+                    spec.target_loss,
+                    chance=chance[g.dataset, g.data_options],
+                )
+            )
     rows = annotate(rows, records)  # sorted by mean, marked against the best stable group
-    result = RunResult(spec, rows, records, str(store.path) if store else None,
-                       time.perf_counter() - start, len(groups) - len(todo), len(todo),
-                       len(scan.bad_groups) if scan is not None else 0)
+    result = RunResult(
+        spec,
+        rows,
+        records,
+        str(store.path) if store else None,
+        time.perf_counter() - start,
+        len(groups) - len(todo),
+        len(todo),
+        len(scan.bad_groups) if scan is not None else 0,
+    )
     if store is not None:
         store.write_csv("table.csv", rows)
         store.write_json("table.json", {"rows": rows, "seconds": result.seconds})
@@ -139,11 +170,17 @@ def history_rows(records: list[dict]) -> list[dict]:
     rows = []
     for rec in records:
         for e in range(len(rec.get("train_loss", []))):
-            rows.append({"group_id": rec["group_id"], "activation": rec["activation"],
-                         "init": rec["init"], "dataset": rec["dataset"], "seed": rec["seed"],
-                         "epoch": e + 1,
-                         **{m: rec[m][e] for m in ("train_loss", "train_acc", "test_loss",
-                                                   "test_acc")}})
+            rows.append(
+                {
+                    "group_id": rec["group_id"],
+                    "activation": rec["activation"],
+                    "init": rec["init"],
+                    "dataset": rec["dataset"],
+                    "seed": rec["seed"],
+                    "epoch": e + 1,
+                    **{m: rec[m][e] for m in ("train_loss", "train_acc", "test_loss", "test_acc")},
+                }
+            )
     return rows
 
 
@@ -158,8 +195,14 @@ class _Progress:
         if mode == "bar":
             from tqdm import tqdm
 
-            self.bar = tqdm(total=n_groups * epochs, initial=n_done * epochs, unit="epoch",
-                            desc="groups", dynamic_ncols=True, file=sys.stderr)
+            self.bar = tqdm(
+                total=n_groups * epochs,
+                initial=n_done * epochs,
+                unit="epoch",
+                desc="groups",
+                dynamic_ncols=True,
+                file=sys.stderr,
+            )
         if n_done and mode != "none":
             self.say(f"resuming: {n_done} of {n_groups} groups already in the run directory")
 
@@ -171,6 +214,7 @@ class _Progress:
         class Hook:
             def on_epoch_end(self, trainer, net, epoch, history):
                 bar.update(1)
+
         return Hook()
 
     def group_done(self, group, records):
@@ -178,9 +222,10 @@ class _Progress:
         if self.mode == "none":
             return
         ok = [r for r in records if r["status"] == "ok"]
-        accs = [r["test_acc"][-1] for r in ok
-                if r.get("test_acc") and r["test_acc"][-1] is not None]
-        status = (f"test acc {sum(accs) / len(accs):.3f}" if accs else "no finished seed")
+        accs = [
+            r["test_acc"][-1] for r in ok if r.get("test_acc") and r["test_acc"][-1] is not None
+        ]
+        status = f"test acc {sum(accs) / len(accs):.3f}" if accs else "no finished seed"
         bad = len(records) - len(ok)
         if bad:
             status += f", {bad} {'failed' if records[0]['status'] == 'failed' else 'diverged'}"

@@ -55,9 +55,7 @@ def pads(label: str, padding, kernel: tuple[int, ...], stride: tuple[int, ...]):
             return tuple(((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel)  # as torch
         raise ParameterError(f"{label} padding", padding, allowed)
     values = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * n
-    if len(values) != n or any(
-        not is_int(p) or p < 0 for p in values
-    ):
+    if len(values) != n or any(not is_int(p) or p < 0 for p in values):
         raise ParameterError(f"{label} padding", padding, allowed)
     return tuple((int(p), int(p)) for p in values)
 

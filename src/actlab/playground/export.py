@@ -23,14 +23,29 @@ TARGET_ACC = 0.95
 
 
 def _group(setup, spec: str, epochs: int) -> Group:
-    options = {"seed": setup.data_seed, "test_size": round(1 - setup.train_ratio, 6),
-               "n_samples": setup.n_samples, "noise": setup.noise}
-    return Group(dataset=setup.dataset, data_options=tuple(sorted(options.items())),
-                 hidden=tuple(setup.hidden), arch="", activation=spec, init=setup.init,
-                 optimizer=setup.optimizer, lr=float(setup.lr),
-                 momentum=0.9 if takes_momentum(setup.optimizer) else 0.0, epochs=epochs,
-                 batch_size=setup.batch_size, seeds=tuple(range(setup.seeds)), dtype="float32",
-                 probes=True, l2=float(setup.l2))
+    options = {
+        "seed": setup.data_seed,
+        "test_size": round(1 - setup.train_ratio, 6),
+        "n_samples": setup.n_samples,
+        "noise": setup.noise,
+    }
+    return Group(
+        dataset=setup.dataset,
+        data_options=tuple(sorted(options.items())),
+        hidden=tuple(setup.hidden),
+        arch="",
+        activation=spec,
+        init=setup.init,
+        optimizer=setup.optimizer,
+        lr=float(setup.lr),
+        momentum=0.9 if takes_momentum(setup.optimizer) else 0.0,
+        epochs=epochs,
+        batch_size=setup.batch_size,
+        seeds=tuple(range(setup.seeds)),
+        dtype="float32",
+        probes=True,
+        l2=float(setup.l2),
+    )
 
 
 def _records(session, lane) -> list[dict]:
@@ -44,8 +59,14 @@ def _records(session, lane) -> list[dict]:
     grid = decision_grid(lane.net, session.data)
     out = []
     for r in range(lane.net.n_replicas):
-        rec = {"group_id": group.id, **base, "init_resolved": resolved, "group_seconds": seconds,
-               "n_parameters": lane.net.n_parameters(), "source": "actlab playground"}
+        rec = {
+            "group_id": group.id,
+            **base,
+            "init_resolved": resolved,
+            "group_seconds": seconds,
+            "n_parameters": lane.net.n_parameters(),
+            "source": "actlab playground",
+        }
         rec.update(lane.replica_record(r))
         rec["probes"] = lane.probes.replica(r)
         if r == 0:
@@ -64,14 +85,27 @@ def export_session(session, out=None) -> Path:
     from ..report.html import write_report
 
     if session.epoch == 0:
-        raise ParameterError("export", "epoch 0", "a session trained for at least one epoch",
-                             "press play or step first")
+        raise ParameterError(
+            "export",
+            "epoch 0",
+            "a session trained for at least one epoch",
+            "press play or step first",
+        )
     path = RunStore.check_new(out if out is not None else default_run_dir("playground"))
     s = session.setup
-    config = {"name": "playground", "activations": list(s.activations), "inits": [s.init],
-              "datasets": [s.dataset], "hidden": [list(s.hidden)], "optimizers": [s.optimizer],
-              "lrs": [s.lr], "batch_size": s.batch_size, "epochs": session.epoch,
-              "seeds": list(range(s.seeds)), "playground": s.to_query()}
+    config = {
+        "name": "playground",
+        "activations": list(s.activations),
+        "inits": [s.init],
+        "datasets": [s.dataset],
+        "hidden": [list(s.hidden)],
+        "optimizers": [s.optimizer],
+        "lrs": [s.lr],
+        "batch_size": s.batch_size,
+        "epochs": session.epoch,
+        "seeds": list(range(s.seeds)),
+        "playground": s.to_query(),
+    }
     records = [_records(session, lane) for lane in session.lanes]
     with RunStore.create(path, config) as store:  # the run directory's lock, released at the end
         for lane, recs in zip(session.lanes, records):  # weights first: a record names its network

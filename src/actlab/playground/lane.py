@@ -48,11 +48,23 @@ class Lane:
     def __init__(self, spec: str, layer_spec, setup, data, seeds):
         self.spec = spec
         X, y = data.X_train, data.y_train
-        self.net = Network(data.n_features, list(setup.hidden), data.n_classes,
-                           activation=layer_spec, output="softmax", init=setup.init, seeds=seeds)
-        self.trainer = Trainer(setup.optimizer, lr=setup.lr, epochs=1,
-                               batch_size=min(setup.batch_size, len(X)), l2=setup.l2,
-                               callbacks=[_Watch(self)])
+        self.net = Network(
+            data.n_features,
+            list(setup.hidden),
+            data.n_classes,
+            activation=layer_spec,
+            output="softmax",
+            init=setup.init,
+            seeds=seeds,
+        )
+        self.trainer = Trainer(
+            setup.optimizer,
+            lr=setup.lr,
+            epochs=1,
+            batch_size=min(setup.batch_size, len(X)),
+            l2=setup.l2,
+            callbacks=[_Watch(self)],
+        )
         self.probes = Probes(size=min(256, len(X)), flip_steps=0)  # flips: not drawn, and costly
         self.probes.on_train_begin(self.trainer, self.net, X, np.asarray(y, dtype=np.int64))
         self.data = data
@@ -78,8 +90,9 @@ class Lane:
     def record_weights(self) -> None:
         W = self.net.dense[self.path_layer].params["W"]
         a, b = self.path_inputs
-        self.path.append((round(float(W[0, a, self.path_unit]), 5),
-                          round(float(W[0, b, self.path_unit]), 5)))
+        self.path.append(
+            (round(float(W[0, a, self.path_unit]), 5), round(float(W[0, b, self.path_unit]), 5))
+        )
 
     def set_live(self, lr: float, l2: float) -> None:
         """Settings that apply from the next step on: learning rate and L2 strength."""
@@ -95,9 +108,9 @@ class Lane:
         for m in CURVE_METRICS:
             if end > self.history[m].shape[1]:
                 grown = np.full((self.net.n_replicas, 2 * end), np.nan)
-                grown[:, :self.epoch] = self.history[m][:, :self.epoch]
+                grown[:, : self.epoch] = self.history[m][:, : self.epoch]
                 self.history[m] = grown
-            self.history[m][:, self.epoch:end] = hist.metrics[m]
+            self.history[m][:, self.epoch : end] = hist.metrics[m]
         self.epoch_seconds += hist.epoch_seconds + [0.0] * (epochs - hist.epochs)
         for r, status in enumerate(hist.status):
             if status == "diverged" and self.status[r] == "ok":
@@ -111,7 +124,7 @@ class Lane:
 
     def curve(self, metric: str) -> np.ndarray:
         """(R, epochs) of ``metric`` (NaN where not measured or after divergence)."""
-        return self.history[metric][:, :self.epoch]
+        return self.history[metric][:, : self.epoch]
 
     def latest_probes(self) -> dict[str, np.ndarray]:
         """The newest probe record: saturation, dead, grad_W_norm, each (R, layers)."""
@@ -119,10 +132,15 @@ class Lane:
 
     def replica_record(self, r: int) -> dict:
         """Replica r's history as Trainer.History.replica writes it (JSON-ready)."""
-        rec = {"seed": self.net.seeds[r], "status": self.status[r],
-               "diverged_epoch": self.diverged_epoch[r], "stopped_epoch": None,
-               "best_epoch": None, "epoch_seconds": list(self.epoch_seconds)}
-        for m in CURVE_METRICS + ("val_loss", "val_acc"):
+        rec = {
+            "seed": self.net.seeds[r],
+            "status": self.status[r],
+            "diverged_epoch": self.diverged_epoch[r],
+            "stopped_epoch": None,
+            "best_epoch": None,
+            "epoch_seconds": list(self.epoch_seconds),
+        }
+        for m in (*CURVE_METRICS, "val_loss", "val_acc"):
             values = self.curve(m)[r] if m in self.history else np.full(self.epoch, np.nan)
             rec[m] = [float(v) if np.isfinite(v) else None for v in values]
         return rec

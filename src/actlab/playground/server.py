@@ -74,8 +74,10 @@ class Connection:
             op = msg.get("op") if isinstance(msg, dict) else None
             handler = getattr(self, f"op_{op}", None) if isinstance(op, str) else None
             if handler is None:
-                raise _BadMessage(f"message: got {text[:80]!r}; allowed: an op of hello, setup, "
-                                  "play, pause, step, reset, export")
+                raise _BadMessage(
+                    f"message: got {text[:80]!r}; allowed: an op of hello, setup, "
+                    "play, pause, step, reset, export"
+                )
             if op != "hello" and self.session is None:
                 raise _BadMessage("message: got an op before hello; allowed: hello first")
             await handler(msg)
@@ -210,16 +212,22 @@ def create_app(out_root: str | Path = "runs") -> Starlette:
         await ws.accept()
         await Connection(ws, out_root).run()
 
-    return Starlette(routes=[
-        Route("/", index),
-        Route("/choices", list_choices),
-        WebSocketRoute("/ws", socket),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/choices", list_choices),
+            WebSocketRoute("/ws", socket),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+    )
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
-          out_root: str | Path = "runs") -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    open_browser: bool = True,
+    out_root: str | Path = "runs",
+) -> None:
     """Run the server until interrupted; open the page in the default browser once it listens."""
     import socket
     import threading
@@ -235,12 +243,15 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
-        raise ParameterError("--port" if exc.errno == 98 else "--host",
-                             port if exc.errno == 98 else host,
-                             "a free port on an address of this machine",
-                             exc.strerror or str(exc)) from None
-    config = uvicorn.Config(create_app(out_root), host=host, port=port, log_level="warning",
-                            ws="websockets-sansio")
+        raise ParameterError(
+            "--port" if exc.errno == 98 else "--host",
+            port if exc.errno == 98 else host,
+            "a free port on an address of this machine",
+            exc.strerror or str(exc),
+        ) from None
+    config = uvicorn.Config(
+        create_app(out_root), host=host, port=port, log_level="warning", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 

@@ -102,8 +102,13 @@ class Session:
     def _build(self) -> None:
         """Data, lanes and grids for the setup; assigned only once all of them are built."""
         s = self.setup
-        data = load_dataset(s.dataset, seed=s.data_seed, test_size=1 - s.train_ratio,
-                            n_samples=s.n_samples, noise=s.noise)
+        data = load_dataset(
+            s.dataset,
+            seed=s.data_seed,
+            test_size=1 - s.train_ratio,
+            n_samples=s.n_samples,
+            noise=s.noise,
+        )
         seeds = list(range(s.seeds))
         lanes = [Lane(spec, s.layer_activations(spec), s, data, seeds) for spec in s.activations]
         X = np.vstack([data.X_train, data.X_test])
@@ -125,15 +130,23 @@ class Session:
         def rows(X, y):
             return np.column_stack([X.round(4), y]).tolist()
 
-        return {"extent": list(self.extent), "train": rows(d.X_train, d.y_train),
-                "test": rows(d.X_test, d.y_test), "n_classes": int(d.n_classes)}
+        return {
+            "extent": list(self.extent),
+            "train": rows(d.X_train, d.y_train),
+            "test": rows(d.X_test, d.y_test),
+            "n_classes": int(d.n_classes),
+        }
 
     def frame(self) -> dict:
         """Everything the page draws now (small: bytes as base64, curves thinned)."""
-        return {"epoch": self.epoch, "running": self.running, "setup": self.setup.to_query(),
-                "boundary_size": BOUNDARY_GRID,
-                "neuron_size": len(range(0, BOUNDARY_GRID, NEURON_STRIDE)),
-                "lanes": [self._lane_frame(lane) for lane in self.lanes]}
+        return {
+            "epoch": self.epoch,
+            "running": self.running,
+            "setup": self.setup.to_query(),
+            "boundary_size": BOUNDARY_GRID,
+            "neuron_size": len(range(0, BOUNDARY_GRID, NEURON_STRIDE)),
+            "lanes": [self._lane_frame(lane) for lane in self.lanes],
+        }
 
     def _lane_frame(self, lane: Lane) -> dict:
         ok = lane.ok
@@ -148,33 +161,53 @@ class Session:
             a0 = a[0][self.thumb_rows].astype(np.float64)
             scale = np.maximum(np.nanmax(np.abs(a0), axis=0), 1e-12)
             codes = _signed(a0, scale)
-            neurons.append([{"img": _b64(codes[:, j]), "max": float(scale[j]),
-                             "min": float(np.nanmin(a0[:, j]))} for j in range(a0.shape[1])])
+            neurons.append(
+                [
+                    {
+                        "img": _b64(codes[:, j]),
+                        "max": float(scale[j]),
+                        "min": float(np.nanmin(a0[:, j])),
+                    }
+                    for j in range(a0.shape[1])
+                ]
+            )
         probes = lane.latest_probes()
         return {
-            "activation": lane.spec, "epoch": lane.epoch, "status": lane.status,
+            "activation": lane.spec,
+            "epoch": lane.epoch,
+            "status": lane.status,
             "boundary": _b64(_unit_interval(p)),
             "curves": {m: self._band(lane.curve(m), use) for m in ("train_loss", "test_loss")},
             "train_acc": _mean_last(lane.curve("train_acc"), use),
             "test_acc": _mean_last(lane.curve("test_acc"), use),
             "neurons": neurons,
-            "layers": {k: [_finite(v) for v in np.nanmean(probes[k][use], axis=0)]
-                       for k in probes},
-            "path": {"layer": lane.path_layer + 1, "unit": lane.path_unit + 1,
-                     "inputs": [i + 1 for i in lane.path_inputs], "points": list(lane.path)},
+            "layers": {k: [_finite(v) for v in np.nanmean(probes[k][use], axis=0)] for k in probes},
+            "path": {
+                "layer": lane.path_layer + 1,
+                "unit": lane.path_unit + 1,
+                "inputs": [i + 1 for i in lane.path_inputs],
+                "points": list(lane.path),
+            },
         }
 
     @staticmethod
     def _band(curve: np.ndarray, use: np.ndarray) -> dict:
         """Mean and min..max over the seeds in ``use``, at most CURVE_POINTS epochs."""
         n = curve.shape[1]
-        idx = np.unique(np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(int)) \
-            if n else np.zeros(0, dtype=int)
+        idx = (
+            np.unique(np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(int))
+            if n
+            else np.zeros(0, dtype=int)
+        )
         c = curve[use][:, idx]
         with np.errstate(all="ignore"), _quiet():
             mean, lo, hi = np.nanmean(c, axis=0), np.nanmin(c, axis=0), np.nanmax(c, axis=0)
-        return {"epochs": (idx + 1).tolist(), "mean": _rounded(mean), "lo": _rounded(lo),
-                "hi": _rounded(hi)}
+        return {
+            "epochs": (idx + 1).tolist(),
+            "mean": _rounded(mean),
+            "lo": _rounded(lo),
+            "hi": _rounded(hi),
+        }
 
     # --- export ---------------------------------------------------------------------------------
     def export(self, out=None):
@@ -182,7 +215,6 @@ class Session:
         from .export import export_session
 
         return export_session(self, out)
-
 
 
 def _rounded(values: np.ndarray) -> list:

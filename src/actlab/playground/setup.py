@@ -23,10 +23,24 @@ LAYER_SEPARATOR = ";"  # "relu;tanh": relu in the first hidden layer, tanh in th
 VIEWS = ("mean", "seed0")  # the decision boundary: mean over seeds, or seed 0 alone
 
 # query key -> field name (the URL stays short)
-KEYS = {"data": "dataset", "noise": "noise", "ratio": "train_ratio", "n": "n_samples",
-        "act": "activations", "init": "init", "hidden": "hidden", "opt": "optimizer",
-        "lr": "lr", "batch": "batch_size", "l2": "l2", "seeds": "seeds", "dseed": "data_seed",
-        "view": "view", "epf": "epochs_per_frame", "follow": "follow"}
+KEYS = {
+    "data": "dataset",
+    "noise": "noise",
+    "ratio": "train_ratio",
+    "n": "n_samples",
+    "act": "activations",
+    "init": "init",
+    "hidden": "hidden",
+    "opt": "optimizer",
+    "lr": "lr",
+    "batch": "batch_size",
+    "l2": "l2",
+    "seeds": "seeds",
+    "dseed": "data_seed",
+    "view": "view",
+    "epf": "epochs_per_frame",
+    "follow": "follow",
+}
 # settings that change a running session without retraining from scratch
 LIVE = ("lr", "l2", "view", "epochs_per_frame", "follow")
 
@@ -62,14 +76,22 @@ class Setup:
             raise ParameterError("init", self.init, "an initializer name")
         parse_init(self.init)
         if not isinstance(self.hidden, tuple) or len(self.hidden) > MAX_LAYERS:
-            raise ParameterError("hidden", _text(self.hidden),
-                                 f"0 to {MAX_LAYERS} layer widths, e.g. 8,8")
+            raise ParameterError(
+                "hidden", _text(self.hidden), f"0 to {MAX_LAYERS} layer widths, e.g. 8,8"
+            )
         for width in self.hidden:
-            _integer("hidden", width, 1, MAX_UNITS, shown=_text(self.hidden),
-                     allowed=f"widths from 1 to {MAX_UNITS} units, e.g. 8,8")
+            _integer(
+                "hidden",
+                width,
+                1,
+                MAX_UNITS,
+                shown=_text(self.hidden),
+                allowed=f"widths from 1 to {MAX_UNITS} units, e.g. 8,8",
+            )
         if not 1 <= len(self.activations) <= MAX_ACTIVATIONS:
-            raise ParameterError("act", list(self.activations),
-                                 f"1 to {MAX_ACTIVATIONS} activations to compare")
+            raise ParameterError(
+                "act", list(self.activations), f"1 to {MAX_ACTIVATIONS} activations to compare"
+            )
         for spec in self.activations:
             self.layer_activations(spec)
         if self.optimizer not in available_optimizers():
@@ -92,8 +114,10 @@ class Setup:
             return None
         widths = [2, *self.hidden, 2]  # inputs, hidden layers, the two class outputs
         layer, _, unit = str(self.follow).partition(".")
-        allowed = (f"LAYER.UNIT with a weight layer 1..{len(widths) - 1} whose units see at "
-                   "least 2 inputs, e.g. 2.1")
+        allowed = (
+            f"LAYER.UNIT with a weight layer 1..{len(widths) - 1} whose units see at "
+            "least 2 inputs, e.g. 2.1"
+        )
         try:
             layer, unit = int(layer), int(unit)
         except ValueError:
@@ -112,14 +136,17 @@ class Setup:
         if any(not p for p in parts):
             raise ParameterError("act", spec, "an activation name, or one per layer split by ';'")
         if len(parts) > 1 and len(parts) != len(self.hidden):
-            raise ParameterError("act", spec, f"one activation, or {len(self.hidden)} (one per "
-                                 f"hidden layer) split by ';'")
+            raise ParameterError(
+                "act",
+                spec,
+                f"one activation, or {len(self.hidden)} (one per hidden layer) split by ';'",
+            )
         for part in parts:
             try:
                 get_activation(part)
             except ParameterError as exc:  # the same line, named as the page names it
                 text = str(exc)
-                hint = text[text.find(exc.allowed) + len(exc.allowed):].strip(" ()")
+                hint = text[text.find(exc.allowed) + len(exc.allowed) :].strip(" ()")
                 raise ParameterError("act", part, exc.allowed, hint) from None
         return parts if len(parts) > 1 else parts[0]
 
@@ -133,8 +160,11 @@ class Setup:
     @classmethod
     def from_query(cls, query: str | dict, base: Setup | None = None) -> Setup:
         """A validated setup from a query string (or parse_qs dict); missing keys keep ``base``."""
-        parsed = parse_qs(query.lstrip("?"), keep_blank_values=True) if isinstance(query, str) \
+        parsed = (
+            parse_qs(query.lstrip("?"), keep_blank_values=True)
+            if isinstance(query, str)
             else {k: v if isinstance(v, list) else [v] for k, v in query.items()}
+        )
         base = base or cls()
         changes = {}
         types = {f.name: f.type for f in fields(cls)}
@@ -168,8 +198,9 @@ def _hidden(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in text.split(","))
     except ValueError:
-        raise ParameterError("hidden", text, f"comma-separated widths from 1 to {MAX_UNITS}, "
-                             "e.g. 8,8") from None
+        raise ParameterError(
+            "hidden", text, f"comma-separated widths from 1 to {MAX_UNITS}, e.g. 8,8"
+        ) from None
 
 
 def _convert(key, text, kind):
@@ -195,16 +226,27 @@ def _number(key, value, low, high, open_low=False):
 
 def _integer(key, value, low, high, shown=None, allowed=None):
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ParameterError(key, shown if shown is not None else value,
-                             allowed or f"an integer from {low} to {high}")
+        raise ParameterError(
+            key,
+            shown if shown is not None else value,
+            allowed or f"an integer from {low} to {high}",
+        )
 
 
 def choices() -> dict:
     """What the page's menus offer."""
     from ..activations import available_activations
 
-    return {"datasets": list(DATASETS), "optimizers": available_optimizers(),
-            "inits": available_initializers(), "views": list(VIEWS),
-            "activations": [a for a in available_activations() if not a.startswith("formula:")],
-            "limits": {"layers": MAX_LAYERS, "units": MAX_UNITS, "activations": MAX_ACTIVATIONS,
-                       "seeds": MAX_SEEDS}}
+    return {
+        "datasets": list(DATASETS),
+        "optimizers": available_optimizers(),
+        "inits": available_initializers(),
+        "views": list(VIEWS),
+        "activations": [a for a in available_activations() if not a.startswith("formula:")],
+        "limits": {
+            "layers": MAX_LAYERS,
+            "units": MAX_UNITS,
+            "activations": MAX_ACTIVATIONS,
+            "seeds": MAX_SEEDS,
+        },
+    }

@@ -45,8 +45,9 @@ def svg_figures(on: bool = True):
         _SVG["on"] = before
 
 
-def save(fig, stem: str | Path | None, svg: bool | None = None, *, dpi: int = DPI,
-         tight: bool = False):
+def save(
+    fig, stem: str | Path | None, svg: bool | None = None, *, dpi: int = DPI, tight: bool = False
+):
     """Write ``stem.png`` (and ``stem.svg`` if ``svg``, by default when svg_figures is on),
     close the figure; return (png path, svg path or None). Every figure of actlab goes through
     here: no timestamps in the files, SVG text kept as text; ``tight`` crops to the drawing.
@@ -97,8 +98,12 @@ def draw_parallel(tasks: list[tuple], workers: int | None = None) -> list:
     inside Jupyter (forking a kernel with its threads and sockets is not safe).
     """
     workers = figure_workers() if workers is None else workers
-    if (workers <= 1 or len(tasks) < 2 or _inside_jupyter_kernel()
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    if (
+        workers <= 1
+        or len(tasks) < 2
+        or _inside_jupyter_kernel()
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return [fn(*args) for fn, args in tasks]
     global _TASKS
     _TASKS = list(tasks)
@@ -138,10 +143,12 @@ def color_map(names) -> dict:
 
 def as_array(rows) -> np.ndarray:
     """Nested lists with None -> float array with NaN."""
+
     def clean(x):
         if isinstance(x, list):
             return [clean(v) for v in x]
         return np.nan if x is None else x
+
     return np.array(clean(rows), dtype=float)
 
 

@@ -24,8 +24,10 @@ def _num(row, key):
 def _by_rank(rows, acts):
     """Per activation its rows sorted by size; the k-th of each is one size class (Maxout's
     timed size differs from the others' by its pieces)."""
-    per = {a: sorted((r for r in rows if str(r["activation"]) == a),
-                     key=lambda r: _num(r, "size")) for a in acts}
+    per = {
+        a: sorted((r for r in rows if str(r["activation"]) == a), key=lambda r: _num(r, "size"))
+        for a in acts
+    }
     n = max((len(v) for v in per.values()), default=0)
     ref = max(per.values(), key=len)
     return per, [ref[k].get("size") for k in range(n)]
@@ -41,23 +43,41 @@ def plot_cost(rows: list[dict], stem: str | Path) -> tuple[Path, Path] | None:
     top = {a: (v[-1] if v else {}) for a, v in per.items()}
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 0.45 * len(acts) + 1.8))
     y = np.arange(len(acts))
-    left.barh(y - 0.2, [_num(top[a], "fwd_ns_per_element") for a in acts], 0.4,
-              label="forward", color="#9ecae1")
-    left.barh(y + 0.2, [_num(top[a], "fwd_bwd_ns_per_element") for a in acts], 0.4,
-              label="forward + backward", color="#3182bd")
+    left.barh(
+        y - 0.2,
+        [_num(top[a], "fwd_ns_per_element") for a in acts],
+        0.4,
+        label="forward",
+        color="#9ecae1",
+    )
+    left.barh(
+        y + 0.2,
+        [_num(top[a], "fwd_bwd_ns_per_element") for a in acts],
+        0.4,
+        label="forward + backward",
+        color="#3182bd",
+    )
     left.set_yticks(y, [plain(a) for a in acts])
     left.invert_yaxis()
-    left.set_xlabel("ns per element" + (f" (largest size, {sizes[-1]:,} elements)"
-                                        if sizes and isinstance(sizes[-1], int) else ""))
+    left.set_xlabel(
+        "ns per element"
+        + (
+            f" (largest size, {sizes[-1]:,} elements)"
+            if sizes and isinstance(sizes[-1], int)
+            else ""
+        )
+    )
     left.legend(frameon=False, fontsize=9)
     colors = color_map(range(len(sizes)))
     width = 0.8 / max(len(sizes), 1)
     for k, size in enumerate(sizes):
-        ratio = [_num(per[a][k], "fwd_bwd_ratio_to_relu") if k < len(per[a]) else np.nan
-                 for a in acts]
+        ratio = [
+            _num(per[a][k], "fwd_bwd_ratio_to_relu") if k < len(per[a]) else np.nan for a in acts
+        ]
         label = f"{size:,} elements" if isinstance(size, int) else f"size {k + 1}"
-        right.barh(y + (k - (len(sizes) - 1) / 2) * width, ratio, width, color=colors[k],
-                   label=label)
+        right.barh(
+            y + (k - (len(sizes) - 1) / 2) * width, ratio, width, color=colors[k], label=label
+        )
     right.axvline(1.0, color="0.3", lw=0.8, ls="--")
     right.set_yticks(y, [plain(a) for a in acts])
     right.invert_yaxis()

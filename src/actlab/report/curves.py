@@ -45,8 +45,9 @@ def plot_training_curves(records: list[dict], stem: str | Path) -> tuple[Path, P
     if len(acts) > SMALL_MULTIPLES:
         return _small_multiples(records, inits, acts, stem)
     colors = color_map(acts)
-    fig, axes = plt.subplots(2, len(inits), figsize=(5.6 * len(inits), 7.4), squeeze=False,
-                             sharex=True, sharey="row")
+    fig, axes = plt.subplots(
+        2, len(inits), figsize=(5.6 * len(inits), 7.4), squeeze=False, sharex=True, sharey="row"
+    )
     for col, init in enumerate(inits):
         title = init_title(records, init)
         for row, (metric, label, log) in enumerate(METRICS):
@@ -64,8 +65,14 @@ def plot_training_curves(records: list[dict], stem: str | Path) -> tuple[Path, P
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(acts), 8), frameon=False)
-    fig.text(0.5, 0.005, "thick line: mean over seeds; band: lowest..highest seed; thin lines: "
-             "each seed", ha="center", fontsize=9, color="0.35")
+    fig.text(
+        0.5,
+        0.005,
+        "thick line: mean over seeds; band: lowest..highest seed; thin lines: each seed",
+        ha="center",
+        fontsize=9,
+        color="0.35",
+    )
     fig.tight_layout(rect=(0, 0.03, 1, 0.95))
     return save(fig, stem)
 
@@ -80,8 +87,9 @@ def _small_multiples(records, inits, acts, stem):
     ncols = min(5, len(acts))
     nrows = -(-len(acts) // ncols)
     colors = color_map(inits)
-    fig, axes = plt.subplots(2 * nrows, ncols, figsize=(3.1 * ncols, 2.4 * 2 * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        2 * nrows, ncols, figsize=(3.1 * ncols, 2.4 * 2 * nrows), squeeze=False
+    )
     for m, (metric, label, log) in enumerate(METRICS):
         shared = None
         for k, act in enumerate(acts):
@@ -103,8 +111,14 @@ def _small_multiples(records, inits, acts, stem):
                         warnings.simplefilter("ignore", RuntimeWarning)
                         lo, hi = np.nanmin(arr, axis=0), np.nanmax(arr, axis=0)
                     ax.fill_between(x, lo, hi, color=colors[init], alpha=0.2, lw=0, zorder=2)
-                    ax.plot(x, nanmean(arr), color=colors[init], lw=1.8, zorder=3,
-                            label=plain(f"init {init}"))
+                    ax.plot(
+                        x,
+                        nanmean(arr),
+                        color=colors[init],
+                        lw=1.8,
+                        zorder=3,
+                        label=plain(f"init {init}"),
+                    )
             if log:
                 ax.set_yscale("log")
             if shared is None:
@@ -121,12 +135,19 @@ def _small_multiples(records, inits, acts, stem):
     for ax in axes.ravel():
         for h, lab in zip(*ax.get_legend_handles_labels()):
             found.setdefault(lab, h)
-    fig.legend(list(found.values()), list(found), loc="upper center", ncol=len(inits),
-               frameon=False)
+    fig.legend(
+        list(found.values()), list(found), loc="upper center", ncol=len(inits), frameon=False
+    )
     fig.supxlabel("epoch", fontsize=9, y=0.03)
-    fig.text(0.5, 0.005, "each panel: one activation, mean over seeds (line) and lowest..highest "
-             "seed (band) per init; grey: the other activations' means", ha="center",
-             fontsize=9, color="0.35")
+    fig.text(
+        0.5,
+        0.005,
+        "each panel: one activation, mean over seeds (line) and lowest..highest "
+        "seed (band) per init; grey: the other activations' means",
+        ha="center",
+        fontsize=9,
+        color="0.35",
+    )
     fig.tight_layout(rect=(0, 0.02, 1, 0.96))
     return save(fig, stem)
 

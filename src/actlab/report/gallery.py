@@ -43,7 +43,7 @@ def plot_activation_gallery(names, stem: str | Path, eps: float = EPS) -> tuple[
     cols = min(4, max(1, len(acts)))
     rows = math.ceil(len(acts) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.7 * rows + 0.5), squeeze=False)
-    for ax in axes.flat[len(acts):]:
+    for ax in axes.flat[len(acts) :]:
         ax.axis("off")
     for ax, (name, act) in zip(axes.flat, acts):
         f, df, note = _curves(act)
@@ -59,8 +59,15 @@ def plot_activation_gallery(names, stem: str | Path, eps: float = EPS) -> tuple[
         ax.set_xlim(Z[0], Z[-1])
         ax.set_title(plain(name), fontsize=11)
         if note:
-            ax.text(0.02, 0.97, note.replace("; ", ";\n"), transform=ax.transAxes, fontsize=7,
-                    va="top", color="0.3")
+            ax.text(
+                0.02,
+                0.97,
+                note.replace("; ", ";\n"),
+                transform=ax.transAxes,
+                fontsize=7,
+                va="top",
+                color="0.3",
+            )
         ax.grid(alpha=0.25)
         ax.tick_params(labelsize=8)
     handles, labels = axes.flat[0].get_legend_handles_labels()

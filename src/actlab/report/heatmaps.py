@@ -68,14 +68,16 @@ def panel_cmap(key, cmap, norm):
         cmap = "Reds"
     elif key == "act_mean" and norm.vmax <= 0:
         cmap = "Blues_r"
-    return plt.get_cmap(cmap).with_extremes(under="black" if key == "grad_W_norm" else None,
-                                            bad="0.85")
+    return plt.get_cmap(cmap).with_extremes(
+        under="black" if key == "grad_W_norm" else None, bad="0.85"
+    )
 
 
 def _diverged(ax, text):
     ax.set_facecolor("0.9")
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9,
-            color="0.3")
+    ax.text(
+        0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9, color="0.3"
+    )
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -84,13 +86,18 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
     """The heat-map grid, or None when the run recorded no probes."""
     if not _has_probes(records):
         return None
-    groups = [(i, a) for i in ordered(records, "init") for a in ordered(records, "activation")
-              if group(records, i, a)]
+    groups = [
+        (i, a)
+        for i in ordered(records, "init")
+        for a in ordered(records, "activation")
+        if group(records, i, a)
+    ]
     data = {(g, key): group_means(group(records, *g), key) for g in groups for key, *_ in PANELS}
     n_layers = max((v[1].shape[0] for v in data.values() if v is not None), default=1)
     height = 0.9 + (0.32 * n_layers + 0.8) * len(groups)
-    fig, axes = plt.subplots(len(groups), len(PANELS), figsize=(14, height), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        len(groups), len(PANELS), figsize=(14, height), squeeze=False, layout="constrained"
+    )
     for row, g in enumerate(groups):
         recs = group(records, *g)
         n_div = sum(r.get("status") == "diverged" for r in recs)
@@ -98,12 +105,18 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
         for col, (key, label, cmap, layer_kind) in enumerate(PANELS):
             ax = axes[row][col]
             if row == 0:
-                ax.set_title(label + (" (saturated / inactive)" if key == "saturation" else ""),
-                             fontsize=11)
+                ax.set_title(
+                    label + (" (saturated / inactive)" if key == "saturation" else ""), fontsize=11
+                )
             if col == 0:
                 note = f"\n{n_div}/{len(recs)} diverged" if n_div else ""
-                ax.set_ylabel(plain(f"{g[1]}\ninit={g[0]}{note}"), fontsize=9, rotation=0,
-                              ha="right", va="center")
+                ax.set_ylabel(
+                    plain(f"{g[1]}\ninit={g[0]}{note}"),
+                    fontsize=9,
+                    rotation=0,
+                    ha="right",
+                    va="center",
+                )
             entry = data[g, key]
             if entry is None:
                 _diverged(ax, "diverged (every seed)" if n_div == len(recs) else "no probes")
@@ -112,20 +125,29 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
             norm = panel_norm(key, values)
             if key == "grad_W_norm":  # an exact 0 (a dead layer) is drawn black, below the scale
                 values = np.where(values == 0, norm.vmin / 10, values)
-            image = ax.imshow(np.ma.masked_invalid(values), aspect="auto",
-                              cmap=panel_cmap(key, cmap, norm), norm=norm, interpolation="nearest",
-                              extent=(epochs[0] - 0.5, epochs[-1] + 0.5,
-                                      values.shape[0] - 0.5, -0.5))
+            image = ax.imshow(
+                np.ma.masked_invalid(values),
+                aspect="auto",
+                cmap=panel_cmap(key, cmap, norm),
+                norm=norm,
+                interpolation="nearest",
+                extent=(epochs[0] - 0.5, epochs[-1] + 0.5, values.shape[0] - 0.5, -0.5),
+            )
             names = [f"h{k + 1}" for k in range(values.shape[0])]
             if layer_kind == "dense":
                 names = [f"W{k + 1}" for k in range(values.shape[0] - 1)] + ["out"]
             ax.set_yticks(range(values.shape[0]), names, fontsize=8)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.tick_params(axis="x", labelsize=8)
-            bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.01,
-                               extend={"saturation": "neither", "grad_W_norm": "both"}.get(
-                                   key, "max" if norm.vmin >= 0 else "min" if norm.vmax <= 0
-                                   else "both"))
+            bar = fig.colorbar(
+                image,
+                ax=ax,
+                fraction=0.05,
+                pad=0.01,
+                extend={"saturation": "neither", "grad_W_norm": "both"}.get(
+                    key, "max" if norm.vmin >= 0 else "min" if norm.vmax <= 0 else "both"
+                ),
+            )
             bar.ax.tick_params(labelsize=7)
             if key == "saturation":
                 bar.set_label(kind, fontsize=8)

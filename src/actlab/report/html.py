@@ -50,9 +50,11 @@ def _fmt(x, spec=".3f") -> str:
 def _figure(png: Path, caption: str = "") -> str:
     data = base64.b64encode(png.read_bytes()).decode("ascii")
     svg = png.with_suffix(".svg")
-    link = (f' <a href="{escape(FIGURES + "/" + svg.name)}">SVG</a>' if svg.exists() else "")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption or png.stem)}">'
-            f"<figcaption>{escape(caption)}{link}</figcaption></figure>")
+    link = f' <a href="{escape(FIGURES + "/" + svg.name)}">SVG</a>' if svg.exists() else ""
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption or png.stem)}">'
+        f"<figcaption>{escape(caption)}{link}</figcaption></figure>"
+    )
 
 
 def _section(anchor: str, title: str, text: str, body: str = "") -> str:
@@ -71,40 +73,63 @@ def results_table(run: Run) -> str:
     probes = "last_hidden_saturation" in rows[0]
     marked = any("mark" in r for r in rows)
     ci = " (95% CI)" if "test_acc_ci_low" in rows[0] else ""
-    head = ["activation", "init"] + extra + [f"test accuracy{ci}"]
+    head = ["activation", "init", *extra, f"test accuracy{ci}"]
     head += ["vs best"] if marked else []
-    head += ["unstable", "final train loss",
-             f"epochs to {_fmt(rows[0].get('target_train_acc'), '.0%')} train acc"]
+    head += [
+        "unstable",
+        "final train loss",
+        f"epochs to {_fmt(rows[0].get('target_train_acc'), '.0%')} train acc",
+    ]
     if probes:
         head += ["flat units (last hidden)", "dead (last hidden)", "|dW first|/|dW last|"]
     head += ["seconds"]
     left = 2 + len(extra)
-    lines = ['<div style="overflow-x:auto"><table class=results><tr>' + "".join(
-        f'<th{" class=l" if k < left else ""}>{h}</th>' for k, h in enumerate(head)) + "</tr>"]
+    lines = [
+        '<div style="overflow-x:auto"><table class=results><tr>'
+        + "".join(f"<th{' class=l' if k < left else ''}>{h}</th>" for k, h in enumerate(head))
+        + "</tr>"
+    ]
     for r in rows:
         init = escape(str(r.get("init")))
         if r.get("init_resolved") not in (None, r.get("init")):
             init += f' <span class="muted">({escape(str(r["init_resolved"]))})</span>'
         acc = f"{_fmt(r.get('test_acc_mean'))} &plusmn; {_fmt(r.get('test_acc_std'))}"
         if "test_acc_ci_low" in r:
-            acc += (f' <span class="muted">[{_fmt(r["test_acc_ci_low"])}, '
-                    f'{_fmt(r.get("test_acc_ci_high"))}]</span>')
-        reach = ("never" if not r.get("n_reached_target") else _fmt(r.get("epochs_to_target_mean"), ".1f")
-                 + ("" if r.get("n_reached_target") == r.get("n_ok") else
-                    f' <span class="muted">({r["n_reached_target"]}/{r.get("n_seeds")} seeds)</span>'))
+            acc += (
+                f' <span class="muted">[{_fmt(r["test_acc_ci_low"])}, '
+                f"{_fmt(r.get('test_acc_ci_high'))}]</span>"
+            )
+        reach = (
+            "never"
+            if not r.get("n_reached_target")
+            else _fmt(r.get("epochs_to_target_mean"), ".1f")
+            + (
+                ""
+                if r.get("n_reached_target") == r.get("n_ok")
+                else f' <span class="muted">({r["n_reached_target"]}/{r.get("n_seeds")} seeds)</span>'
+            )
+        )
         cells = [escape(str(r.get("activation"))), init] + [escape(str(r.get(f))) for f in extra]
         cells += [acc] + ([escape(mark_cell(r))] if marked else [])
-        cells += [escape(r.get("unstable") or "-") if "unstable" in r
-                  else f"{r.get('n_diverged', 0)}/{r.get('n_seeds', '?')} diverged"]
+        cells += [
+            escape(r.get("unstable") or "-")
+            if "unstable" in r
+            else f"{r.get('n_diverged', 0)}/{r.get('n_seeds', '?')} diverged"
+        ]
         cells += [_fmt(r.get("train_loss_mean"), ".3g"), reach]
         if probes:
-            cells += [escape(flat_cell(r)), _fmt(r.get("last_hidden_dead"), ".1%"),
-                      _fmt(r.get("grad_ratio"), ".3g")]
+            cells += [
+                escape(flat_cell(r)),
+                _fmt(r.get("last_hidden_dead"), ".1%"),
+                _fmt(r.get("grad_ratio"), ".3g"),
+            ]
         cells += [_fmt(r.get("seconds"), ".1f")]
         top = r.get("mark") in ("best", "tied")
-        lines.append(f"<tr{' class=top' if top else ''}>" + "".join(
-            f'<td{" class=l" if k < left else ""}>{c}</td>' for k, c in enumerate(cells))
-            + "</tr>")
+        lines.append(
+            f"<tr{' class=top' if top else ''}>"
+            + "".join(f"<td{' class=l' if k < left else ''}>{c}</td>" for k, c in enumerate(cells))
+            + "</tr>"
+        )
     notes = "".join(f'<p class="muted">{escape(line)}</p>' for line in legend(rows))
     return "\n".join(lines) + "</table></div>" + notes
 
@@ -119,8 +144,10 @@ def _gallery_names(run: Run) -> tuple[list[str], list[str]]:
         except ValueError:
             notes.append(f"{spec}: not a registered activation in this session, not drawn")
     if any(get_activation(n).pieces > 1 for n in names):
-        notes.append("maxout is drawn as the 1-D max(z, 0.5z); in a network its f' is a 0/1 "
-                     "mask choosing the winning piece, so it never saturates")
+        notes.append(
+            "maxout is drawn as the 1-D max(z, 0.5z); in a network its f' is a 0/1 "
+            "mask choosing the winning piece, so it never saturates"
+        )
     return names, notes
 
 
@@ -131,7 +158,11 @@ def _boundaries(run: Run, figdir: Path) -> tuple[Path | None, list[str]]:
     cache, notes = {}, []
 
     def data_for(record):
-        name = record.get("dataset") or run.config.get("dataset") or run.config.get("datasets", [""])[0]
+        name = (
+            record.get("dataset")
+            or run.config.get("dataset")
+            or run.config.get("datasets", [""])[0]
+        )
         options = record.get("data_options", run.config.get("data_options", {})) or {}
         key = json.dumps([name, options], sort_keys=True, default=str)
         if key not in cache:
@@ -186,42 +217,80 @@ def write_report(run_dir, weight_path_figure=None, svg: bool | None = None) -> P
         with svg_figures(svg):
             drawn = draw_figures(run, figdir)
     sections = []
-    failed = {(str(r.get("init")), str(r.get("activation"))): str(r.get("error", "?"))
-              for r in run.records if r.get("status") == "failed"}
+    failed = {
+        (str(r.get("init")), str(r.get("activation"))): str(r.get("error", "?"))
+        for r in run.records
+        if r.get("status") == "failed"
+    }
     notes = [f"{act} (init {init}) failed: {error}" for (init, act), error in failed.items()]
-    sections.append(_section("results", "Results", texts.TABLE,
-                             results_table(run) + _notes(notes)))
+    sections.append(_section("results", "Results", texts.TABLE, results_table(run) + _notes(notes)))
     _, notes = _gallery_names(run)
     gallery = _png(drawn["gallery"])
     body = _figure(gallery, "activations and their derivatives") if gallery else ""
-    sections.append(_section("activations", "The activation functions", texts.GALLERY,
-                             body + _notes(notes)))
-    sections.append(_section("curves", "Training curves", texts.CURVES,
-                             _figure(_png(drawn["curves"]),
-                                     "train loss and test accuracy per epoch")))
+    sections.append(
+        _section("activations", "The activation functions", texts.GALLERY, body + _notes(notes))
+    )
+    sections.append(
+        _section(
+            "curves",
+            "Training curves",
+            texts.CURVES,
+            _figure(_png(drawn["curves"]), "train loss and test accuracy per epoch"),
+        )
+    )
     heat, zig = drawn["heatmaps"], drawn["zigzag"]
     if heat:
-        sections.append(_section("inside", "Inside the network: saturation, gradients, "
-                                 "activations", texts.HEATMAPS, _figure(heat[0], "per-layer probes")))
+        sections.append(
+            _section(
+                "inside",
+                "Inside the network: saturation, gradients, activations",
+                texts.HEATMAPS,
+                _figure(heat[0], "per-layer probes"),
+            )
+        )
     else:
         sections.append(_section("inside", "Inside the network", texts.NO_PROBES))
-    weight_path = Path(weight_path_figure) if weight_path_figure else figdir / f"{WEIGHT_PATH_STEM}.png"
+    weight_path = (
+        Path(weight_path_figure) if weight_path_figure else figdir / f"{WEIGHT_PATH_STEM}.png"
+    )
     if zig:
-        extra = (f"<p>{texts.WEIGHT_PATH}</p>" + _figure(weight_path, "weight path")
-                 if weight_path.is_file() else "")
-        sections.append(_section("zigzag", "Zig-zag: one sign for every weight", texts.ZIGZAG,
-                                 _figure(zig[0], "sign coherence and flips per Dense layer") + extra))
+        extra = (
+            f"<p>{texts.WEIGHT_PATH}</p>" + _figure(weight_path, "weight path")
+            if weight_path.is_file()
+            else ""
+        )
+        sections.append(
+            _section(
+                "zigzag",
+                "Zig-zag: one sign for every weight",
+                texts.ZIGZAG,
+                _figure(zig[0], "sign coherence and flips per Dense layer") + extra,
+            )
+        )
     boundary, notes = drawn["boundaries"]
     if boundary or notes:
         body = _figure(boundary, "decision boundaries") if boundary else ""
-        sections.append(_section("boundaries", "Decision boundaries", texts.BOUNDARY,
-                                 body + _notes(notes)))
+        sections.append(
+            _section("boundaries", "Decision boundaries", texts.BOUNDARY, body + _notes(notes))
+        )
     cost = drawn["cost"]
-    sections.append(_section("cost", "Cost per activation", texts.COST if cost else texts.NO_COST,
-                             _figure(cost[0], "time per element") if cost else ""))
+    sections.append(
+        _section(
+            "cost",
+            "Cost per activation",
+            texts.COST if cost else texts.NO_COST,
+            _figure(cost[0], "time per element") if cost else "",
+        )
+    )
     config = json.dumps(run.meta, indent=2, default=str)
-    sections.append(_section("config", "Configuration", "The run's config.json as stored.",
-                             f"<pre>{escape(config)}</pre>"))
+    sections.append(
+        _section(
+            "config",
+            "Configuration",
+            "The run's config.json as stored.",
+            f"<pre>{escape(config)}</pre>",
+        )
+    )
     page = _page(run, sections, answer(run))
     target = run.path / "report.html"
     tmp = target.with_suffix(".html.tmp")
@@ -243,21 +312,41 @@ def _page(run: Run, sections: list[str], sentences: list[str] = ()) -> str:
     c = run.config
     acts = ", ".join(dict.fromkeys(r.get("activation_spec", r["activation"]) for r in run.records))
     inits = ", ".join(dict.fromkeys(str(r["init"]) for r in run.records))
-    datasets = ", ".join(dict.fromkeys(str(r.get("dataset", c.get("dataset", "?")))
-                                       for r in run.records))
+    datasets = ", ".join(
+        dict.fromkeys(str(r.get("dataset", c.get("dataset", "?"))) for r in run.records)
+    )
     seeds = len({r.get("seed") for r in run.records})
-    summary = (f"{escape(acts)} on <b>{escape(datasets)}</b>; init {escape(inits)}; "
-               f"{seeds} seed{'s' if seeds != 1 else ''}, {len(run.records)} trained networks; "
-               f"created {escape(str(run.meta.get('created', '?')))}")
-    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
-        ("results", "results"), ("activations", "activations"), ("curves", "curves"),
-        ("inside", "inside"), ("zigzag", "zig-zag"), ("boundaries", "boundaries"),
-        ("cost", "cost"), ("config", "config")) if f'id="{a}"' in "".join(sections))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>actlab report: {escape(run.path.name)}</title><style>{CSS}</style></head>"
-            f"<body><h1>actlab report</h1><p class=\"muted\">{escape(str(run.path))}</p>"
-            + ('<div class="answer" id="answer"><b>The answer, from this run\'s data</b>'
-               + "".join(f"<p>{escape(x)}</p>" for x in sentences) + "</div>"
-               if sentences else "")
-            + f"<p>{summary}</p><p>{texts.INTRO}</p><nav>{nav}</nav>"
-            + "\n".join(sections) + "</body></html>\n")
+    summary = (
+        f"{escape(acts)} on <b>{escape(datasets)}</b>; init {escape(inits)}; "
+        f"{seeds} seed{'s' if seeds != 1 else ''}, {len(run.records)} trained networks; "
+        f"created {escape(str(run.meta.get('created', '?')))}"
+    )
+    nav = "".join(
+        f'<a href="#{a}">{t}</a>'
+        for a, t in (
+            ("results", "results"),
+            ("activations", "activations"),
+            ("curves", "curves"),
+            ("inside", "inside"),
+            ("zigzag", "zig-zag"),
+            ("boundaries", "boundaries"),
+            ("cost", "cost"),
+            ("config", "config"),
+        )
+        if f'id="{a}"' in "".join(sections)
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>actlab report: {escape(run.path.name)}</title><style>{CSS}</style></head>"
+        f'<body><h1>actlab report</h1><p class="muted">{escape(str(run.path))}</p>'
+        + (
+            '<div class="answer" id="answer"><b>The answer, from this run\'s data</b>'
+            + "".join(f"<p>{escape(x)}</p>" for x in sentences)
+            + "</div>"
+            if sentences
+            else ""
+        )
+        + f"<p>{summary}</p><p>{texts.INTRO}</p><nav>{nav}</nav>"
+        + "\n".join(sections)
+        + "</body></html>\n"
+    )

@@ -28,25 +28,41 @@ def _json(path: Path, what: str):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ParameterError("RUN_DIR", str(path.parent), f"a run directory with a readable {what}",
-                             f"{path.name}: {exc}") from None
+        raise ParameterError(
+            "RUN_DIR",
+            str(path.parent),
+            f"a run directory with a readable {what}",
+            f"{path.name}: {exc}",
+        ) from None
 
 
 def load_run(run_dir) -> Run:
     """Everything the page needs, or a ParameterError naming the directory and what is missing."""
     path = Path(run_dir)
     if not path.is_dir():
-        raise ParameterError("RUN_DIR", str(path), "a run directory (made by actlab compare or run)",
-                             "no such directory")
+        raise ParameterError(
+            "RUN_DIR",
+            str(path),
+            "a run directory (made by actlab compare or run)",
+            "no such directory",
+        )
     missing = [n for n in ("config.json", "records.jsonl") if not (path / n).is_file()]
     if missing:
-        raise ParameterError("RUN_DIR", str(path), "a run directory holding config.json and "
-                             "records.jsonl", "missing: " + ", ".join(missing))
+        raise ParameterError(
+            "RUN_DIR",
+            str(path),
+            "a run directory holding config.json and records.jsonl",
+            "missing: " + ", ".join(missing),
+        )
     meta = _json(path / "config.json", "config.json")
     records = RunStore(path).records()
     if not records:
-        raise ParameterError("RUN_DIR", str(path), "a run directory with at least one finished "
-                             "group", "records.jsonl holds no complete record")
+        raise ParameterError(
+            "RUN_DIR",
+            str(path),
+            "a run directory with at least one finished group",
+            "records.jsonl holds no complete record",
+        )
     table = _json(path / "table.json", "table.json") if (path / "table.json").is_file() else {}
     rows = table.get("rows", []) if isinstance(table, dict) else []
     cost = None
@@ -65,27 +81,37 @@ def load_run(run_dir) -> Run:
 def in_config_order(records: list[dict], config: dict) -> list[dict]:
     """Records sorted as the config lists inits and activations (workers finish in any order),
     seeds in order; a stable sort, so anything not listed keeps its place at the end."""
+
     def rank(values, value):
         values = values if isinstance(values, list) else []
         return values.index(value) if value in values else len(values)
 
-    return sorted(records, key=lambda r: (rank(config.get("inits"), r.get("init")),
-                                          rank(config.get("activations"), r.get("activation")),
-                                          r.get("seed") if isinstance(r.get("seed"), int) else 0))
+    return sorted(
+        records,
+        key=lambda r: (
+            rank(config.get("inits"), r.get("init")),
+            rank(config.get("activations"), r.get("activation")),
+            r.get("seed") if isinstance(r.get("seed"), int) else 0,
+        ),
+    )
 
 
 def label_variants(records: list[dict]) -> tuple[list[dict], list[str]]:
     """When records differ in data set, depth, optimizer, ... (a sweep), append those values to
     the activation's label so each figure line is one group. Returns copies and the fields."""
-    varying = [f for f in VARIANT_FIELDS
-               if len({json.dumps(r.get(f), sort_keys=True) for r in records}) > 1]
+    varying = [
+        f
+        for f in VARIANT_FIELDS
+        if len({json.dumps(r.get(f), sort_keys=True) for r in records}) > 1
+    ]
     if not varying:
         return records, []
     out = []
     for r in records:
         extra = ", ".join(f"{f}={_short(r.get(f))}" for f in varying)
-        out.append({**r, "activation": f"{r['activation']} [{extra}]",
-                    "activation_spec": r["activation"]})
+        out.append(
+            {**r, "activation": f"{r['activation']} [{extra}]", "activation_spec": r["activation"]}
+        )
     return out, varying
 
 

@@ -6,7 +6,8 @@ INTRO = (
     "The seed's exercise, measured: the same network trained with each activation and weight "
     "initialization, several seeds each. Every number and picture below was rendered from the "
     "files in this run directory (config.json, records.jsonl, table.json, cost.json), so "
-    "<code>actlab report RUN_DIR</code> draws this page again.")
+    "<code>actlab report RUN_DIR</code> draws this page again."
+)
 
 TABLE = (
     "One row per (init, activation) group, sorted by mean test accuracy within each init; "
@@ -19,18 +20,21 @@ TABLE = (
     "|f'(z)| &lt; 1% of its peak: <em>saturated</em> for activations flat in both tails "
     "(sigmoid, tanh), <em>inactive</em> for those flat only on the negative side (the ReLU "
     "family). <em>|dW first|/|dW last|</em> below 1 means the first layer gets a smaller "
-    "gradient than the last.")
+    "gradient than the last."
+)
 
 GALLERY = (
     "Each activation f (solid) and its derivative f' (dashed). Shaded: where |f'| is under 1% "
     "of its maximum, the flat regions the seed warns about: back-propagation multiplies dL/dW by "
-    "f', so there the weights stop moving.")
+    "f', so there the weights stop moving."
+)
 
 CURVES = (
     "Training loss (log scale) and test accuracy per epoch, one column per weight "
     "initialization (the seed's two comparison graphs); epoch 0 is the network before "
     "training. Thick line: mean over seeds; band: lowest to highest seed. A wide band means the "
-    "outcome depends on the seed.")
+    "outcome depends on the seed."
+)
 
 HEATMAPS = (
     "What happens inside, layer by layer, epoch by epoch (mean over seeds; each panel has its "
@@ -38,7 +42,8 @@ HEATMAPS = (
     "units sit where f' is flat (both tails for sigmoid and tanh: saturated; the negative half "
     "for the ReLU family: inactive). <b>|dL/dW|</b>: first rows darker than the last rows "
     "would mean the gradient fades on its way back. <b>Mean activation</b>: where each "
-    "layer's outputs are centred. A group whose seeds diverged is marked, not drawn.")
+    "layer's outputs are centred. A group whose seeds diverged is marked, not drawn."
+)
 
 ZIGZAG = (
     "The seed's zig-zag argument: when a layer's inputs are all positive (after sigmoid or "
@@ -48,28 +53,34 @@ ZIGZAG = (
     "incoming weights whose per-sample update shares the majority sign (1: all one sign); "
     "<b>minibatch coherence</b> the same after averaging over a batch; <b>sign flips</b> how "
     "often updates reverse direction. <code>actlab explain zigzag</code> measures what this "
-    "costs in steps.")
+    "costs in steps."
+)
 
 WEIGHT_PATH = (
     "The path of two incoming weights of one unit during training, for a sigmoid-fed and a "
-    "tanh-fed layer; the legend gives the share of steps on which both moved the same way.")
+    "tanh-fed layer; the legend gives the share of steps on which both moved the same way."
+)
 
 BOUNDARY = (
     "How each activation carves the plane (the first seed of each group), as in TensorFlow "
     "Playground: the background is the predicted class, stronger where the network is "
-    "confident.")
+    "confident."
+)
 
 COST = (
     "What each activation costs to compute (per element, forward and forward+backward), beside "
     "a plain array copy and ReLU, measured on this machine. Machines are noisy: read the "
-    "ratios, not the nanoseconds.")
+    "ratios, not the nanoseconds."
+)
 
 NO_COST = (
     "No cost.json in this run directory, so the cost of each activation is not shown. "
     "Measure it with <code>actlab.cost.activation_cost</code> and save its rows as "
-    "<code>cost.json</code> (a list, or {\"rows\": [...]}) in the run directory, then run "
-    "<code>actlab report</code> again.")
+    '<code>cost.json</code> (a list, or {"rows": [...]}) in the run directory, then run '
+    "<code>actlab report</code> again."
+)
 
 NO_PROBES = (
     "This run recorded no probes (it was made with <code>--no-probes</code>), so the "
-    "per-layer instruments are not shown.")
+    "per-layer instruments are not shown."
+)

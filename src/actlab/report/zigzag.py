@@ -28,9 +28,11 @@ from .common import (
     seed_stack,
 )
 
-PANELS = (("coherence", "per-sample sign coherence"),
-          ("batch_coherence", "minibatch sign coherence"),
-          ("flip_fraction", "sign flips between steps"))
+PANELS = (
+    ("coherence", "per-sample sign coherence"),
+    ("batch_coherence", "minibatch sign coherence"),
+    ("flip_fraction", "sign flips between steps"),
+)
 
 
 def layer_values(records: list[dict], key: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -48,8 +50,9 @@ def plot_zigzag(records: list[dict], stem: str | Path) -> tuple[Path, Path] | No
         return None
     inits, acts = ordered(records, "init"), ordered(records, "activation")
     colors = color_map(acts)
-    fig, axes = plt.subplots(len(inits), len(PANELS), figsize=(13, 3.2 * len(inits) + 0.8),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        len(inits), len(PANELS), figsize=(13, 3.2 * len(inits) + 0.8), squeeze=False, sharey=True
+    )
     width = 0.8 / max(len(acts), 1)
     for row, init in enumerate(inits):
         for col, (key, label) in enumerate(PANELS):
@@ -62,12 +65,20 @@ def plot_zigzag(records: list[dict], stem: str | Path) -> tuple[Path, Path] | No
                 mean, std = entry
                 n_layers = max(n_layers, len(mean))
                 x = np.arange(len(mean)) + (k - (len(acts) - 1) / 2) * width
-                bars = ax.bar(x, mean, width, yerr=std, color=colors[act], label=plain(act),
-                              error_kw={"lw": 0.8, "capsize": 2})
+                bars = ax.bar(
+                    x,
+                    mean,
+                    width,
+                    yerr=std,
+                    color=colors[act],
+                    label=plain(act),
+                    error_kw={"lw": 0.8, "capsize": 2},
+                )
                 if len(acts) <= 5:  # a bar of height 0 is a result too: print its value
                     ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2, color="0.3")
-            ax.set_xticks(range(n_layers),
-                          [f"W{k + 1}" for k in range(n_layers - 1)] + ["out"][:n_layers])
+            ax.set_xticks(
+                range(n_layers), [f"W{k + 1}" for k in range(n_layers - 1)] + ["out"][:n_layers]
+            )
             ax.set_ylim(0, 1.12)
             ax.grid(axis="y", alpha=0.3)
             if row == 0:
@@ -76,8 +87,14 @@ def plot_zigzag(records: list[dict], stem: str | Path) -> tuple[Path, Path] | No
                 ax.set_ylabel(init_title(records, init).replace("  ", "\n"), fontsize=9)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(acts), 8), frameon=False)
-    fig.text(0.5, 0.005, "bars: mean over seeds of the mean over training; whiskers: spread "
-             "(std) across seeds. W1 sees the data; later layers see the activations.",
-             ha="center", fontsize=9, color="0.35")
+    fig.text(
+        0.5,
+        0.005,
+        "bars: mean over seeds of the mean over training; whiskers: spread "
+        "(std) across seeds. W1 sees the data; later layers see the activations.",
+        ha="center",
+        fontsize=9,
+        color="0.35",
+    )
     fig.tight_layout(rect=(0, 0.03, 1, 1 - 0.5 / (3.2 * len(inits) + 0.8)))
     return save(fig, stem)
