@@ -22,8 +22,8 @@ def actlab_sweep(epochs: int):
 
 
 def actlab_pool_sweep(epochs: int, workers: int = 2):
+    from actlab.experiments.executors import execute
     from actlab.experiments.plan import expand
-    from actlab.experiments.runner import execute
     from actlab.experiments.spec import Spec
 
     spec = Spec(
