@@ -167,9 +167,8 @@ class Trainer:
         hist.stopped_epoch = [None] * R
         hist.best_epoch = [None] * R
         active = np.ones(R, dtype=bool)
-        fused = (
-            net.fused_parameters()
-        )  # one (R, P) array: a few optimizer calls, not a few per array
+        # one (R, P) array: a few optimizer calls, not a few per array
+        fused = net.fused_parameters()
         params = [fused[0]] if fused else [p for _, p, _ in net.parameters()]
         grads = [fused[1]] if fused else [g for _, _, g in net.parameters()]
         best_val = np.full(R, np.inf)
