@@ -27,13 +27,18 @@ class SchedulerLost(ActlabError):
     """The Dask scheduler went away during the run (finished groups are stored)."""
 
 
-def execute(groups, on_done, workers: int | None = None, client=None, on_epoch=None) -> None:
+def execute(
+    groups, on_done, workers: int | None = None, client=None, on_epoch=None, prints=None
+) -> None:
     """Run ``groups``: on ``client`` (a distributed.Client) if given, else in this process
-    (workers == 1) or on a local pool of ``workers`` processes (default: one per core)."""
+    (workers == 1) or on a local pool of ``workers`` processes (default: one per core).
+
+    prints: {data key: fingerprint} the run took; a Dask worker checks the data it loads
+    against them (local workers fork with the run's data in memory)."""
     if not groups:
         return
     if client is not None:
-        return on_dask(groups, on_done, client)
+        return on_dask(groups, on_done, client, prints)
     workers = min(workers or os.cpu_count() or 1, len(groups))
     if workers == 1:
         return in_process(groups, on_done, on_epoch)
@@ -167,28 +172,52 @@ def quiet_dask() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def on_dask(groups, on_done, client) -> None:
+def on_dask(groups, on_done, client, prints=None) -> None:
+    """Each group a task on the cluster; a worker whose data differs from the run's
+    fingerprint stops the run with one line (the groups stored before are kept)."""
     from distributed import as_completed
 
     address = getattr(client, "scheduler", None)
     address = getattr(address, "address", None) or "the scheduler"
+    prints = prints or {}
     try:
         futures = {
-            client.submit(runner.run_group_task, g, 1, pure=False, key=f"actlab-{g.id}"): g
+            client.submit(
+                runner.run_group_task,
+                g,
+                1,
+                prints.get(runner.data_key(g.dataset, g.data_options)),
+                pure=False,
+                key=f"actlab-{g.id}",
+            ): g
             for g in groups
         }
         finished = as_completed(list(futures))
     except Exception as exc:  # noqa: BLE001 - the scheduler went away before the run started
         raise _lost(address, exc) from None
+    stored = set()
     while True:
         try:
             fut = next(finished, None)
             if fut is None:
                 return
-            records = fut.result()  # a task never raises: a failure comes back as records
+            records = fut.result()  # a failure comes back as records; DataChanged is raised
+        except runner.DataChanged:
+            _store_finished(futures, stored, on_done)
+            client.cancel(list(futures))
+            raise
         except Exception as exc:  # noqa: BLE001 - comm errors, cancelled futures: cluster gone
             raise _lost(address, exc) from None
+        stored.add(fut)
         on_done(futures[fut], records)
+
+
+def _store_finished(futures: dict, stored: set, on_done) -> None:
+    """Hand on every group that has finished but was not handed on yet (before stopping)."""
+    for fut, group in futures.items():
+        if fut not in stored and fut.status == "finished":
+            stored.add(fut)
+            on_done(group, fut.result())
 
 
 def _lost(address, exc) -> SchedulerLost:

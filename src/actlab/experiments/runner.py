@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..datasets import load_dataset
+from ..errors import ActlabError
 from ..initializers import resolve_init
 from ..network import Network
 from ..probes import Probes
@@ -100,6 +101,31 @@ def data_key(dataset: str, options: tuple) -> str:
     """How config.json names a data set and its options (the key of its fingerprint)."""
     opts = ", ".join(f"{k}={v}" for k, v in options)
     return f"{dataset} ({opts})" if opts else dataset
+
+
+class DataChanged(ActlabError):
+    """A worker loaded data other than what the run fingerprinted (a Dask worker on another
+    machine can read a different file under the same path)."""
+
+
+@lru_cache(maxsize=8)
+def _fingerprint(dataset: str, options: tuple) -> str:
+    return fingerprint(_data(dataset, options))
+
+
+def check_fingerprint(group: Group, expected: str) -> None:
+    """Raise DataChanged unless the data ``group`` trains on, loaded in this process, has the
+    fingerprint ``expected`` (hashed once per process and data set)."""
+    got = _fingerprint(group.dataset, group.data_options)
+    if got != expected:
+        import socket
+
+        raise DataChanged(
+            f"data: {data_key(group.dataset, group.data_options)} as a worker on "
+            f"{socket.gethostname()} loads it differs from what this run fingerprinted "
+            f"(sha256 {got[:12]} there, {expected[:12]} here); give every worker the same "
+            "data and run the same command again: every group finished before is stored"
+        )
 
 
 class _Counted(Exception):
@@ -235,8 +261,13 @@ def failed_records(group: Group, exc: BaseException) -> list[dict]:
     ]
 
 
-def run_group_task(group: Group, blas_threads: int | None = 1) -> list[dict]:
-    """The unit of work sent to a worker: never raises, a failure becomes failed records."""
+def run_group_task(
+    group: Group, blas_threads: int | None = 1, data_print: str | None = None
+) -> list[dict]:
+    """The unit of work sent to a worker: a failure becomes failed records. It raises only
+    DataChanged, when ``data_print`` is given and the data loaded here does not match it."""
+    if data_print is not None:
+        check_fingerprint(group, data_print)
     try:
         if blas_threads:
             from threadpoolctl import threadpool_limits

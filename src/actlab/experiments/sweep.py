@@ -83,7 +83,7 @@ def run_spec(
     try:
         store = RunStore.open(out, spec.to_dict(), prints) if out is not None else None
         try:
-            return _run(spec, groups, store, progress, workers, client, after)
+            return _run(spec, groups, store, progress, workers, client, after, prints)
         finally:
             if store is not None:
                 store.close()
@@ -92,7 +92,7 @@ def run_spec(
             client.close()
 
 
-def _run(spec, groups, store, progress, workers, client, after) -> RunResult:
+def _run(spec, groups, store, progress, workers, client, after, prints=None) -> RunResult:
     scan = store.resume({g.id: g.seeds for g in groups}) if store is not None else None
     done = set(scan.groups) if scan is not None else set()
     chance = {
@@ -127,6 +127,7 @@ def _run(spec, groups, store, progress, workers, client, after) -> RunResult:
             workers=workers or spec.workers,
             client=client,
             on_epoch=reporter.epoch_hook(),
+            prints=prints,
         )
     finally:
         reporter.close()
