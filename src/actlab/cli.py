@@ -284,18 +284,21 @@ def cmd_plan(args) -> int:
         from .experiments.estimate import estimate_seconds
 
         est = estimate_seconds(spec, groups)
+        low, high = est.epoch_spread
         print(
-            f"estimated time: {_duration(est['total_seconds'])} on {est['workers']} worker(s) "
-            f"(calibrated: {est['calibrated']} distinct group shape(s) trained 2 epochs with "
-            f"probes{'' if spec.probes else ' off'}; a group takes "
-            f"{_duration(est['group_seconds'])} on average)"
+            f"estimated training time: {_duration(est.total_seconds, digits=1)} on {est.workers} "
+            f"worker(s) ({est.calibrated} group shape(s) timed for {est.timed_epochs} epochs "
+            f"with probes{'' if spec.probes else ' off'}"
+            f"{', every worker busy' if est.workers > 1 else ''}; a group takes "
+            f"{est.group_seconds:.1f} s on average, start-up and storing "
+            f"{est.fixed_seconds:.1f} s; timed epochs {low:.2f}-{high:.2f}x their median)"
         )
     return 0
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, digits: int = 0) -> str:
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return f"{seconds:.{digits}f} s"
     if seconds < 7200:
         return f"{seconds / 60:.0f} min ({seconds:.0f} s)"
     return f"{seconds / 3600:.1f} h ({seconds:.0f} s)"

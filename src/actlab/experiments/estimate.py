@@ -1,18 +1,42 @@
-"""How long a plan will take: each distinct (data set, network, activation, seeds) is trained for
-two epochs with the run's real settings (probes included, the BLAS threads a pool worker gets),
-the second epoch's wall time scales to the run's epochs, and the groups are packed onto the
-workers as the pool runs them (longest first, each to the least busy worker).
+"""How long a plan will take, measured in the shape the run will have.
+
+Each distinct (data set, network, activation, seeds) is trained for a few epochs with the run's
+real settings (probes included), in the process shape of the run: on a pool of as many workers
+as the run uses, every worker busy at once (so the estimate sees the cores' contention), with
+the BLAS threads a pool worker gets; or in this process when the run trains in it. One clock
+reading per epoch gives, for each shape (sources in brackets):
+
+    group seconds = first epoch (building the network, probes' set-up, warm-up)
+                  + (epochs - 1) x median of the later epochs
+                  + tail (probes' summaries, the weights' bytes, the records, and the trip
+                    back to the run's process)
+
+and the run:
+
+    training seconds = pool start-up + makespan of the groups in the order the pool takes
+                       them (each to the first free worker) + storing (the records and the
+                       weights of one group, timed on a scratch run directory; once per group
+                       in this process, once at the end for a pool, whose writes overlap the
+                       workers' training) + pool shut-down
+
+which is what ``actlab run`` prints as "training N s". The spread of the timed epochs (slowest
+and fastest over the median) is reported beside the estimate.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import statistics
+import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .plan import Group
 from .runner import train_group
 from .spec import Spec
+
+TIMED_EPOCHS = 4  # the first (warm-up, set-up) and three to take the median of
 
 
 class _EpochClock:
@@ -25,23 +49,43 @@ class _EpochClock:
         self.marks.append(time.perf_counter())
 
 
-def time_group(group: Group, threads: int | None = None) -> float:
-    """Seconds ``group`` takes to train, from two real epochs (one for epochs == 1)."""
-    probe = replace(group, epochs=min(group.epochs, 2))
+@dataclass
+class Timing:
+    """Clock readings of one calibration group: its start, each epoch's end, the end of
+    train_group, and when the records reached the run's process."""
+
+    start: float
+    marks: list[float]
+    end: float
+    received: float
+
+    def epochs(self) -> list[float]:
+        """Seconds of each epoch after the first (the first carries set-up and warm-up)."""
+        return [b - a for a, b in zip(self.marks, self.marks[1:])]
+
+    def group_seconds(self, epochs: int, per_epoch: float) -> float:
+        """first epoch + (epochs - 1) x per_epoch + tail, for a group of ``epochs`` epochs."""
+        if not self.marks:  # every replica diverged at once: no epoch finished
+            return self.received - self.start
+        first = self.marks[0] - self.start
+        tail = self.received - self.marks[-1]
+        return first + max(epochs - 1, 0) * per_epoch + tail
+
+
+def timed_group(group: Group, blas_threads: int | None = None):
+    """Train ``group`` as a run's task does, noting the time at each epoch's end: (timing
+    without ``received``, records). Module level, so a pool worker can run it."""
     clock = _EpochClock()
-    start = time.perf_counter()
-    if threads:
+    if blas_threads:
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(limits=threads):
-            train_group(probe, on_epoch=clock)
+        with threadpool_limits(limits=blas_threads):
+            start = time.perf_counter()
+            records = train_group(group, on_epoch=clock)
     else:
-        train_group(probe, on_epoch=clock)
-    total = time.perf_counter() - start
-    if group.epochs <= 2 or len(clock.marks) < 2:
-        return total
-    per_epoch = clock.marks[1] - clock.marks[0]
-    return total + (group.epochs - 2) * per_epoch
+        start = time.perf_counter()
+        records = train_group(group, on_epoch=clock)
+    return (start, clock.marks, time.perf_counter()), records
 
 
 def _shape_key(g: Group) -> tuple:
@@ -60,29 +104,120 @@ def _shape_key(g: Group) -> tuple:
 
 
 def makespan(seconds: list[float], workers: int) -> float:
-    """Wall time of ``seconds``-long jobs on ``workers`` (longest first to the least busy)."""
+    """Wall time of jobs of ``seconds`` taken in this order, each by the first free worker
+    (how a process pool takes its queue)."""
     loads = [0.0] * max(workers, 1)
-    for s in sorted(seconds, reverse=True):
+    for s in seconds:
         loads[loads.index(min(loads))] += s
     return max(loads)
 
 
-def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None) -> dict:
-    """{"total_seconds", "workers", "calibrated": n distinct shapes timed, "group_seconds"}.
+@dataclass
+class Estimate:
+    total_seconds: float
+    workers: int
+    calibrated: int  # distinct group shapes timed
+    group_seconds: float  # mean over the plan's groups
+    epoch_spread: tuple[float, float]  # fastest and slowest timed epoch over their median
+    fixed_seconds: float  # pool start-up and shut-down, and storing
+    timed_epochs: int  # epochs each calibration group trained (at most TIMED_EPOCHS)
 
-    The data sets are loaded before (pool workers fork with them in memory)."""
+
+def combine(
+    groups: list[Group],
+    timings: dict[tuple, list[Timing]],
+    workers: int,
+    pool_seconds: float,
+    store_seconds: float,
+) -> Estimate:
+    """The arithmetic: each group's seconds from its shape's timings, packed in plan order on
+    ``workers``, plus the fixed costs (see the module docstring)."""
+    per_shape, ratios = {}, []
+    for key, runs in timings.items():
+        epochs = [e for t in runs for e in t.epochs()]
+        per_epoch = statistics.median(epochs) if epochs else 0.0
+        ratios += [e / per_epoch for e in epochs if per_epoch > 0]
+        per_shape[key] = (runs, per_epoch)
+    times = []
+    for g in groups:
+        runs, per_epoch = per_shape[_shape_key(g)]
+        times.append(statistics.median(t.group_seconds(g.epochs, per_epoch) for t in runs))
+    writes = store_seconds * (len(groups) if workers == 1 else 1)
+    fixed = pool_seconds + writes
+    return Estimate(
+        total_seconds=makespan(times, workers) + fixed,
+        workers=workers,
+        calibrated=len(timings),
+        group_seconds=sum(times) / max(len(times), 1),
+        epoch_spread=(min(ratios), max(ratios)) if ratios else (1.0, 1.0),
+        fixed_seconds=fixed,
+        timed_epochs=max((len(t.marks) for runs in timings.values() for t in runs), default=0),
+    )
+
+
+def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None) -> Estimate:
+    """Time the plan's distinct group shapes in the run's process shape and combine them.
+
+    The data sets are loaded before (pool workers fork with them in memory), as a run does."""
     cores = os.cpu_count() or 1
     workers = max(1, min(workers or spec.workers or cores, len(groups) or 1))
-    threads = max(1, cores // workers) if workers > 1 else None
-    per_key: dict[tuple, float] = {}
+    probes = {}
     for g in groups:
-        key = _shape_key(g)
-        if key not in per_key:
-            per_key[key] = time_group(g, threads)
-    times = [per_key[_shape_key(g)] for g in groups]
-    return {
-        "total_seconds": makespan(times, workers),
-        "workers": workers,
-        "calibrated": len(per_key),
-        "group_seconds": sum(times) / max(len(times), 1),
-    }
+        probes.setdefault(_shape_key(g), replace(g, epochs=min(g.epochs, TIMED_EPOCHS)))
+    if workers == 1:
+        timings, pool_seconds, records = _in_process(probes)
+    else:
+        timings, pool_seconds, records = _on_pool(probes, workers)
+    return combine(groups, timings, workers, pool_seconds, _store_seconds(records))
+
+
+def _in_process(probes: dict):
+    timings, records = {}, []
+    for key, group in probes.items():
+        (start, marks, end), records = timed_group(group)
+        timings[key] = [Timing(start, marks, end, end)]
+    return timings, 0.0, records
+
+
+def _on_pool(probes: dict, workers: int):
+    """Every worker busy to the end: the shapes, repeated in turn up to a multiple of the
+    number of workers (so no timed group runs with idle workers beside it)."""
+    from concurrent.futures import as_completed
+
+    from .executors import make_pool
+
+    keys = list(probes)
+    rounds = -(-len(keys) // workers)
+    tasks = [keys[i % len(keys)] for i in range(rounds * workers)]
+    created = time.perf_counter()
+    pool, threads = make_pool(workers)
+    timings: dict[tuple, list[Timing]] = {key: [] for key in keys}
+    records = []
+    try:
+        futures = {pool.submit(timed_group, probes[key], threads): key for key in tasks}
+        for fut in as_completed(futures):
+            (start, marks, end), records = fut.result()
+            timings[futures[fut]].append(Timing(start, marks, end, time.perf_counter()))
+        first_start = min(t.start for runs in timings.values() for t in runs)
+    finally:
+        closing = time.perf_counter()
+        pool.shutdown()
+    pool_seconds = (first_start - created) + (time.perf_counter() - closing)
+    return timings, pool_seconds, records
+
+
+def _store_seconds(records: list[dict]) -> float:
+    """Seconds to store one group's weights and records, on a scratch run directory."""
+    from .store import RunStore
+    from .sweep import store_group
+
+    if not records:
+        return 0.0
+    scratch = tempfile.mkdtemp(prefix="actlab-estimate-")
+    try:
+        with RunStore.open(os.path.join(scratch, "run"), {"estimate": True}) as store:
+            start = time.perf_counter()
+            store_group(store, records[0]["group_id"], [dict(r) for r in records])
+            return time.perf_counter() - start
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -54,11 +54,17 @@ def in_process(groups, on_done, on_epoch=None) -> None:
         on_done(group, records)
 
 
-def on_pool(groups, on_done, workers: int) -> None:
+def make_pool(workers: int):
+    """(a pool of ``workers`` processes that die with this one, the BLAS threads each gets)."""
     threads = max(1, (os.cpu_count() or 1) // workers)
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_init, initargs=(threads, os.getpid())
     )
+    return pool, threads
+
+
+def on_pool(groups, on_done, workers: int) -> None:
+    pool, _ = make_pool(workers)
     restore = _terminate_raises()
     pending = {}
     try:

@@ -112,11 +112,10 @@ def _run(spec, groups, store, progress, workers, client, after, prints=None) -> 
     collected: dict[str, list[dict]] = {}
 
     def on_done(group, records):
-        weights = records[0].pop(WEIGHTS_KEY, None) if records else None
         if store is not None:
-            if weights is not None:  # before the records: a group with records has its weights
-                store.write_weights(group.id, weights)
-            store.append_group(records)
+            store_group(store, group.id, records)
+        elif records:
+            records[0].pop(WEIGHTS_KEY, None)
         collected[group.id] = records
         reporter.group_done(group, records)
 
@@ -164,6 +163,14 @@ def _run(spec, groups, store, progress, workers, client, after, prints=None) -> 
         if after is not None:
             after(result)
     return result
+
+
+def store_group(store: RunStore, group_id: str, records: list[dict]) -> None:
+    """A finished group's weights (taken out of its first record), then its records."""
+    weights = records[0].pop(WEIGHTS_KEY, None) if records else None
+    if weights is not None:  # before the records: a group with records has its weights
+        store.write_weights(group_id, weights)
+    store.append_group(records)
 
 
 def history_rows(records: list[dict]) -> list[dict]:
