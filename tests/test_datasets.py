@@ -43,6 +43,32 @@ def test_digits_shapes_and_classes(digits):
     assert digits.y_train.dtype == np.int64
 
 
+def test_digits_read_from_sklearns_file_are_load_digits_without_importing_sklearn(monkeypatch):
+    """The bundled file read directly is what sklearn.datasets.load_digits returns, and loading
+    digits in a fresh process imports no scikit-learn (a second of `actlab compare`'s start);
+    a scikit-learn without the file falls back to load_digits."""
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    from actlab.datasets import digits as digits_mod
+
+    X, y = digits_mod.digits_arrays()
+    bunch = load_digits()
+    assert np.array_equal(X, bunch.data) and np.array_equal(y, bunch.target)
+    assert X.dtype == bunch.data.dtype and y.dtype.kind == bunch.target.dtype.kind
+    code = (
+        "import sys; from actlab.datasets import load_dataset; d = load_dataset('digits');"
+        "print(d.X_train.shape, 'sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["(1347,", "64)", "False"]
+    monkeypatch.setattr(digits_mod, "digits_file", lambda: None)
+    X2, y2 = digits_mod.digits_arrays()
+    assert np.array_equal(X2, X) and np.array_equal(y2, y)
+
+
 def test_digits_split_is_stratified(digits):
     y_all = np.concatenate([digits.y_train, digits.y_test])
     counts = np.bincount(y_all, minlength=10)

@@ -148,12 +148,13 @@ def figure(*args, **kwargs):
     return plt.subplots(*args, **kwargs)
 
 
-def save(fig, stem) -> list[Path]:
+def save(fig, stem, tight: bool = True) -> list[Path]:
     """The report's one save function (PNG; SVG too inside report.common.svg_figures), cropped
-    to the drawing so rotated tick labels are not cut."""
+    to the drawing so rotated tick labels are not cut (``tight=False``: a figure that placed
+    its axes itself, saved without the extra draw that cropping costs)."""
     from ..report.common import save as report_save
 
-    return [p for p in report_save(fig, stem, tight=True) if p is not None]
+    return [p for p in report_save(fig, stem, tight=tight) if p is not None]
 
 
 def digits(quick: bool, n_quick: int = 400):

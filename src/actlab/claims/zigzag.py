@@ -169,7 +169,11 @@ def draw(m, stem):
     axes[1].xaxis.get_major_locator().set_params(integer=True)
     for ax in axes:
         ax.legend(fontsize=8)
-    return save(fig, stem)
+    from ..report.common import margins, plain_log_ticks  # in every compare report: kept cheap
+
+    plain_log_ticks(axes[1])
+    margins(fig, left=1.0, right=0.15, top=0.35, bottom=0.55, wgap=1.0)
+    return save(fig, stem, tight=False)
 
 
 def weight_path_figure(stem, quick: bool = True):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from .common import ordered, plain, plt, save
+from .common import margins, ordered, plain, plt, save
 
 CLASS_COLORS = (
     "#f59322",
@@ -93,5 +93,5 @@ def plot_decision_boundaries(
         fontsize=9,
         color="0.35",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    margins(fig, left=0.1, right=0.1, top=0.5, bottom=0.3, wgap=0.15, hgap=0.55)
     return save(fig, stem)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import color_map, plain, plt, save
+from .common import color_map, margins, plain, plt, save
 
 
 def cost_rows(obj) -> list[dict]:
@@ -85,5 +85,5 @@ def plot_cost(rows: list[dict], stem: str | Path) -> tuple[Path, Path] | None:
     right.legend(frameon=False, fontsize=8)
     for ax in (left, right):
         ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    margins(fig, left=1.0, right=0.15, top=0.15, bottom=0.55, wgap=1.1)
     return save(fig, stem)

@@ -14,7 +14,19 @@ from pathlib import Path
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .common import as_array, color_map, group, init_title, nanmean, ordered, plain, plt, save
+from .common import (
+    as_array,
+    color_map,
+    group,
+    init_title,
+    margins,
+    nanmean,
+    ordered,
+    plain,
+    plain_log_ticks,
+    plt,
+    save,
+)
 
 METRICS = (("train_loss", "train loss", True), ("test_acc", "test accuracy", False))
 SMALL_MULTIPLES = 4
@@ -63,6 +75,8 @@ def plot_training_curves(records: list[dict], stem: str | Path) -> tuple[Path, P
             else:
                 ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes[0]:  # the train loss row, once every panel of it is drawn
+        plain_log_ticks(ax)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(acts), 8), frameon=False)
     fig.text(
@@ -73,7 +87,7 @@ def plot_training_curves(records: list[dict], stem: str | Path) -> tuple[Path, P
         fontsize=9,
         color="0.35",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    margins(fig, left=0.85, right=0.2, top=0.75, bottom=0.8, wgap=0.25, hgap=0.3)
     return save(fig, stem)
 
 
@@ -131,6 +145,9 @@ def _small_multiples(records, inits, acts, stem):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         for k in range(len(acts), nrows * ncols):
             axes[m * nrows + k // ncols][k % ncols].axis("off")
+    for ax in axes[:nrows].ravel():  # the train loss panels, once all are drawn
+        if ax.get_yscale() == "log":
+            plain_log_ticks(ax)
     found = {}
     for ax in axes.ravel():
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -148,7 +165,7 @@ def _small_multiples(records, inits, acts, stem):
         fontsize=9,
         color="0.35",
     )
-    fig.tight_layout(rect=(0, 0.02, 1, 0.96))
+    margins(fig, left=0.6, right=0.15, top=0.7, bottom=0.75, wgap=0.55, hgap=0.45)
     return save(fig, stem)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..probes import max_abs_derivative
-from .common import plain, plt, save
+from .common import margins, plain, plt, save
 
 EPS = 0.01
 Z = np.linspace(-8.0, 8.0, 1601)
@@ -74,5 +74,5 @@ def plot_activation_gallery(names, stem: str | Path, eps: float = EPS) -> tuple[
     handles.append(plt.Rectangle((0, 0), 1, 1, color="tab:red", alpha=0.12))
     labels.append(f"saturated: |f'| < {eps:.0%} of max|f'|")
     fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=9)
-    fig.tight_layout(rect=(0, 0.5 / (2.7 * rows + 0.5), 1, 1))
+    margins(fig, left=0.45, right=0.15, top=0.3, bottom=0.75, wgap=0.45, hgap=0.55)
     return save(fig, stem)

@@ -18,7 +18,7 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.ticker import MaxNLocator
 
 from ..experiments.stats import flat_kind
-from .common import group, nanmean, ordered, plain, plt, save, seed_stack
+from .common import group, nanmean, ordered, plain, plain_log_ticks, plt, save, seed_stack
 
 PANELS = (
     ("saturation", "flat units", "magma", "hidden"),
@@ -73,6 +73,36 @@ def panel_cmap(key, cmap, norm):
     )
 
 
+# the grid in inches: room for the group labels at the left, a colour bar beside each panel
+LEFT, RIGHT, TOP, BOTTOM = 1.25, 0.55, 0.35, 0.55
+PANEL_GAP, BAR_WIDTH, BAR_PAD, ROW_GAP = 1.05, 0.12, 0.06, 0.3
+
+
+def _grid(n_rows: int, n_layers: int):
+    """The figure, its (rows, panels) image axes and a colour-bar axes beside each, placed at
+    fixed offsets in inches (a layout engine would draw the whole figure once more to measure
+    it: most of this figure's time)."""
+    width = 14.0
+    row_height = 0.32 * n_layers + 0.5
+    height = TOP + BOTTOM + n_rows * row_height + (n_rows - 1) * ROW_GAP
+    fig = plt.figure(figsize=(width, height))
+    cols = len(PANELS)
+    panel = (width - LEFT - RIGHT - (cols - 1) * PANEL_GAP) / cols - BAR_PAD - BAR_WIDTH
+    axes = [[None] * cols for _ in range(n_rows)]
+    bars = [[None] * cols for _ in range(n_rows)]
+    for row in range(n_rows):
+        y = height - TOP - (row + 1) * row_height - row * ROW_GAP
+        for col in range(cols):
+            x = LEFT + col * (panel + BAR_PAD + BAR_WIDTH + PANEL_GAP)
+            axes[row][col] = fig.add_axes(
+                (x / width, y / height, panel / width, row_height / height)
+            )
+            bars[row][col] = fig.add_axes(
+                ((x + panel + BAR_PAD) / width, y / height, BAR_WIDTH / width, row_height / height)
+            )
+    return fig, axes, bars
+
+
 def _diverged(ax, text):
     ax.set_facecolor("0.9")
     ax.text(
@@ -94,10 +124,7 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
     ]
     data = {(g, key): group_means(group(records, *g), key) for g in groups for key, *_ in PANELS}
     n_layers = max((v[1].shape[0] for v in data.values() if v is not None), default=1)
-    height = 0.9 + (0.32 * n_layers + 0.8) * len(groups)
-    fig, axes = plt.subplots(
-        len(groups), len(PANELS), figsize=(14, height), squeeze=False, layout="constrained"
-    )
+    fig, axes, bars = _grid(len(groups), n_layers)
     for row, g in enumerate(groups):
         recs = group(records, *g)
         n_div = sum(r.get("status") == "diverged" for r in recs)
@@ -120,6 +147,7 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
             entry = data[g, key]
             if entry is None:
                 _diverged(ax, "diverged (every seed)" if n_div == len(recs) else "no probes")
+                bars[row][col].remove()  # no scale to show
                 continue
             epochs, values = entry
             norm = panel_norm(key, values)
@@ -137,18 +165,21 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
             if layer_kind == "dense":
                 names = [f"W{k + 1}" for k in range(values.shape[0] - 1)] + ["out"]
             ax.set_yticks(range(values.shape[0]), names, fontsize=8)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.tick_params(axis="x", labelsize=8)
+            if row == len(groups) - 1:  # every row has the same probe epochs: ticks once
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+                ax.tick_params(axis="x", labelsize=8)
+            else:
+                ax.set_xticks([])
             bar = fig.colorbar(
                 image,
-                ax=ax,
-                fraction=0.05,
-                pad=0.01,
+                cax=bars[row][col],
                 extend={"saturation": "neither", "grad_W_norm": "both"}.get(
                     key, "max" if norm.vmin >= 0 else "min" if norm.vmax <= 0 else "both"
                 ),
             )
-            bar.ax.tick_params(labelsize=7)
+            if key == "grad_W_norm":
+                plain_log_ticks(bar.ax)
+            bar.ax.tick_params(which="both", labelsize=7)
             if key == "saturation":
                 bar.set_label(kind, fontsize=8)
             if row == len(groups) - 1:

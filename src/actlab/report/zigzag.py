@@ -19,6 +19,7 @@ from .common import (
     color_map,
     group,
     init_title,
+    margins,
     nanmean,
     nanstd,
     ordered,
@@ -96,5 +97,5 @@ def plot_zigzag(records: list[dict], stem: str | Path) -> tuple[Path, Path] | No
         fontsize=9,
         color="0.35",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1 - 0.5 / (3.2 * len(inits) + 0.8)))
+    margins(fig, left=0.95, right=0.15, top=0.65, bottom=0.55, wgap=0.25, hgap=0.35)
     return save(fig, stem)
