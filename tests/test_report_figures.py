@@ -50,6 +50,38 @@ def test_heatmaps_draw_a_fully_diverged_group(tmp_path):
     assert png.stat().st_size > 5000 and "diverged (every seed)" in svg.read_text()
 
 
+@pytest.mark.parametrize(
+    "norm, labels",
+    [
+        (("lin", 0.0, 1.0), ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]),
+        (("lin", -3.0, 3.0), ["-3.0", "-1.5", "0.0", "1.5", "3.0"]),
+        (("lin", 0.0, 0.0025), ["0.0000", "0.0005", "0.0010", "0.0015", "0.0020", "0.0025"]),
+        (("log", 1e-3, 10.0), ["0.001", "0.01", "0.1", "1", "10"]),
+        (("log", 0.03, 0.4), ["0.05", "0.1", "0.2"]),  # under two decades: 1, 2, 5 times
+    ],
+)
+def test_scale_ticks_follow_the_panels_own_range(norm, labels):
+    from matplotlib.colors import LogNorm, Normalize
+
+    from actlab.report.scalebar import scale_ticks
+
+    kind, lo, hi = norm
+    values, text = scale_ticks((LogNorm if kind == "log" else Normalize)(lo, hi))
+    assert text == labels
+    assert lo - 1e-9 * abs(lo) <= values.min() and values.max() <= hi + 1e-9 * abs(hi)
+
+
+def test_each_heatmap_panel_shows_its_own_scale(tmp_path):
+    """The scale beside each panel is labelled from that panel's values: a group whose mean
+    activation is a million shows 1e+06 on its scale, the other group's scale stays small."""
+    recs = [_rec("tanh", "ok", 0.002), _rec("relu", "ok", 1e6, init="prototype")]
+    with svg_figures(True):
+        _, svg = plot_layer_heatmaps(recs, tmp_path / "h")
+    text = svg.read_text()
+    assert "1e+06" in text and "0.0020" in text  # act_mean 1e6 / 0.002 at the top of a scale
+    assert text.count(">saturated<") == 1  # tanh's flat-units scale is labelled saturated
+
+
 def test_many_activations_become_small_multiples(tmp_path):
     from actlab.report.curves import SMALL_MULTIPLES, plot_training_curves
 

@@ -18,7 +18,8 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.ticker import MaxNLocator
 
 from ..experiments.stats import flat_kind
-from .common import group, nanmean, ordered, plain, plain_log_ticks, plt, save, seed_stack
+from .common import group, nanmean, ordered, plain, plt, save, seed_stack
+from .scalebar import draw_scale
 
 PANELS = (
     ("saturation", "flat units", "magma", "hidden"),
@@ -73,34 +74,30 @@ def panel_cmap(key, cmap, norm):
     )
 
 
-# the grid in inches: room for the group labels at the left, a colour bar beside each panel
+# the grid in inches: room for the group labels at the left, a colour scale beside each panel
 LEFT, RIGHT, TOP, BOTTOM = 1.25, 0.55, 0.35, 0.55
 PANEL_GAP, BAR_WIDTH, BAR_PAD, ROW_GAP = 1.05, 0.12, 0.06, 0.3
+WIDTH = 14.0
 
 
 def _grid(n_rows: int, n_layers: int):
-    """The figure, its (rows, panels) image axes and a colour-bar axes beside each, placed at
-    fixed offsets in inches (a layout engine would draw the whole figure once more to measure
-    it: most of this figure's time)."""
-    width = 14.0
+    """The figure and its (rows, panels) axes, placed at fixed offsets in inches (a layout
+    engine would draw the whole figure once more to measure it: most of this figure's time);
+    and where each panel's scale goes, (x0, width) in the panel's axes fraction."""
     row_height = 0.32 * n_layers + 0.5
     height = TOP + BOTTOM + n_rows * row_height + (n_rows - 1) * ROW_GAP
-    fig = plt.figure(figsize=(width, height))
+    fig = plt.figure(figsize=(WIDTH, height))
     cols = len(PANELS)
-    panel = (width - LEFT - RIGHT - (cols - 1) * PANEL_GAP) / cols - BAR_PAD - BAR_WIDTH
+    panel = (WIDTH - LEFT - RIGHT - (cols - 1) * PANEL_GAP) / cols - BAR_PAD - BAR_WIDTH
     axes = [[None] * cols for _ in range(n_rows)]
-    bars = [[None] * cols for _ in range(n_rows)]
     for row in range(n_rows):
         y = height - TOP - (row + 1) * row_height - row * ROW_GAP
         for col in range(cols):
             x = LEFT + col * (panel + BAR_PAD + BAR_WIDTH + PANEL_GAP)
             axes[row][col] = fig.add_axes(
-                (x / width, y / height, panel / width, row_height / height)
+                (x / WIDTH, y / height, panel / WIDTH, row_height / height)
             )
-            bars[row][col] = fig.add_axes(
-                ((x + panel + BAR_PAD) / width, y / height, BAR_WIDTH / width, row_height / height)
-            )
-    return fig, axes, bars
+    return fig, axes, (1 + BAR_PAD / panel, BAR_WIDTH / panel)
 
 
 def _diverged(ax, text):
@@ -124,7 +121,7 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
     ]
     data = {(g, key): group_means(group(records, *g), key) for g in groups for key, *_ in PANELS}
     n_layers = max((v[1].shape[0] for v in data.values() if v is not None), default=1)
-    fig, axes, bars = _grid(len(groups), n_layers)
+    fig, axes, (bar_x, bar_width) = _grid(len(groups), n_layers)
     for row, g in enumerate(groups):
         recs = group(records, *g)
         n_div = sum(r.get("status") == "diverged" for r in recs)
@@ -147,16 +144,16 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
             entry = data[g, key]
             if entry is None:
                 _diverged(ax, "diverged (every seed)" if n_div == len(recs) else "no probes")
-                bars[row][col].remove()  # no scale to show
                 continue
             epochs, values = entry
             norm = panel_norm(key, values)
             if key == "grad_W_norm":  # an exact 0 (a dead layer) is drawn black, below the scale
                 values = np.where(values == 0, norm.vmin / 10, values)
-            image = ax.imshow(
+            colours = panel_cmap(key, cmap, norm)
+            ax.imshow(
                 np.ma.masked_invalid(values),
                 aspect="auto",
-                cmap=panel_cmap(key, cmap, norm),
+                cmap=colours,
                 norm=norm,
                 interpolation="nearest",
                 extent=(epochs[0] - 0.5, epochs[-1] + 0.5, values.shape[0] - 0.5, -0.5),
@@ -170,18 +167,17 @@ def plot_layer_heatmaps(records: list[dict], stem: str | Path) -> tuple[Path, Pa
                 ax.tick_params(axis="x", labelsize=8)
             else:
                 ax.set_xticks([])
-            bar = fig.colorbar(
-                image,
-                cax=bars[row][col],
+            draw_scale(
+                ax,
+                norm,
+                colours,
                 extend={"saturation": "neither", "grad_W_norm": "both"}.get(
                     key, "max" if norm.vmin >= 0 else "min" if norm.vmax <= 0 else "both"
                 ),
+                label=kind if key == "saturation" else "",
+                x0=bar_x,
+                width=bar_width,
             )
-            if key == "grad_W_norm":
-                plain_log_ticks(bar.ax)
-            bar.ax.tick_params(which="both", labelsize=7)
-            if key == "saturation":
-                bar.set_label(kind, fontsize=8)
             if row == len(groups) - 1:
                 ax.set_xlabel("epoch (0 = before training)", fontsize=9)
     return save(fig, stem)
