@@ -110,3 +110,19 @@ def test_probes_leave_training_bit_identical(data):
     assert slopes[0, 0] == pytest.approx(0.25) and slopes[0, -1] != pytest.approx(0.25)
     rec = probes.replica(1)
     assert rec["epochs"] == [0, 1, 2, 3, 4] and len(rec["grad_ratio"]) == 5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sorted_percentiles_are_numpys_percentiles_bit_for_bit(dtype):
+    from actlab.probes import sorted_percentiles
+
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal((4, 2561)).astype(dtype)
+    values[1] = np.maximum(values[1], 0)  # a ReLU layer: many ties at 0
+    values[2, 7] = np.nan  # a replica that diverged
+    values[3] = 1.5  # one value everywhere
+    got = sorted_percentiles(values, (2, 50, 98))
+    want = np.percentile(values, (2, 50, 98), axis=1)
+    assert got.dtype == want.dtype and got.shape == want.shape == (3, 4)
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.isnan(got[:, 2]).all() and not np.isnan(got[:, [0, 1, 3]]).any()
