@@ -94,3 +94,45 @@ def test_report_svg_flag_writes_and_links_svg(run_dir):
     pngs = sorted(p.stem for p in (run_dir / "figures").glob("*.png"))
     assert {"activations", "training_curves", "layer_heatmaps"} <= set(svgs) <= set(pngs)
     assert (run_dir / "report.html").read_text().count("SVG</a>") == len(svgs)
+
+
+def test_figure_process_stopped_before_any_run_leaves_nothing(tmp_path, monkeypatch):
+    import tempfile
+
+    from actlab.report.background import FigureProcess
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its scratch folder goes here
+    fp = FigureProcess.start(["tanh"], weight_path=True, svg=False)
+    fp.close()
+    assert not fp._proc.is_alive() and fp._proc.exitcode == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_figure_process_failure_is_none_and_compare_draws_instead(tmp_path, monkeypatch):
+    """A figure process that fails hands back None; compare then draws every figure itself,
+    and the page is the same as when the figure process drew them."""
+    from actlab.report import background, html
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    fp = background.FigureProcess.start(["tanh"], weight_path=False, svg=False)
+    assert fp.draw(tmp_path / "no-such-run") is None  # load_run raised in the child
+    fp.close()
+    assert not fp._proc.is_alive()
+
+    parent, real, here = os.getpid(), html.draw_figures, []
+
+    def fails_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("figure process broken")
+        here.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(html, "draw_figures", fails_in_the_child)
+    out = tmp_path / "run"
+    assert main(["compare", "--activations", "tanh,relu", "--out", str(out), *TINY]) == 0
+    assert here == [out / "figures"]  # drawn in this process, once
+    names = sorted(p.name for p in (out / "figures").iterdir())
+    assert "weight_path.png" in names and "layer_heatmaps.png" in names
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(names)

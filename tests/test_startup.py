@@ -61,3 +61,24 @@ def test_help_without_topics_names_explain():
     assert "Topics:" not in sub.choices["explain"].description
     sub_full = {a.dest: a for a in full._subparsers._group_actions}["command"]
     assert "Topics:" in sub_full.choices["explain"].description
+
+
+def test_compare_draws_in_a_figure_process_and_imports_neither_matplotlib_nor_sklearn(tmp_path):
+    """`actlab compare` leaves every figure to the process it forks at the start (which draws the
+    gallery and the weight path while the groups train): its own process imports no matplotlib
+    and no scikit-learn (a second of start-up each), and the page still shows every figure."""
+    out = tmp_path / "run"
+    argv = ["compare", "--out", str(out), "--epochs", "2", "--seeds", "2", "--hidden", "8"]
+    modules, _ = loaded_after([*argv, "--quiet"])
+    assert not [m for m in ("matplotlib", "sklearn", "pandas") if m in modules]
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert figures == [
+        "activations.png",
+        "cost.png",
+        "layer_heatmaps.png",
+        "training_curves.png",
+        "weight_path.png",
+        "zigzag.png",
+    ]
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(figures)

@@ -147,32 +147,71 @@ def _run_and_print(spec, args, kind) -> int:
             flush=True,
         )
     start = time.perf_counter()
+    from .report.background import FigureProcess
+
+    # figures drawn beside the training, in a forked process (this one never imports matplotlib)
+    figures = FigureProcess.start(spec.activations, weight_path=spec.probes, svg=args.svg)
+    # the statistics after the training need scipy.stats (0.4 s to import): imported now, while
+    # the figure process keeps the other core busy, not after the training, when nothing else runs
+    import scipy.stats  # noqa: F401
+
+    seconds = {}  # where the time went (ACTLAB_TIMINGS)
 
     def finish(result):  # while the run directory is still locked
         import shutil
         from pathlib import Path
 
-        from .report.common import svg_figures
         from .report.html import FIGURES, write_report
 
-        with svg_figures(args.svg):
-            if spec.probes:
-                _measure_extras(result.run_dir, spec)
-            write_report(result.run_dir)
-        # loss_curves.png is the page's training-curves figure (it was drawn twice): a copy
+        seconds.update(until_report=time.perf_counter() - start, training=result.seconds)
         run_dir = Path(result.run_dir)
+        if spec.probes:
+            _measure_cost(run_dir, spec)
+        seconds["cost"] = time.perf_counter() - start - seconds["until_report"]
+        drawn = figures.draw(run_dir) if figures is not None else None
+        if drawn is None and spec.probes:  # no figure process, or it failed: draw here
+            _weight_path_figure(run_dir, args.svg)
+        seconds["figures_wait"] = (
+            time.perf_counter() - start - sum(seconds[k] for k in ("until_report", "cost"))
+        )
+        write_report(run_dir, svg=args.svg, drawn=drawn)
+        # loss_curves.png is the page's training-curves figure (it was drawn twice): a copy
         shutil.copyfile(run_dir / FIGURES / "training_curves.png", run_dir / "loss_curves.png")
+        seconds["report"] = time.perf_counter() - start - seconds["until_report"]
+        seconds["figures"] = (drawn or {}).get("seconds", {})
+        seconds["figures_during_training"] = (drawn or {}).get("seconds_during_training", {})
 
-    result = run_spec(spec, out=out, progress=progress, yes=args.yes, after=finish)
+    try:
+        result = run_spec(spec, out=out, progress=progress, yes=args.yes, after=finish)
+    finally:
+        if figures is not None:
+            figures.close()
     print()
     print_conclusion(result.rows)
     print(format_table(result.rows, result.records))
+    seconds["in_all"] = time.perf_counter() - start
     print(
         f"results: {result.run_dir}  (table.csv, table.json, history.csv, records.jsonl, "
         f"loss_curves.png, report.html); training {result.seconds:.1f} s, "
-        f"in all {time.perf_counter() - start:.1f} s"
+        f"in all {seconds['in_all']:.1f} s"
     )
+    _write_timings(seconds)
     return 0
+
+
+def _write_timings(seconds: dict) -> None:
+    """With ACTLAB_TIMINGS=FILE, the run's phases in seconds as JSON there (the benchmark's
+    profile of `actlab compare`): until_report (checks, training, tables), training, cost,
+    figures_wait (for the figure process after that), report (cost, figures and page), in_all,
+    and each figure's drawing time (figures; figures_during_training, drawn beside it)."""
+    import os
+
+    path = os.environ.get("ACTLAB_TIMINGS")
+    if path:
+        import json
+
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(seconds, f, indent=1)
 
 
 def print_conclusion(rows) -> None:
@@ -186,23 +225,32 @@ def print_conclusion(rows) -> None:
         print()
 
 
-def _measure_extras(run_dir, spec) -> None:
+def _measure_cost(run_dir, spec) -> None:
     """What the report shows beyond the run itself: each activation's cost per element on this
-    machine (cost.json) and the seed's zig-zag picture, two weights of one unit moving under
-    sigmoid-fed vs tanh-fed updates (figures/weight_path.png). Both take well under a second."""
+    machine (cost.json; well under a second), measured once the training is over."""
     import json
     from pathlib import Path
 
-    from .claims.zigzag import weight_path_figure
     from .cost import activation_cost
     from .experiments.store import write_atomic
-    from .report.html import WEIGHT_PATH_STEM
 
     rows = activation_cost(list(dict.fromkeys(spec.activations)), sizes=(100_000,), repeats=3)
     write_atomic(Path(run_dir, "cost.json"), json.dumps({"rows": rows}, indent=1) + "\n")
+
+
+def _weight_path_figure(run_dir, svg: bool) -> None:
+    """The seed's zig-zag picture, two weights of one unit moving under sigmoid-fed vs
+    tanh-fed updates (figures/weight_path.png), when no figure process drew it."""
+    from pathlib import Path
+
+    from .claims.zigzag import weight_path_figure
+    from .report.common import svg_figures
+    from .report.html import WEIGHT_PATH_STEM
+
     figures = Path(run_dir, "figures")
     figures.mkdir(exist_ok=True)
-    weight_path_figure(figures / WEIGHT_PATH_STEM, quick=True)
+    with svg_figures(svg):
+        weight_path_figure(figures / WEIGHT_PATH_STEM, quick=True)
 
 
 def cmd_explain(args) -> int:

@@ -49,14 +49,18 @@ class StoreError(ActlabError):
 
 
 def versions() -> dict:
-    import sklearn
+    from importlib.metadata import PackageNotFoundError, version
 
     from .._version import __version__
 
+    try:  # read from its metadata: importing scikit-learn took a second of every run's start
+        sklearn = version("scikit-learn")
+    except PackageNotFoundError:
+        sklearn = None
     return {
         "actlab": __version__,
         "numpy": np.__version__,
-        "sklearn": sklearn.__version__,
+        "sklearn": sklearn,
         "python": platform.python_version(),
     }
 

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import color_map, margins, plain, plt, save
-
 
 def cost_rows(obj) -> list[dict]:
     """The rows of a cost.json, which may be a list or {"rows": [...]}."""
@@ -38,6 +36,8 @@ def plot_cost(rows: list[dict], stem: str | Path) -> tuple[Path, Path] | None:
     Right: forward+backward time relative to ReLU, per size."""
     if not rows:
         return None
+    from .common import color_map, margins, plain, plt, save  # matplotlib: only to draw
+
     acts = list(dict.fromkeys(str(r["activation"]) for r in rows))
     per, sizes = _by_rank(rows, acts)
     top = {a: (v[-1] if v else {}) for a, v in per.items()}

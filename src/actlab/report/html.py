@@ -4,23 +4,20 @@ no script, no network), rendered only from the files stored in the run directory
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import math
+import time
 from html import escape
 from pathlib import Path
 
 from ..activations import get_activation
 from . import texts
-from .boundary import plot_decision_boundaries
-from .common import draw_parallel, svg_figures
-from .cost import plot_cost
-from .curves import plot_training_curves
-from .gallery import plot_activation_gallery
-from .heatmaps import plot_layer_heatmaps
 from .load import Run, load_run
-from .zigzag import plot_zigzag
 
 FIGURES = "figures"
+SECONDS_KEY = "seconds"  # in draw_figures' result: {figure: seconds it took to draw}
+EARLY_SECONDS_KEY = "seconds_during_training"  # the same for those drawn beside the training
 # Hook for actlab.claims.zigzag: a 2-D weight-path figure written to figures/weight_path.png (or
 # passed as ``weight_path_figure``) is embedded in the zig-zag section.
 WEIGHT_PATH_STEM = "weight_path"
@@ -169,12 +166,20 @@ def _boundaries(run: Run, figdir: Path) -> tuple[Path | None, list[str]]:
             cache[key] = load_dataset(name, **{"seed": 0, **options})  # as the runner loads it
         return cache[key]
 
+    from .boundary import plot_decision_boundaries
+
     try:
         out = plot_decision_boundaries(run.records, data_for, figdir / "boundaries")
     except (ValueError, OSError) as exc:  # the data set file moved or changed
         notes.append(f"the data set could not be reloaded to draw the boundaries: {exc}")
         return None, notes
     return (out[0] if out else None), notes
+
+
+def _timed(fn, *args):
+    """(fn(*args), its seconds): what each figure costs, for the benchmark's profile line."""
+    start = time.perf_counter()
+    return fn(*args), time.perf_counter() - start
 
 
 def _png(result):
@@ -186,11 +191,25 @@ def _notes(notes: list[str]) -> str:
     return "".join(f'<p class="note">{escape(n)}</p>' for n in notes)
 
 
-def draw_figures(run: Run, figdir: Path) -> dict:
-    """Every figure of the page, drawn at once (draw_parallel): {name: PNG path or None}.
+def draw_figures(run: Run, figdir: Path, done: dict | None = None) -> dict:
+    """Every figure of the page, drawn at once (draw_parallel): {name: plot result or None}.
 
-    The slowest first (the heat maps and the curves have a panel per layer or per init)."""
+    The slowest first (the heat maps and the curves have a panel per layer or per init);
+    ``result[SECONDS_KEY]``: the seconds each figure drawn here took.
+    ``done``: results of figures already drawn for this run: the gallery, which ``actlab
+    compare`` draws while the groups train, as ``{"gallery": result, "gallery_names": names}``
+    (kept if these are the names this run's gallery shows, else drawn again)."""
+    from .common import draw_parallel  # matplotlib: imported where figures are drawn
+    from .cost import plot_cost
+    from .curves import plot_training_curves
+    from .gallery import plot_activation_gallery
+    from .heatmaps import plot_layer_heatmaps
+    from .zigzag import plot_zigzag
+
     names, _ = _gallery_names(run)
+    done = dict(done or {})
+    if done.get("gallery_names") != names:
+        done.pop("gallery", None)
     tasks = {
         "heatmaps": (plot_layer_heatmaps, (run.records, figdir / "layer_heatmaps")),
         "curves": (plot_training_curves, (run.records, figdir / "training_curves")),
@@ -199,22 +218,29 @@ def draw_figures(run: Run, figdir: Path) -> dict:
         "boundaries": (_boundaries, (run, figdir)),
         "cost": (plot_cost, (run.cost, figdir / "cost")) if run.cost else None,
     }
-    todo = {k: v for k, v in tasks.items() if v is not None}
-    drawn = dict(zip(todo, draw_parallel(list(todo.values()))))
-    return {k: drawn.get(k) for k in tasks}
+    todo = {k: v for k, v in tasks.items() if v is not None and k not in done}
+    timed = draw_parallel([(_timed, (fn, *args)) for fn, args in todo.values()])
+    drawn = {k: result for k, (result, _) in zip(todo, timed)}
+    out = {k: drawn[k] if k in drawn else done.get(k) for k in tasks}
+    out[SECONDS_KEY] = {k: seconds for k, (_, seconds) in zip(todo, timed)}
+    return out
 
 
-def write_report(run_dir, weight_path_figure=None, svg: bool | None = None) -> Path:
+def write_report(
+    run_dir, weight_path_figure=None, svg: bool | None = None, drawn: dict | None = None
+) -> Path:
     """Render every figure and ``report.html`` in ``run_dir`` from its stored files.
 
     Figures are PNG (embedded in the page); ``svg=True`` writes an SVG beside each as well
-    (linked under the figure). None: whatever ``report.common.svg_figures`` says."""
+    (linked under the figure). None: whatever ``report.common.svg_figures`` says.
+    ``drawn``: the figures as :func:`draw_figures` returned them for this run, drawn elsewhere
+    (``actlab compare``'s figure process): only the page is written here."""
     run = load_run(run_dir)
     figdir = run.path / FIGURES
-    if svg is None:
-        drawn = draw_figures(run, figdir)
-    else:
-        with svg_figures(svg):
+    if drawn is None:
+        from .common import svg_figures
+
+        with svg_figures(svg) if svg is not None else contextlib.nullcontext():
             drawn = draw_figures(run, figdir)
     sections = []
     failed = {
