@@ -45,6 +45,7 @@ class Optimizer:
     def __init__(self, lr):
         self.lr = _positive("lr", lr)
         self.t = 0
+        self._buffers: dict[int, np.ndarray] = {}
 
     def step(self, params, grads, active=None):
         """Update ``params`` in place; ``active`` None means every replica moves."""
@@ -59,6 +60,14 @@ class Optimizer:
 
     def _update(self, i, p, g, idx):
         raise NotImplementedError
+
+    def _scratch(self, i, p) -> np.ndarray:
+        """A buffer shaped like parameter array ``i``, reused every step: lr * g written into
+        it costs one pass, where a fresh temporary of a large array costs page faults too."""
+        buf = self._buffers.get(i)
+        if buf is None or buf.shape != p.shape or buf.dtype != p.dtype:
+            buf = self._buffers[i] = np.empty_like(p)
+        return buf
 
 
 class SGD(Optimizer):
@@ -84,7 +93,7 @@ class SGD(Optimizer):
         mu = _per_replica(self.momentum, p)
         if (mu == 0) if isinstance(mu, float) else not mu.any():  # plain SGD
             if idx is None:
-                p -= lr * g
+                p -= np.multiply(g, lr, out=self._scratch(i, p))
             else:
                 p[idx] -= _take(lr, idx) * g[idx]
             return
@@ -92,9 +101,10 @@ class SGD(Optimizer):
         if v is None:
             v = self._velocity[i] = np.zeros_like(p)
         if idx is None:
+            lr_g = np.multiply(g, lr, out=self._scratch(i, p))  # lr g, in a buffer kept per array
             v *= mu
-            v -= lr * g
-            p += mu * v - lr * g if self.nesterov else v
+            v -= lr_g
+            p += mu * v - lr_g if self.nesterov else v
         else:
             lr_i, mu_i = _take(lr, idx), _take(mu, idx)
             v[idx] = mu_i * v[idx] - lr_i * g[idx]

@@ -7,6 +7,7 @@ loss or weights become NaN or inf is frozen and marked diverged; the others go o
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -184,11 +185,19 @@ class Trainer:
         for cb in self.callbacks:
             if hasattr(cb, "on_train_begin"):
                 cb.on_train_begin(self, net, X, y)
+        # Per step, only what must happen per step (small models are bound by numpy calls):
+        # each step's loss and logits are stored, and the epoch's train loss and accuracy are
+        # computed from them once, at the end of the epoch (the same sums, in the same order).
+        steps = -(-n // batch)
+        step_loss = np.zeros((steps, R))
+        step_rows = np.zeros((steps, 1))
+        classify = net.head.task == "classification"
         for epoch in range(self.epochs):
             start = time.perf_counter()
             order = self._order(net, n)
-            loss_sum = np.zeros(R)
-            correct = np.zeros(R)
+            step_loss[:] = 0
+            epoch_logits = None
+            moving = None if active.all() else active  # the optimizer's ``active``: None = all
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for step, (xb, yb) in enumerate(_minibatches(X, y, order, batch)):
                     if sw is None:
@@ -199,19 +208,33 @@ class Trainer:
                         loss, logits, mass = weighted_loss_and_grad(net, xb, yb, wb)
                     if l2:
                         loss = loss + penalty.add_l2(mass)
-                    if not np.isfinite(loss).all():  # rare: one check per step in the common case
+                    # rare: one reduction per step in the common case (a sum of finite losses
+                    # is finite unless it overflows; then the exact check below finds nothing)
+                    if not math.isfinite(np.add.reduce(loss)):
                         self._diverge(hist, active, active & ~np.isfinite(loss), epoch)
                         if not active.any():
                             break
+                        moving = None if active.all() else active
                     for cb in step_hooks:
                         cb.on_step(self, net, epoch, step)
                     if decay:
-                        penalty.decay(self.optimizer.lr, None if active.all() else active)
-                    self.optimizer.step(params, grads, None if active.all() else active)
-                    loss_sum += loss * yb.shape[1]
-                    nc = net.head.n_correct(logits, yb)
-                    if nc is not None:
-                        correct += nc
+                        penalty.decay(self.optimizer.lr, moving)
+                    self.optimizer.step(params, grads, moving)
+                    step_loss[step] = loss
+                    step_rows[step] = yb.shape[1]
+                    if classify:
+                        if epoch_logits is None:
+                            epoch_logits = np.empty((R, n, *logits.shape[2:]), logits.dtype)
+                        epoch_logits[:, step * batch : step * batch + logits.shape[1]] = logits
+                # sum over steps of loss x rows, in step order (as a running sum would add them)
+                loss_sum = np.add.reduce(step_loss * step_rows, axis=0)
+                correct = np.zeros(R)
+                if epoch_logits is not None:
+                    done = min(n, (step + 1) * batch)
+                    nc = net.head.n_correct(
+                        epoch_logits[:, :done], np.take(y, order[:, :done], axis=0)
+                    )
+                    correct = np.zeros(R) if nc is None else nc
                 finite = np.ones(R, dtype=bool)  # weights: checked once per epoch, not per step
                 for p in params:
                     finite &= np.isfinite(p.reshape(R, -1)).all(axis=1)
