@@ -6,7 +6,8 @@ input is standard normal; the upstream gradient is another such array. A plain c
 of the same array is the yardstick: the cheapest pass over the data there is (one read, one
 write). A forward and a backward move about 2.5 copies' worth of memory (read z, write a; read g
 and what the forward cached, write dz), hence the issue's 3x goal at 64 MiB. Maxout (k = 2)
-reads twice the elements; its time is per output element.
+reads twice the elements; its time is per output element. The activations write into the
+arrays they keep during training (actlab.buffers), as the Trainer's steps do.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def measure(shape, repeats: int, number: int, names=None) -> tuple[dict, float]:
     out = {"(a fresh copy: np.copy)": (_time(lambda: np.copy(src), number, repeats), 0.0)}
     for name in names or available_activations():
         act = get_activation(name)
+        act.out.on = True  # as in the Trainer's steps: outputs into arrays the activation keeps
         zshape = (*shape[:-1], shape[-1] * act.pieces)
         z = rng.standard_normal(zshape, dtype=np.float32)
         act.build(1, zshape[2:], np.float32)

@@ -168,3 +168,27 @@ def test_training_with_kernels_matches_training_with_the_reference(activation, m
     reference = fit()
     np.testing.assert_allclose(fast, reference, rtol=1e-10, atol=1e-12)
     assert not np.array_equal(fast, fit() * 0)  # trained weights, not zeros
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("spec", SPECS)
+def test_kernel_with_kept_output_arrays_equals_the_reference(spec, dtype):
+    """Training mode (act.out.on): outputs go into arrays the activation keeps. A second call on
+    other input overwrites them and still gives the reference's numbers; the arrays are the
+    same objects (nothing allocated), and fresh mode gives arrays of its own again."""
+    rng = np.random.default_rng(2)
+    act = _built(spec, dtype, 12 * get_activation(spec).pieces)
+    act.out.on = True
+    z1, z2 = (_inputs(dtype, act.pieces, rng, big=False) for _ in range(2))
+    g1, g2 = (rng.standard_normal((3, 40, 12)).astype(dtype) for _ in range(2))
+    a1 = act.forward(z1)
+    d1 = act.backward(g1)
+    a2 = act.forward(z2)
+    d2 = act.backward(g2)
+    assert a2 is a1 and (d2 is d1 or d2.base is d1.base)  # kept, not fresh
+    tol = TOL[dtype]
+    ref_a = act.f(z2)
+    np.testing.assert_allclose(a2, ref_a, rtol=tol, atol=tol)
+    np.testing.assert_allclose(d2, act.vjp(z2, ref_a, g2), rtol=tol, atol=tol)
+    act.out.on = False
+    assert not np.shares_memory(act.forward(z1), a2)

@@ -167,3 +167,54 @@ def test_fused_parameters_are_views_and_a_replaced_array_falls_back(blobs):
     before = net.dense[0].W.copy()
     Trainer("sgd", lr=0.05, epochs=1, batch_size=16).fit(net, Xtr, ytr)  # per-array updates
     assert not np.array_equal(net.dense[0].W, before)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "swish", "maxout", "prelu"])
+def test_fit_with_kept_step_arrays_equals_fit_with_fresh_ones(activation, monkeypatch):
+    """The Trainer's steps write every layer output into kept arrays (loss_and_grad's reuse);
+    forcing fresh arrays instead gives the same weights and history, bit for bit."""
+    from actlab.network import Network
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 5)).astype(np.float32)
+    y = (X[:, 0] - X[:, 2] > 0).astype(int)
+
+    def fit():
+        net = Network(5, [7, 6], 2, activation=activation, seeds=[0, 1, 2], dtype=np.float32)
+        start = net.flat_params.copy()
+        hist = Trainer("sgd", lr=0.1, momentum=0.9, epochs=3, batch_size=16).fit(
+            net, X, y, X_test=X, y_test=y
+        )
+        assert not np.array_equal(net.flat_params, start)  # it trained
+        return net.flat_params.copy(), hist
+
+    kept_params, kept = fit()
+    fresh_loss_and_grad = Network.loss_and_grad
+    monkeypatch.setattr(
+        Network, "loss_and_grad", lambda self, x, y, reuse=False: fresh_loss_and_grad(self, x, y)
+    )
+    fresh_params, fresh = fit()
+    np.testing.assert_array_equal(kept_params, fresh_params)
+    for name in ("train_loss", "train_acc", "test_acc"):
+        np.testing.assert_array_equal(kept[name], fresh[name])
+    assert np.isfinite(kept["train_loss"]).all()
+
+
+def test_forward_after_a_training_step_returns_fresh_arrays():
+    """loss_and_grad(reuse=True) returns kept arrays; forward afterwards must not hand out (or
+    overwrite) them: a caller keeps what forward returned."""
+    from actlab.network import Network
+
+    rng = np.random.default_rng(1)
+    net = Network(4, [5], 3, activation="tanh", seeds=[0])
+    x = rng.standard_normal((1, 8, 4)).astype(np.float32)
+    y = rng.integers(0, 3, (1, 8))
+    _, logits = net.loss_and_grad(x, y, reuse=True)
+    _, again = net.loss_and_grad(x[:, ::-1].copy(), y, reuse=True)
+    assert again is logits  # kept
+    kept = logits.copy()
+    out = net.forward(x)
+    out2 = net.forward(x)
+    assert out is not out2 and not np.shares_memory(out, logits)
+    np.testing.assert_array_equal(logits, kept)  # forward did not write into the kept array
+    np.testing.assert_allclose(out, net.forward(x))

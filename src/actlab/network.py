@@ -92,6 +92,7 @@ class Network:
         self.dense = [layer for layer in self.layers if isinstance(layer, ParamLayer)]
         self.activations = [layer for layer in self.layers if isinstance(layer, Activation)]
         self._is_act = [isinstance(layer, Activation) for layer in self.layers]
+        self._reusing = False  # layers write into kept arrays (loss_and_grad's ``reuse``)
         self._fuse_parameters()
 
     def _build(self, specs, activation):
@@ -133,7 +134,20 @@ class Network:
         (batch, *input_shape); flat rows of prod(input_shape) features are reshaped.
 
         ``trace``: a list that receives (z, a), an activation's input and output, per activation.
+        Every array it returns or keeps is fresh (see ``loss_and_grad``'s ``reuse``).
         """
+        if self._reusing:
+            self._reuse(False)
+        return self._forward(x, trace)
+
+    def _reuse(self, on: bool) -> None:
+        """Layers write their outputs into arrays they keep (on) or into fresh ones (off)."""
+        for layer in self.layers:
+            if hasattr(layer, "out"):
+                layer.out.on = on
+        self._reusing = on
+
+    def _forward(self, x, trace=None):
         if x.shape[-1] != self.input_shape[-1] or x.ndim < len(self.input_shape) + 1:
             x = x.reshape(*x.shape[:-1], *self.input_shape)
         if x.ndim == len(self.input_shape) + 1:
@@ -165,9 +179,17 @@ class Network:
                     deltas.insert(0, g)
                 g = layer.backward(g, need_input_grad=i > 0)
 
-    def loss_and_grad(self, x, y):
-        """Forward, loss (R,), backward; returns (loss, logits)."""
-        logits = self.forward(x)
+    def loss_and_grad(self, x, y, reuse: bool = False):
+        """Forward, loss (R,), backward; returns (loss, logits).
+
+        ``reuse=True`` (the Trainer's steps): every layer writes its outputs into arrays it keeps
+        from call to call (actlab.buffers), so the logits returned, the layers' caches and the
+        gradients they pass are overwritten by the next call with ``reuse=True``. The parameter
+        gradients are overwritten by every backward anyway.
+        """
+        if reuse != self._reusing:
+            self._reuse(reuse)
+        logits = self._forward(x)
         loss, grad = self.head.loss_and_grad(logits, y)
         self.backward(grad)
         return loss, logits

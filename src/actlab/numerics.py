@@ -11,25 +11,27 @@ import math
 import numpy as np
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """sigmoid(x) = 1 / (1 + e^-x), in four in-place passes (the exp(-|x|) form took eight).
 
     For x below about -88 (float32; -709 in float64) e^-x overflows to inf and 1 / (1 + inf) is
     0, the exact limit: that overflow is expected and silenced. Accurate to a few ulp in both
-    tails (1 + e^-x never cancels).
+    tails (1 + e^-x never cancels). ``out``: an array to write into (may be ``x`` itself).
     """
+    e = np.negative(x, out=out)
     with np.errstate(over="ignore"):
-        e = np.exp(np.negative(x))
+        np.exp(e, out=e)
     e += 1
     return np.reciprocal(e, out=e)
 
 
-def softplus(x: np.ndarray) -> np.ndarray:
+def softplus(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): x for large x, e^x for very
     negative x. The formula of numpy's logaddexp(0, x), written as four ufuncs because
     logaddexp has no SIMD loop (about 60x slower here on float32); e^-|x| <= 1 never overflows.
+    ``out``: an array to write into (not ``x`` itself: x is read again at the end).
     """
-    u = np.abs(x)
+    u = np.abs(x, out=out)
     np.negative(u, out=u)
     with np.errstate(under="ignore"):  # e^-|x| underflows to 0 beyond |x| ~ 88 (float32): exact
         np.exp(u, out=u)
@@ -65,7 +67,7 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return e
 
 
-def erfc(x: np.ndarray) -> np.ndarray:
+def erfc(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """erfc(x) = 1 - erf(x), elementwise, accurate in both tails (GELU's normal CDF).
 
     scipy.special.erfc, imported on first use so the core imports without scipy; where scipy is
@@ -75,5 +77,9 @@ def erfc(x: np.ndarray) -> np.ndarray:
         from scipy.special import erfc as scipy_erfc
     except ImportError:
         x = np.asarray(x)
-        return np.frompyfunc(math.erfc, 1, 1)(x).astype(x.dtype if x.dtype.kind == "f" else float)
-    return scipy_erfc(x)
+        y = np.frompyfunc(math.erfc, 1, 1)(x).astype(x.dtype if x.dtype.kind == "f" else float)
+        if out is None:
+            return y
+        out[...] = y
+        return out
+    return scipy_erfc(x, out=out)

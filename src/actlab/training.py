@@ -81,6 +81,8 @@ class Trainer:
     callbacks : objects (probes) with any of ``on_train_begin(trainer, network, X, y)``,
         ``on_step(trainer, network, epoch, step)`` (after the gradients, before the update) and
         ``on_epoch_end(trainer, network, epoch, history)``. They read and never write the network.
+        The layers' outputs and caches of a training step live in arrays the layers keep
+        (actlab.buffers): the next step overwrites them, so a callback that keeps one copies it.
     """
 
     def __init__(
@@ -201,7 +203,8 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for step, (xb, yb) in enumerate(_minibatches(X, y, order, batch)):
                     if sw is None:
-                        loss, logits = net.loss_and_grad(xb, yb)
+                        # outputs into arrays the layers keep: no allocation per step
+                        loss, logits = net.loss_and_grad(xb, yb, reuse=True)
                         mass = yb.shape[1]
                     else:
                         wb = sw[order[:, step * batch : (step + 1) * batch]]

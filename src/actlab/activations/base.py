@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from ..buffers import OutputBuffers
 from ..errors import ParameterError, check_flag, is_real
 from .kernels import kernel_for
 
@@ -120,6 +121,7 @@ class Activation:
         self.config: dict = {}  # constructor arguments: type(self)(**self.config) is a fresh copy
         self._seen = None  # (z, a) of the last forward, or (kernel cache, None), for backward
         self._kernel = None  # the kernel of the last forward (kernels.kernel_for), if any
+        self.out = OutputBuffers()  # the kernels' output arrays: fresh, or kept while training
 
     # --- the formula: subclasses ------------------------------------------------------------
     def f(self, z: np.ndarray) -> np.ndarray:

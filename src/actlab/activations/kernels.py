@@ -10,7 +10,10 @@ What makes them faster, measured on 1 MiB float32 arrays (numpy 2.4, AVX-512):
 - no boolean masks in arithmetic: numpy has no SIMD loop for float * bool, ``np.where`` or a
   masked copy (12x, 57x and 125x a copy); a comparison that writes 0.0 / 1.0 straight into a
   float array (``np.greater(z, 0, out=m)``) costs about one copy, and so does a float multiply;
-- one fresh output array per call, worked on in place (``out=``), no further temporaries;
+- one output array per call, worked on in place (``out=``), no further temporaries; it comes
+  from ``act.out`` (actlab.buffers): a fresh array, or during the Trainer's steps an array the
+  activation keeps per role and shape, so a step allocates nothing (at 64 MiB a fresh array
+  costs about a copy more: the operating system zero-fills its pages);
 - a forward that keeps exactly what the backward needs (softplus keeps its output, since
   sigmoid(z) = -expm1(-softplus(z)); GELU keeps Phi(z), so erfc runs once a step, not twice);
 - softplus (softplus, mish) through numerics.softplus, which writes numpy's logaddexp formula
@@ -28,15 +31,22 @@ import math
 
 import numpy as np
 
-from ..numerics import erfc, softplus
+from ..numerics import erfc, sigmoid, softplus
 
 _SQRT1_2 = 1 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
-def _out(grad_a, like) -> np.ndarray:
-    """A fresh array for grad_z: the shape of ``grad_a``, the dtype grad_a * f'(z) would have."""
-    return np.empty(grad_a.shape, dtype=np.result_type(grad_a, like))
+def _out(act, grad_a, like, role="dz") -> np.ndarray:
+    """The array for grad_z (``act.out``: fresh, or kept while training): the shape of
+    ``grad_a``, the dtype grad_a * f'(z) would have."""
+    dtype = grad_a.dtype if grad_a.dtype == like.dtype else np.result_type(grad_a, like)
+    return act.out.get(role, grad_a.shape, dtype)
+
+
+def _new(act, z, role="a") -> np.ndarray:
+    """The array for a forward output shaped and typed like ``z`` (``act.out``)."""
+    return act.out.get(role, z.shape, z.dtype)
 
 
 def _positive_mask(z, out) -> np.ndarray:
@@ -47,12 +57,14 @@ def _positive_mask(z, out) -> np.ndarray:
 class ReLU:
     @staticmethod
     def forward(act, z):
-        a = act.f(z)
+        # np.clip has a SIMD loop (np.maximum tests each element for NaN): see ReLU.f
+        out = _new(act, z)
+        a = np.clip(z, 0, np.inf, out=out) if z.size > 65536 else np.maximum(z, 0, out=out)
         return a, a
 
     @staticmethod
     def vjp(act, a, grad_a):  # f'(z) = 1 where a > 0 (z > 0), else 0
-        d = _positive_mask(a, _out(grad_a, a))
+        d = _positive_mask(a, _out(act, grad_a, a))
         d *= grad_a
         return d
 
@@ -61,7 +73,7 @@ class LeakyReLU:
     @staticmethod
     def forward(act, z):
         s = act.slope
-        a = np.multiply(z, s)
+        a = np.multiply(z, s, out=_new(act, z))
         # z > 0: max(z, s z) = z for s <= 1 (min for s > 1); z <= 0: s z. No mask needed.
         (np.maximum if s <= 1 else np.minimum)(z, a, out=a)
         return a, z
@@ -69,7 +81,7 @@ class LeakyReLU:
     @staticmethod
     def vjp(act, z, grad_a):  # f'(z) = 1 if z > 0 else slope
         s = act.slope
-        d = _positive_mask(z, _out(grad_a, z))
+        d = _positive_mask(z, _out(act, grad_a, z))
         if 0 <= s <= 1:
             np.maximum(d, s, out=d)  # exactly 1 or s
         else:
@@ -83,8 +95,8 @@ class PReLU:
     @staticmethod
     def forward(act, z):
         alpha = act._alpha()
-        neg = np.minimum(z, 0)  # z where z <= 0, else 0: also dL/dalpha per element / grad_a
-        a = np.multiply(neg, alpha)
+        neg = np.minimum(z, 0, out=_new(act, z, "neg"))  # z if z <= 0, else 0: dL/dalpha / grad_a
+        a = np.multiply(neg, alpha, out=_new(act, z))
         if np.all(np.less_equal(alpha, 1)):
             np.maximum(a, z, out=a)  # z > 0: max(0, z) = z; z <= 0: alpha z >= z
         else:
@@ -95,7 +107,7 @@ class PReLU:
     def vjp(act, cache, grad_a):  # f'(z) = 1 if z > 0 else alpha
         z, _ = cache
         alpha = act._alpha()
-        d = _positive_mask(z, _out(grad_a, z))
+        d = _positive_mask(z, _out(act, grad_a, z))
         if np.all((alpha >= 0) & (alpha <= 1)):
             np.maximum(d, alpha, out=d)
         else:
@@ -105,26 +117,26 @@ class PReLU:
 
     @staticmethod
     def param_grads(act, cache, grad_a):  # df/dalpha = z if z <= 0 else 0
-        return {"alpha": np.multiply(grad_a, cache[1])}
+        return {"alpha": np.multiply(grad_a, cache[1], out=_out(act, grad_a, cache[1], "da"))}
 
 
 class ELU:
     @staticmethod
     def forward(act, z):
-        e = np.minimum(z, 0)
+        e = np.minimum(z, 0, out=_new(act, z, "e"))
         np.expm1(e, out=e)
         if act.alpha != 1:
             e *= act.alpha  # alpha (e^z - 1) where z <= 0, 0 where z > 0
-        a = np.maximum(z, 0)
+        a = np.maximum(z, 0, out=_new(act, z))
         a += e
         return a, (z, e)
 
     @staticmethod
     def vjp(act, cache, grad_a):  # f'(z) = 1 if z > 0 else alpha + alpha (e^z - 1)
         z, e = cache
-        d = np.add(e, act.alpha, dtype=np.result_type(grad_a, e))
+        d = np.add(e, act.alpha, out=_out(act, grad_a, e))
         if act.alpha != 1:  # where z > 0, e = 0 and d = alpha: add 1 - alpha there
-            m = _positive_mask(z, np.empty_like(d))
+            m = _positive_mask(z, _out(act, grad_a, e, "mask"))
             m *= 1 - act.alpha
             d += m
         d *= grad_a
@@ -135,12 +147,12 @@ class SELU:
     @staticmethod
     def forward(act, z):
         sa = act.scale * act.alpha
-        e = np.minimum(z, 0)
+        e = np.minimum(z, 0, out=_new(act, z, "e"))
         np.expm1(e, out=e)
         e *= sa  # scale alpha (e^z - 1) where z <= 0, 0 where z > 0
         from .base import float_cap
 
-        a = np.clip(z, 0, float_cap(z.dtype, act.scale))  # so scale z stays finite
+        a = np.clip(z, 0, float_cap(z.dtype, act.scale), out=_new(act, z))  # scale z finite
         a *= act.scale
         a += e
         return a, (z, e)
@@ -149,8 +161,8 @@ class SELU:
     def vjp(act, cache, grad_a):  # f'(z) = scale if z > 0 else scale alpha e^z
         z, e = cache
         sa = act.scale * act.alpha
-        d = np.add(e, sa, dtype=np.result_type(grad_a, e))
-        m = _positive_mask(z, np.empty_like(d))
+        d = np.add(e, sa, out=_out(act, grad_a, e))
+        m = _positive_mask(z, _out(act, grad_a, e, "mask"))
         m *= act.scale - sa
         d += m
         d *= grad_a
@@ -160,12 +172,12 @@ class SELU:
 class Sigmoid:
     @staticmethod
     def forward(act, z):
-        a = act.f(z)
+        a = sigmoid(z, out=_new(act, z))
         return a, a
 
     @staticmethod
     def vjp(act, a, grad_a):  # a (1 - a)
-        d = np.subtract(1, a, dtype=np.result_type(grad_a, a))
+        d = np.subtract(1, a, out=_out(act, grad_a, a))
         d *= a
         d *= grad_a
         return d
@@ -174,12 +186,12 @@ class Sigmoid:
 class Tanh:
     @staticmethod
     def forward(act, z):
-        a = np.tanh(z)
+        a = np.tanh(z, out=_new(act, z))
         return a, a
 
     @staticmethod
     def vjp(act, a, grad_a):  # 1 - a^2
-        d = np.multiply(a, a, dtype=np.result_type(grad_a, a))
+        d = np.multiply(a, a, out=_out(act, grad_a, a))
         np.subtract(1, d, out=d)
         d *= grad_a
         return d
@@ -188,16 +200,16 @@ class Tanh:
 class Softsign:
     @staticmethod
     def forward(act, z):
-        r = np.abs(z)
+        r = np.abs(z, out=_new(act, z, "r"))
         r += 1
-        a = np.divide(z, r)
+        a = np.divide(z, r, out=_new(act, z))
         np.reciprocal(r, out=r)  # 1 / (1 + |z|), kept for the backward
         return a, r
 
     @staticmethod
     def vjp(act, r, grad_a):  # (1 / (1 + |z|))^2
         with np.errstate(under="ignore"):
-            d = np.multiply(r, r, dtype=np.result_type(grad_a, r))
+            d = np.multiply(r, r, out=_out(act, grad_a, r))
             d *= grad_a
         return d
 
@@ -205,12 +217,12 @@ class Softsign:
 class Softplus:
     @staticmethod
     def forward(act, z):
-        a = act.f(z)  # numerics.softplus: already one pass per ufunc
+        a = softplus(z, out=_new(act, z))  # numerics.softplus: one pass per ufunc
         return a, a
 
     @staticmethod
     def vjp(act, a, grad_a):  # sigmoid(z) = 1 - e^-softplus(z) = -expm1(-a)
-        d = np.negative(a, dtype=np.result_type(grad_a, a))
+        d = np.negative(a, out=_out(act, grad_a, a))
         np.expm1(d, out=d)
         np.negative(d, out=d)
         d *= grad_a
@@ -220,13 +232,15 @@ class Softplus:
 class Swish:  # beta fixed (not trainable), |beta| <= 1: t = beta z never overflows
     @staticmethod
     def forward(act, z):
-        t, s = act._gate(z)
-        return np.multiply(z, s), (t, s)
+        beta = act.beta  # fixed, |beta| <= 1 (kernel_for): t = beta z never overflows
+        t = z if beta == 1 else np.multiply(z, beta, out=_new(act, z, "t"))
+        s = sigmoid(t, out=_new(act, z, "s"))
+        return np.multiply(z, s, out=_new(act, z)), (t, s)
 
     @staticmethod
     def vjp(act, cache, grad_a):  # s + t s (1 - s), t = beta z
         t, s = cache
-        d = np.subtract(1, s, dtype=np.result_type(grad_a, s))
+        d = np.subtract(1, s, out=_out(act, grad_a, s))
         d *= s
         d *= t
         d += s
@@ -237,15 +251,16 @@ class Swish:  # beta fixed (not trainable), |beta| <= 1: t = beta z never overfl
 class GELU:  # approximate="none"
     @staticmethod
     def forward(act, z):
-        phi = erfc(np.multiply(z, -_SQRT1_2))
+        phi = np.multiply(z, -_SQRT1_2, out=_new(act, z, "phi"))
+        erfc(phi, out=phi)
         phi *= 0.5  # Phi(z), kept: the backward needs it and erfc is the costly part
-        return np.multiply(z, phi), (z, phi)
+        return np.multiply(z, phi, out=_new(act, z)), (z, phi)
 
     @staticmethod
     def vjp(act, cache, grad_a):  # Phi(z) + z phi(z), z clipped where phi(z) is 0 anyway
         z, cdf = cache
-        zc = np.clip(z, -act._CLIP, act._CLIP)
-        d = np.multiply(zc, zc, dtype=np.result_type(grad_a, z))
+        zc = np.clip(z, -act._CLIP, act._CLIP, out=_new(act, z, "zc"))
+        d = np.multiply(zc, zc, out=_out(act, grad_a, z))
         d *= -0.5
         with np.errstate(under="ignore"):
             np.exp(d, out=d)
@@ -259,17 +274,17 @@ class GELU:  # approximate="none"
 class Mish:
     @staticmethod
     def forward(act, z):
-        sp = softplus(z)
-        t = np.tanh(sp)
-        return np.multiply(z, t), (z, sp, t)
+        sp = softplus(z, out=_new(act, z, "sp"))
+        t = np.tanh(sp, out=_new(act, z, "t"))
+        return np.multiply(z, t, out=_new(act, z)), (z, sp, t)
 
     @staticmethod
     def vjp(act, cache, grad_a):  # t + z sigmoid(z) (1 - t^2), sigmoid(z) = -expm1(-sp)
         z, sp, t = cache
-        d = np.negative(sp, dtype=np.result_type(grad_a, sp))
+        d = np.negative(sp, out=_out(act, grad_a, sp))
         np.expm1(d, out=d)
         d *= z  # -z sigmoid(z)
-        w = np.multiply(t, t)
+        w = np.multiply(t, t, out=_out(act, grad_a, sp, "w"))
         w -= 1  # -(1 - t^2)
         d *= w
         d += t
@@ -281,7 +296,8 @@ class Maxout:
     @staticmethod
     def forward(act, z):
         zs = act._split(z)
-        a = zs[..., 0].copy()
+        a = _new(act, zs[..., 0])
+        np.copyto(a, zs[..., 0])
         for i in range(1, act.pieces):
             np.maximum(a, zs[..., i], out=a)
         return a, (z, zs, a)
@@ -289,9 +305,11 @@ class Maxout:
     @staticmethod
     def vjp(act, cache, grad_a):  # grad_a to the first piece equal to the max, 0 to the others
         z, zs, a = cache
-        out = np.empty(zs.shape, dtype=np.result_type(grad_a, z))
-        rest = np.array(grad_a, dtype=out.dtype)  # what no earlier piece has taken
-        m = np.empty_like(rest)  # contiguous: a comparison into a strided float view is ~40x
+        dtype = np.result_type(grad_a, z)
+        out = act.out.get("dz", zs.shape, dtype)
+        rest = act.out.get("rest", grad_a.shape, dtype)  # what no earlier piece has taken
+        np.copyto(rest, grad_a)
+        m = act.out.get("m", grad_a.shape, dtype)  # contiguous: into a strided view is ~40x
         for i in range(act.pieces - 1):
             np.equal(zs[..., i], a, out=m)
             m *= rest
@@ -304,7 +322,7 @@ class Maxout:
 class Step:
     @staticmethod
     def forward(act, z):
-        return _positive_mask(z, np.empty_like(z)), None
+        return _positive_mask(z, _new(act, z)), None
 
     @staticmethod
     def vjp(act, cache, grad_a):

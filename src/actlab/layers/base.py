@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..buffers import OutputBuffers
+
 
 class ParamLayer:
     """Base of Dense and the convolutions: W (R, fan_in, fan_out), b (R, 1, ..., 1, fan_out).
@@ -30,6 +32,7 @@ class ParamLayer:
         self.params = {"W": W, "b": b}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
         self.input = None
+        self.out = OutputBuffers()  # fresh outputs, or kept ones during training steps
 
     @property
     def W(self):
@@ -46,7 +49,9 @@ class ParamLayer:
     def affine(self, rows: np.ndarray) -> np.ndarray:
         """rows W + b, for rows of shape (R, n, fan_in) and b broadcasting against the result."""
         params = self.params
-        z = np.matmul(rows, params["W"])
+        W = params["W"]
+        shape = (*rows.shape[:-1], W.shape[2])
+        z = np.matmul(rows, W, out=self.out.get("z", shape, _result_dtype(rows, W)))
         z += params["b"]
         return z
 
@@ -67,4 +72,11 @@ class ParamLayer:
 
     def rows_grad(self, g: np.ndarray) -> np.ndarray:
         """dL/drows = g W^T."""
-        return np.matmul(g, self.params["W"].transpose(0, 2, 1))
+        W = self.params["W"]
+        shape = (*g.shape[:-1], W.shape[1])
+        return np.matmul(g, W.transpose(0, 2, 1), out=self.out.get("dx", shape, _result_dtype(g, W)))
+
+
+def _result_dtype(a: np.ndarray, b: np.ndarray):
+    """The dtype of a product of a and b (np.result_type, skipped when they agree: per call)."""
+    return a.dtype if a.dtype == b.dtype else np.result_type(a, b)
