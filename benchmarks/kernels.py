@@ -38,6 +38,7 @@ ISSUE_1MIB = {
     "softsign": 8.3,
 }
 PIECEWISE_LINEAR = ("relu", "leaky_relu", "prelu", "step", "identity", "maxout")
+LAST: dict = {}  # the last run's {name: (ratio 1 MiB, goal 1 MiB, ratio 64 MiB)}, for run.py
 
 
 def goal_1mib(name: str) -> float:
@@ -84,6 +85,42 @@ def measure(shape, repeats: int, number: int, names=None) -> tuple[dict, float]:
     return out, copy
 
 
+def kernel_job(name: str):
+    """callgrind job: one forward and one backward of ``name`` in training mode (kept output
+    arrays), on a small array: the count of numpy ufunc calls does not depend on the size, and
+    each call over the activation's arrays is one pass over memory. See callgrind.py."""
+    from actlab.activations import get_activation
+
+    act = get_activation(name)
+    act.out.on = True
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((1, 64, 64 * act.pieces), dtype=np.float32)
+    g = rng.standard_normal((1, 64, 64), dtype=np.float32)
+    act.build(1, z.shape[2:], np.float32)
+
+    def setup():
+        act.forward(z)
+        act.backward(g)
+        return act
+
+    def run(act):
+        act.forward(z)
+        act.backward(g)
+
+    return setup, run
+
+
+def min_copies(name: str) -> float:
+    """Memory traffic of the best possible kernel, in copies of the output array (a copy reads
+    it once and writes it once): forward reads z (pieces x wide) and writes a; backward reads z
+    again, reads grad_a and writes grad_z (pieces x wide). 2.5 for every elementwise
+    activation; maxout (k = 2) 4, beyond the 3x goal by its shape alone."""
+    from actlab.activations import get_activation
+
+    k = get_activation(name).pieces
+    return (k + 1 + k + 1 + k) / 2
+
+
 def run(repeats: int, number: int = 20, names=None, large_number: int = 1):
     """Rows of the kernels table at 1 MiB and 64 MiB, and the goals each one is held to.
 
@@ -98,7 +135,7 @@ def run(repeats: int, number: int = 20, names=None, large_number: int = 1):
         fl, bl = large[name]
         r_s, r_l = (fs + bs) / copy_s, (fl + bl) / copy_l
         if not name.startswith("("):
-            ratios[name] = (r_s, goal_1mib(name), r_l)
+            ratios[name] = LAST[name] = (r_s, goal_1mib(name), r_l)
         rows.append(
             [
                 name,

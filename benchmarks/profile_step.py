@@ -2,10 +2,11 @@
 
 ``python benchmarks/profile_step.py`` times each stage of one step of figure 1's model (R = 1,
 batch 32) on its own, many times, and prints the minimum (the least disturbed by other jobs):
-forward, loss + gradient at the logits, backward, optimizer update, bookkeeping (accuracy), and
-the GEMMs alone (np.matmul on the step's shapes), the floor of a NumPy implementation.
+forward, loss + gradient at the logits, backward, optimizer update (the train accuracy is
+counted once an epoch, not a step), and the GEMMs alone (np.matmul on the step's shapes), the floor of a NumPy implementation.
 For a whole-run view use cProfile: ``python -m cProfile -s tottime benchmarks/profile_step.py
---fit``.
+--fit``; for load-independent counts (instructions and numpy calls a step, under valgrind)
+``python benchmarks/callgrind.py``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from small_model import BATCH, HIDDEN, LR, MOMENTUM, actlab_fit, digits
 
 
 def _t(fn, number=500, repeat=9):
+    """Microseconds per call: the minimum over ``repeat`` runs of ``number`` calls."""
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
 
 
-def stages(activation: str) -> dict[str, float]:
+def stages(activation: str, number=500, repeat=9) -> dict[str, float]:
     from actlab.network import Network
     from actlab.training import Trainer
 
@@ -39,14 +41,15 @@ def stages(activation: str) -> dict[str, float]:
     if hasattr(net, "fused_parameters"):
         params, grads = ([a] for a in net.fused_parameters())
     xb, yb = X[None, :BATCH], y[None, :BATCH]
-    logits = net.forward(xb)
+    net._reuse(True)  # layers write into the arrays they keep, as in the Trainer's steps
+    logits = net._forward(xb)
     _, grad = net.head.loss_and_grad(logits, yb)
+    n = {"number": number, "repeat": repeat}
     out = {
-        "forward": _t(lambda: net.forward(xb)),
-        "loss+grad": _t(lambda: net.head.loss_and_grad(logits, yb)),
-        "backward": _t(lambda: net.backward(grad)),
-        "optimizer": _t(lambda: opt.step(params, grads, None)),
-        "accuracy": _t(lambda: net.head.n_correct(logits, yb)),
+        "forward": _t(lambda: net._forward(xb), **n),
+        "loss+grad": _t(lambda: net.head.loss_and_grad(logits, yb), **n),
+        "backward": _t(lambda: net.backward(grad), **n),
+        "optimizer": _t(lambda: opt.step(params, grads, None), **n),
     }
     out["step (sum)"] = sum(out.values())
     rng = np.random.default_rng(0)
@@ -67,8 +70,52 @@ def stages(activation: str) -> dict[str, float]:
             if i:
                 np.matmul(g, W.transpose(0, 2, 1))
 
-    out["GEMMs alone"] = _t(gemms)
+    out["GEMMs alone"] = _t(gemms, **n)
     return out
+
+
+def count_steps() -> int:
+    """Training steps that ``step_job`` counts: one epoch of digits at batch 32."""
+    return -(-len(digits()[0]) // BATCH)
+
+
+def step_job(label: str):
+    """callgrind job "activation:R": one epoch of the small model's training (``Trainer.fit``,
+    R replicas in lockstep), after a warm-up on a few rows (two full minibatches and the
+    epoch's short last one). See benchmarks/callgrind.py."""
+    from actlab.network import Network
+    from actlab.training import Trainer
+
+    activation, replicas = label.split(":")
+    X, y, _, _ = digits()
+
+    def setup():
+        net = Network(
+            X.shape[1],
+            list(HIDDEN),
+            10,
+            activation=activation,
+            init="standard",
+            seeds=list(range(int(replicas))),
+        )
+        warm = 2 * BATCH + len(X) % BATCH
+        Trainer("sgd", lr=LR, momentum=MOMENTUM, epochs=1, batch_size=BATCH).fit(
+            net, X[:warm], y[:warm]
+        )
+        return net
+
+    def run(net):
+        Trainer("sgd", lr=LR, momentum=MOMENTUM, epochs=1, batch_size=BATCH).fit(net, X, y)
+
+    return setup, run
+
+
+def call_overhead_us(number=2000, repeat=7) -> float:
+    """Microseconds of one numpy ufunc call on an array of the small model's hidden layer
+    (1, 32, 100) float32, into an existing output: dispatch, not arithmetic."""
+    a = np.ones((1, BATCH, HIDDEN[0]), dtype=np.float32)
+    out = np.empty_like(a)
+    return _t(lambda: np.multiply(a, a, out=out), number, repeat)
 
 
 def main():

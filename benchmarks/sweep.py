@@ -12,7 +12,17 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from small_model import ACTIVATIONS, ACTLAB_INIT, BATCH, HIDDEN, LR, MOMENTUM, actlab_fit, torch_fit
+from small_model import (
+    ACTIVATIONS,
+    ACTLAB_INIT,
+    BATCH,
+    HIDDEN,
+    LR,
+    MOMENTUM,
+    actlab_fit,
+    digits,
+    torch_fit,
+)
 
 SEEDS = tuple(range(10))
 
@@ -58,7 +68,6 @@ def gemm_sweep(epochs: int):
     step the forward x W and backward x^T g, g W^T (none for the input) of 10 replicas at once.
 
     The float32 GEMM rate on the sweep's own shapes: the ceiling of a NumPy implementation."""
-    from small_model import digits
 
     X_tr = digits()[0]
     n, r = X_tr.shape[0], len(SEEDS)
@@ -86,7 +95,6 @@ def gemm_sweep(epochs: int):
 
 
 def sweep_flops(epochs: int) -> float:
-    from small_model import digits
 
     n, d = digits()[0].shape
     sizes = [d, *HIDDEN, 10]
@@ -141,4 +149,9 @@ def run(epochs: int, repeats: int, torch_threads=(1,)):
         "mean test acc over 10 seeds (" + " / ".join(ACTIVATIONS) + ")",
     ]
     best_actlab = min(res[k][0] for k in res if k.startswith("actlab"))
+    n = len(digits()[0])
+    LAST.update(gemm=gemm, actlab=best_actlab, steps=len(ACTIVATIONS) * epochs * -(-n // BATCH))
     return header, rows, torch_best / best_actlab, gemm / best_actlab
+
+
+LAST: dict = {}  # the last run's seconds (GEMMs alone, best actlab) and steps, for run.py

@@ -117,7 +117,14 @@ class PReLU:
 
     @staticmethod
     def param_grads(act, cache, grad_a):  # df/dalpha = z if z <= 0 else 0
-        return {"alpha": np.multiply(grad_a, cache[1], out=_out(act, grad_a, cache[1], "da"))}
+        neg = cache[1]
+        if act.per_unit or grad_a.ndim < 2:
+            return {"alpha": np.multiply(grad_a, neg, out=_out(act, grad_a, neg, "da"))}
+        # one alpha per layer: sum(grad_a * neg) per replica as one dot product (a GEMM of
+        # (R, 1, n) by (R, n, 1)), one pass and no temporary
+        R = grad_a.shape[0]
+        dot = np.matmul(grad_a.reshape(R, 1, -1), neg.reshape(R, -1, 1))
+        return {"alpha": dot.reshape((R,) + (1,) * (grad_a.ndim - 1))}
 
 
 class ELU:
@@ -296,9 +303,8 @@ class Maxout:
     @staticmethod
     def forward(act, z):
         zs = act._split(z)
-        a = _new(act, zs[..., 0])
-        np.copyto(a, zs[..., 0])
-        for i in range(1, act.pieces):
+        a = np.maximum(zs[..., 0], zs[..., 1], out=_new(act, zs[..., 0]))  # k >= 2 pieces
+        for i in range(2, act.pieces):
             np.maximum(a, zs[..., i], out=a)
         return a, (z, zs, a)
 
@@ -307,15 +313,14 @@ class Maxout:
         z, zs, a = cache
         dtype = np.result_type(grad_a, z)
         out = act.out.get("dz", zs.shape, dtype)
-        rest = act.out.get("rest", grad_a.shape, dtype)  # what no earlier piece has taken
-        np.copyto(rest, grad_a)
         m = act.out.get("m", grad_a.shape, dtype)  # contiguous: into a strided view is ~40x
+        rest = grad_a  # what no earlier piece has taken
         for i in range(act.pieces - 1):
             np.equal(zs[..., i], a, out=m)
-            m *= rest
-            out[..., i] = m
-            rest -= m
-        out[..., -1] = rest
+            np.multiply(m, rest, out=out[..., i])
+            last = i == act.pieces - 2  # the last piece takes what is left, written in place
+            into = out[..., -1] if last else act.out.get("rest", grad_a.shape, dtype)
+            rest = np.subtract(rest, out[..., i], out=into)
         return out.reshape(z.shape)
 
 

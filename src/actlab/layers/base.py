@@ -74,7 +74,9 @@ class ParamLayer:
         """dL/drows = g W^T."""
         W = self.params["W"]
         shape = (*g.shape[:-1], W.shape[1])
-        return np.matmul(g, W.transpose(0, 2, 1), out=self.out.get("dx", shape, _result_dtype(g, W)))
+        return np.matmul(
+            g, W.transpose(0, 2, 1), out=self.out.get("dx", shape, _result_dtype(g, W))
+        )
 
 
 def _result_dtype(a: np.ndarray, b: np.ndarray):

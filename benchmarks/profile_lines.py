@@ -1,0 +1,132 @@
+"""The line under each goal of issue 15 that is not met: where the remaining time goes, and why
+it cannot go, computed from what this run measured (nothing typed in):
+
+- small model: a step's time (profile_step.stages) = the GEMMs alone + the numpy calls a step
+  makes (counted under valgrind: load-independent) x the measured cost of one call + Python;
+- kernels: the numpy passes a forward + backward makes (ufunc calls, counted), the time they took
+  against a copy, and the memory traffic one fused loop would need (kernels.min_copies);
+- sweep: the GEMMs alone against actlab's time, and the rest per step with its call count.
+
+Counts need valgrind; without it (or with ``--no-counts``) the lines say so and keep the times.
+"""
+
+from __future__ import annotations
+
+import callgrind
+import kernels
+import profile_step
+from small_model import ACTIVATIONS
+
+
+def _step_calls(counts: bool) -> dict | None:
+    if not counts:
+        return None
+    res = callgrind.counts("profile_step", "step_job", [f"{a}:1" for a in ACTIVATIONS])
+    if res is None:
+        return None
+    steps = profile_step.count_steps()
+    return {label.split(":")[0]: c["ufunc_calls"] / steps for label, c in res.items()}
+
+
+def small_model_lines(calls: dict | None) -> list[str]:
+    per_call = profile_step.call_overhead_us()
+    out = []
+    for act in ACTIVATIONS:
+        st = profile_step.stages(act, number=200, repeat=5)
+        gemm = st.pop("GEMMs alone")
+        step = sum(st.values())
+        rest = step - gemm
+        if calls is None:
+            out.append(
+                f"{act}: a step {step:.0f} us, the GEMMs alone {gemm:.0f} us, the other "
+                f"{rest:.0f} us numpy calls and Python (no valgrind: calls not counted)"
+            )
+            continue
+        n = calls[act]
+        out.append(
+            f"{act}: a step {step:.0f} us = GEMMs alone {gemm:.0f} us + {n:.1f} numpy calls "
+            f"(counted) x {per_call:.2f} us a call = {n * per_call:.0f} us + Python "
+            f"{rest - n * per_call:.0f} us: each call is one numpy dispatch; fewer calls "
+            f"need fused, compiled steps"
+        )
+    return out
+
+
+def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
+    names = sorted({g.split()[2].rstrip(":") for g in not_met})
+    res = callgrind.counts("kernels", "kernel_job", names) if counts and names else None
+    out = {}
+    for g in not_met:
+        name = g.split()[2].rstrip(":")
+        r_s, _, r_l = kernels.LAST[name]
+        large = "64 MiB" in g
+        ratio = r_l if large else r_s
+        passes = None if res is None else res[name]["ufunc_calls"]
+        if passes is None:
+            line = f"{name}: {ratio:.1f}x a copy (no valgrind: passes not counted)"
+        elif large:
+            best = kernels.min_copies(name)
+            line = (
+                f"{name}: {passes} numpy passes for forward + backward (ufunc calls, counted), "
+                f"{ratio:.1f}x a copy = {ratio / passes:.2f} copies a pass; one fused loop "
+                f"would move {best:.1f} copies' worth"
+                + (" (over 3x by its shape alone)" if best > 3 else "")
+                + "; numpy cannot fuse passes"
+            )
+        else:
+            per_pass = ratio / passes
+            line = (
+                f"{name}: {passes} numpy passes (counted), {ratio:.1f}x a copy in cache = "
+                f"{per_pass:.1f} copies a pass"
+                + (
+                    ": the arithmetic of a pass (exp, erfc, a compare into float) costs more "
+                    "than moving its data"
+                    if per_pass > 1.5
+                    else ": each pass costs about a copy; fewer passes need a fused loop"
+                )
+            )
+        out[g] = [line]
+    return out
+
+
+def sweep_lines(sweep: dict, calls: dict | None) -> list[str]:
+    rest = sweep["actlab"] - sweep["gemm"]
+    per_step = rest / sweep["steps"] * 1e6
+    n = (
+        ""
+        if calls is None
+        else f", up to {max(calls.values()):.1f} numpy calls a step (counted at R = 1)"
+    )
+    return [
+        f"np.matmul alone {sweep['gemm']:.2f} s of actlab's {sweep['actlab']:.2f} s; the other "
+        f"{rest:.2f} s = {per_step:.0f} us in each of {sweep['steps']} steps{n}, elementwise "
+        f"work and dispatch on (10, 32, 100) arrays"
+    ]
+
+
+def lines(goals, only, counts: bool = True, sweep: dict | None = None) -> dict[str, list[str]]:
+    """{goal text: lines to print under it} for the goals of figures 1-3 that are not met."""
+    not_met = [g for g, _, ok in goals if ok is False]
+    small = [g for g in not_met if g.startswith("1. small model") and "accuracy" not in g]
+    kern = [g for g in not_met if g.startswith("2. kernel ")]
+    swp = [g for g in not_met if g.startswith("3. sweep")]
+    why: dict[str, list[str]] = {}
+    calls = _step_calls(counts) if (small or swp) else None
+    if small and "small" in only:
+        why[small[0]] = small_model_lines(calls)
+    if kern and "kernels" in only:
+        why.update(kernel_lines(kern, counts))
+    if swp and sweep:
+        why[swp[-1]] = sweep_lines(sweep, calls)
+    return why
+
+
+def with_lines(table_text: str, goal_texts: list[str], why: dict) -> str:
+    """The goals table with each goal's lines printed under its row (rows in goal order)."""
+    rows = table_text.splitlines()
+    head = len(rows) - len(goal_texts)
+    out = rows[:head]
+    for goal, row in zip(goal_texts, rows[head:]):
+        out.append(row)
+        out += [f"      why: {line}" for line in why.get(goal, [])]
+    return "\n".join(out)

@@ -1,0 +1,95 @@
+"""The benchmark scripts still import and their goals-table code still runs (tiny sizes, no
+timing asserted): a benchmark that breaks on an import or a renamed function is caught here,
+not at the next benchmark run."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+MODULES = sorted(p.stem for p in BENCH.glob("*.py"))
+
+
+@pytest.fixture(autouse=True)
+def _bench_path(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_benchmark_module_imports(name):
+    module = importlib.import_module(name)
+    assert module.__doc__, f"benchmarks/{name}.py has no docstring saying what it measures"
+
+
+def test_goals_table_runs_on_tiny_kernels_and_prints_profile_lines(monkeypatch, capsys):
+    """run.py's whole goals path for figure 4 on tiny arrays: the table, a status per goal
+    and, under every goal not met, a profile line built from this run's numbers."""
+    import kernels
+    import run
+
+    monkeypatch.setattr(kernels, "SHAPE", (1, 4, 8))
+    monkeypatch.setattr(kernels, "LARGE", (1, 8, 8))
+    monkeypatch.setattr(
+        "actlab.activations.available_activations", lambda: ["relu", "sigmoid", "maxout"]
+    )
+    assert run.main(["--quick", "--only", "kernels", "--no-counts", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    goals = [line for line in out.splitlines() if line.startswith("2. kernel ")]
+    assert len(goals) == 6  # 3 kernels x (64 MiB, 1 MiB)
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("2. kernel ") and line.rstrip().endswith("NOT met"):
+            name = line.split()[2].rstrip(":")
+            assert lines[i + 1].startswith(f"      why: {name}: ")
+            assert "x a copy" in lines[i + 1]
+
+
+def test_profile_lines_compute_from_the_measurements(monkeypatch):
+    import kernels
+    import profile_lines
+
+    monkeypatch.setitem(kernels.LAST, "relu", (6.0, 4.0, 4.5))
+    goals = [
+        ("2. kernel relu: fwd+bwd <= 3x copy at 64 MiB", "4.5x", False),
+        ("2. kernel relu: fwd+bwd <= 4.0x copy at 1 MiB (piecewise linear)", "6.0x", False),
+        ("3. sweep: ... or >= 60% of the float32 GEMM rate, same shapes", "40%", False),
+    ]
+    sweep = {"gemm": 1.0, "actlab": 2.5, "steps": 1000}
+    why = profile_lines.lines(goals, {"kernels", "sweep"}, counts=False, sweep=sweep)
+    assert why[goals[0][0]] == ["relu: 4.5x a copy (no valgrind: passes not counted)"]
+    assert why[goals[1][0]] == ["relu: 6.0x a copy (no valgrind: passes not counted)"]
+    assert why[goals[2][0]][0].startswith(
+        "np.matmul alone 1.00 s of actlab's 2.50 s; the other 1.50 s = 1500 us"
+    )
+    text = profile_lines.with_lines("t\nh\n-\nrow a\nrow b", ["a", "b"], {"b": ["x"]})
+    assert text.splitlines() == ["t", "h", "-", "row a", "row b", "      why: x"]
+    assert kernels.min_copies("relu") == 2.5 and kernels.min_copies("maxout") == 4.0
+
+
+def test_small_model_and_sweep_paths_on_tiny_runs():
+    import profile_step
+    import small_model
+    import sweep
+
+    header, rows, worst, gaps = small_model.run(1, 1, peers=(), activations=("relu",))
+    assert rows[0][0] == "relu" and worst == {} and gaps == {}
+    assert "median of" in header[-1]
+    st = profile_step.stages("tanh", number=2, repeat=1)
+    assert set(st) == {"forward", "loss+grad", "backward", "optimizer", "step (sum)", "GEMMs alone"}
+    assert profile_step.call_overhead_us(number=10, repeat=1) > 0
+    assert sweep.sweep_flops(1) > 0
+
+
+def test_callgrind_dump_is_parsed(tmp_path):
+    import callgrind
+
+    dump = tmp_path / "cg.out.1"
+    dump.write_text(
+        "events: Ir\nfn=(1) main\n0 5\ncfn=(2) ufunc_generic_fastcall\ncalls=7 0\n0 3\n"
+        "cfn=(3) scipy_cblas_sgemm64_\ncalls=2 0\n0 9\ncfn=(2)\ncalls=1 0\n0 1\n"
+        "summary: 1234\n"
+    )
+    assert callgrind._parse(dump) == {"instructions": 1234, "ufunc_calls": 8, "gemm_calls": 2}
