@@ -192,3 +192,30 @@ def test_kernel_with_kept_output_arrays_equals_the_reference(spec, dtype):
     np.testing.assert_allclose(d2, act.vjp(z2, ref_a, g2), rtol=tol, atol=tol)
     act.out.on = False
     assert not np.shares_memory(act.forward(z1), a2)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("spec", SPECS)
+def test_kernel_block_by_block_equals_the_kernel_whole(spec, dtype, keep, monkeypatch):
+    """Arrays beyond the caches run block by block (elementwise kernels only): the same output,
+    cache and gradient as the kernel run on the whole array, to the last bit; blocks of 100
+    elements over 1440 (the last block shorter), here forced by lowering the thresholds."""
+    rng = np.random.default_rng(3)
+    act = _built(spec, dtype, 12 * get_activation(spec).pieces)
+    act.out.on = keep
+    z = _inputs(dtype, act.pieces, rng)
+    g = rng.standard_normal((3, 40, 12)).astype(dtype)
+    whole_a = act.forward(z).copy()
+    whole_d = act.backward(g).copy()
+    monkeypatch.setattr(K, "BLOCKED_FROM", 1000)
+    monkeypatch.setattr(K, "BLOCK", 100)
+    kernel = K.kernel_for(act)
+    assert K.blocked(kernel, z) == getattr(kernel, "elementwise", False)
+    a = act.forward(z)
+    d = act.backward(g)
+    assert a.shape == whole_a.shape and d.shape == whole_d.shape
+    np.testing.assert_array_equal(a, whole_a)
+    np.testing.assert_array_equal(d, whole_d)
+    if keep:  # the blocks were written into the arrays the activation keeps
+        assert act.forward(z) is a

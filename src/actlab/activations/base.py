@@ -25,7 +25,7 @@ import numpy as np
 
 from ..buffers import OutputBuffers
 from ..errors import ParameterError, check_flag, is_real
-from .kernels import kernel_for
+from .kernels import blocked, forward_blocked, kernel_for, vjp_blocked
 
 SQRT2 = math.sqrt(2.0)
 
@@ -158,7 +158,10 @@ class Activation:
             a = self.f(z)
             self._seen = (z, a)
         else:
-            a, cache = kernel.forward(self, z)
+            if blocked(kernel, z):  # an array beyond the caches: block by block (kernels.py)
+                a, cache = forward_blocked(kernel, self, z)
+            else:
+                a, cache = kernel.forward(self, z)
             self._seen = (cache, None)
         return a
 
@@ -176,6 +179,8 @@ class Activation:
             if self.params:
                 for key, value in kernel.param_grads(self, cache, grad_a).items():
                     store_grad(self.grads, key, value)
+            if blocked(kernel, grad_a):
+                return vjp_blocked(kernel, self, cache, grad_a)
             return kernel.vjp(self, cache, grad_a)
         if self.params:
             for key, value in self.param_grads(z, a, grad_a).items():

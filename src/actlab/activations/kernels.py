@@ -55,6 +55,8 @@ def _positive_mask(z, out) -> np.ndarray:
 
 
 class ReLU:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         # np.clip has a SIMD loop (np.maximum tests each element for NaN): see ReLU.f
@@ -70,6 +72,8 @@ class ReLU:
 
 
 class LeakyReLU:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         s = act.slope
@@ -128,6 +132,8 @@ class PReLU:
 
 
 class ELU:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         e = np.minimum(z, 0, out=_new(act, z, "e"))
@@ -151,6 +157,8 @@ class ELU:
 
 
 class SELU:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         sa = act.scale * act.alpha
@@ -177,6 +185,8 @@ class SELU:
 
 
 class Sigmoid:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         a = sigmoid(z, out=_new(act, z))
@@ -191,6 +201,8 @@ class Sigmoid:
 
 
 class Tanh:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         a = np.tanh(z, out=_new(act, z))
@@ -205,6 +217,8 @@ class Tanh:
 
 
 class Softsign:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         r = np.abs(z, out=_new(act, z, "r"))
@@ -222,6 +236,8 @@ class Softsign:
 
 
 class Softplus:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         a = softplus(z, out=_new(act, z))  # numerics.softplus: one pass per ufunc
@@ -237,6 +253,8 @@ class Softplus:
 
 
 class Swish:  # beta fixed (not trainable), |beta| <= 1: t = beta z never overflows
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         beta = act.beta  # fixed, |beta| <= 1 (kernel_for): t = beta z never overflows
@@ -256,6 +274,8 @@ class Swish:  # beta fixed (not trainable), |beta| <= 1: t = beta z never overfl
 
 
 class GELU:  # approximate="none"
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         phi = np.multiply(z, -_SQRT1_2, out=_new(act, z, "phi"))
@@ -279,6 +299,8 @@ class GELU:  # approximate="none"
 
 
 class Mish:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         sp = softplus(z, out=_new(act, z, "sp"))
@@ -325,13 +347,116 @@ class Maxout:
 
 
 class Step:
+    elementwise = True
+
     @staticmethod
     def forward(act, z):
         return _positive_mask(z, _new(act, z)), None
 
     @staticmethod
-    def vjp(act, cache, grad_a):
-        return np.zeros_like(grad_a)
+    def vjp(act, cache, grad_a):  # f'(z) = 0 (almost everywhere)
+        d = _out(act, grad_a, grad_a)
+        d.fill(0)
+        return d
+
+
+# --- large arrays: the same kernels, block by block -------------------------------------------
+#
+# Each numpy call is one pass over its arrays; on an array larger than the caches every pass
+# goes to memory, so a kernel of k calls moves k times the data. Run on blocks that stay in
+# cache, the k passes over a block cost cache traffic and only the block's first read and last
+# write go to memory. Only for kernels marked ``elementwise`` (every output element depends on
+# the same element of each input: no per-replica parameters, no pieces), on C-contiguous input.
+BLOCK = 1 << 15  # elements per block: 128 KiB of float32; a kernel's few arrays stay in L2
+BLOCKED_FROM = 1 << 20  # blocks only from 4 MiB of float32 (below, the arrays fit in cache)
+
+
+def blocked(kernel, z) -> bool:
+    """Whether ``z`` is large enough, and ``kernel`` elementwise, to run block by block."""
+    return z.size >= BLOCKED_FROM and getattr(kernel, "elementwise", False) and z.flags.c_contiguous
+
+
+class _Blocks:
+    """Stands in for ``act.out`` while a kernel runs on one block: ``get(role, ...)`` returns
+    that block of a whole array per role (from the real ``act.out``: kept or fresh), and
+    remembers which role each returned block belongs to, to hand back the whole arrays."""
+
+    def __init__(self, out, shape):
+        self.out, self.shape = out, shape
+        self.wholes, self.roles = {}, {}
+        self.start = self.stop = 0
+
+    def get(self, role, shape, dtype):
+        whole = self.wholes.get(role)
+        if whole is None:
+            full = self.out.get(role, self.shape, dtype)
+            whole = self.wholes[role] = (full, full.reshape(-1))
+        block = whole[1][self.start : self.stop]
+        self.roles[id(block)] = (role, block)  # the block object stays alive: its id is unique
+        return block
+
+    def whole(self, x, inputs):
+        """The whole array behind ``x`` (a kernel output or cache of the last block), in the
+        caller's shape; an input's block maps back to that input."""
+        if x is None:
+            return None
+        if isinstance(x, tuple):
+            return tuple(self.whole(v, inputs) for v in x)
+        found = self.roles.get(id(x))
+        if found is not None and found[1] is x:
+            return self.wholes[found[0]][0]
+        for flat, full in inputs:
+            if np.shares_memory(x, flat):
+                return full
+        raise ValueError("a blocked kernel returned an array that is neither an output nor input")
+
+
+def _arrays(cache) -> list:
+    """The arrays in a kernel's cache (an array, a tuple of them, or None)."""
+    if cache is None:
+        return []
+    return [x for v in cache for x in _arrays(v)] if isinstance(cache, tuple) else [cache]
+
+
+def _run_blocks(act, shape, size, inputs, step):
+    """Call ``step(start, stop)`` per block with ``act.out`` swapped for a _Blocks; returns the
+    whole arrays behind what the last call returned."""
+    blocks = _Blocks(act.out, shape)
+    act.out = blocks
+    try:
+        for start in range(0, size, BLOCK):
+            blocks.roles.clear()
+            blocks.start, blocks.stop = start, min(start + BLOCK, size)
+            result = step(start, blocks.stop)
+    finally:
+        act.out = blocks.out
+    return blocks.whole(result, inputs)
+
+
+def forward_blocked(kernel, act, z):
+    """kernel.forward(act, z), block by block over the flattened z: the same (a, cache)."""
+    flat = z.reshape(-1)
+    return _run_blocks(
+        act, z.shape, z.size, [(flat, z)], lambda i, j: kernel.forward(act, flat[i:j])
+    )
+
+
+def vjp_blocked(kernel, act, cache, grad_a):
+    """kernel.vjp(act, cache, grad_a), block by block: the same grad_z."""
+    if not all(x.flags.c_contiguous for x in _arrays(cache)):  # a forward that ran whole
+        return kernel.vjp(act, cache, grad_a)
+    g = grad_a.reshape(-1)
+
+    def cut(x, i, j):
+        if x is None:
+            return None
+        if isinstance(x, tuple):
+            return tuple(cut(v, i, j) for v in x)
+        return x.reshape(-1)[i:j]
+
+    return _run_blocks(
+        act, grad_a.shape, g.size, [], lambda i, j: kernel.vjp(act, cut(cache, i, j), g[i:j])
+    )
 
 
 _BY_CLASS: dict = {}  # Activation class -> kernel, filled on first use (no import cycle)
