@@ -52,7 +52,20 @@ def small_model_lines(calls: dict | None) -> list[str]:
     return out
 
 
+def _elementwise() -> set[str]:
+    """Activations whose kernel runs block by block on large arrays (kernels.py)."""
+    from actlab.activations import available_activations, get_activation
+    from actlab.activations.kernels import kernel_for
+
+    return {
+        n
+        for n in available_activations()
+        if getattr(kernel_for(get_activation(n)), "elementwise", False)
+    }
+
+
 def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
+    elementwise = _elementwise()
     names = sorted({g.split()[2].rstrip(":") for g in not_met})
     res = callgrind.counts("kernels", "kernel_job", names) if counts and names else None
     out = {}
@@ -66,10 +79,16 @@ def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
             line = f"{name}: {ratio:.1f}x a copy (no valgrind: passes not counted)"
         elif large:
             best = kernels.min_copies(name)
+            where = (
+                "block by block in cache (kernels.BLOCK), where the same passes cost "
+                f"{r_s:.1f}x a copy at 1 MiB"
+                if name in elementwise
+                else "each over the whole array in memory"
+            )
             line = (
                 f"{name}: {passes} numpy passes for forward + backward (ufunc calls, counted), "
-                f"{ratio:.1f}x a copy = {ratio / passes:.2f} copies a pass; one fused loop "
-                f"would move {best:.1f} copies' worth"
+                f"{where}: {ratio:.1f}x a copy; one fused loop would move {best:.1f} copies' "
+                "worth"
                 + (" (over 3x by its shape alone)" if best > 3 else "")
                 + "; numpy cannot fuse passes"
             )
@@ -79,8 +98,8 @@ def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
                 f"{name}: {passes} numpy passes (counted), {ratio:.1f}x a copy in cache = "
                 f"{per_pass:.1f} copies a pass"
                 + (
-                    ": the arithmetic of a pass (exp, erfc, a compare into float) costs more "
-                    "than moving its data"
+                    ": a pass costs more than moving its data (arithmetic such as exp or erfc, "
+                    "a comparison written as float, call overhead)"
                     if per_pass > 1.5
                     else ": each pass costs about a copy; fewer passes need a fused loop"
                 )
