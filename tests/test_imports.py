@@ -23,6 +23,7 @@ FLOORS = {
     1: (
         "_version",
         "numerics",
+        "buffers",
         "errors",
         "activations",
         "initializers",
