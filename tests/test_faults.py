@@ -557,3 +557,17 @@ def test_makespan_packs_groups_onto_workers():
 
     assert makespan([3, 3, 2, 2, 2], 2) == 7  # 3+2+2 | 3+2
     assert makespan([5, 1, 1], 3) == 5 and makespan([1, 1, 1, 1], 1) == 4
+
+
+def test_report_names_the_corrupt_lines_it_leaves_out(tmp_path, capsys):
+    """The page draws complete groups only; `actlab report` says how many lines it left out."""
+    out = tmp_path / "run"
+    run_spec(Spec.from_dict(json_spec()), out=out, progress="none", workers=1)
+    assert main(["report", str(out)]) == 0
+    assert "left out" not in capsys.readouterr().out
+    lines = (out / "records.jsonl").read_bytes().split(b"\n")
+    lines[2] = lines[2][:40] + b"\xff garbage"  # a middle line: the second group's first seed
+    (out / "records.jsonl").write_bytes(b"\n".join(lines))
+    assert main(["report", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "left out of the figures: 2 line(s) of records.jsonl from 1 incomplete" in printed

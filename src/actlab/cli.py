@@ -353,9 +353,17 @@ def _duration(seconds: float, digits: int = 0) -> str:
 
 
 def cmd_report(args) -> int:
+    from .experiments.store import RunStore
     from .report.html import write_report
 
     print(f"report: {write_report(args.run_dir, svg=args.svg)}")
+    scan = RunStore(args.run_dir).scan()  # the page draws complete groups only: say so
+    if scan.bad:
+        print(
+            f"left out of the figures: {len(scan.bad)} line(s) of records.jsonl from "
+            f"{len(scan.bad_groups) or 'unnamed'} incomplete or corrupt group(s); run the "
+            "same actlab run or compare command again to train them again"
+        )
     return 0
 
 
