@@ -571,3 +571,32 @@ def test_report_names_the_corrupt_lines_it_leaves_out(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "left out of the figures: 2 line(s) of records.jsonl from 1 incomplete" in printed
+
+
+def test_a_page_too_big_for_the_disk_leaves_no_part_behind(tmp_path):
+    """RLIMIT_FSIZE makes every write past LIMIT bytes fail (EFBIG), as a full disk would: the
+    limit sits between the largest figure and the page, so only report.html cannot be written."""
+    import resource
+
+    out = tmp_path / "run"
+    run_spec(Spec.from_dict(json_spec()), out=out, progress="none", workers=1)
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_bytes()
+    largest = max(p.stat().st_size for p in out.rglob("*") if p.name != "report.html")
+    assert largest < len(page)
+    limit = (largest + len(page)) // 2
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "actlab.cli", "report", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=small_files,
+    )
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "File too large" in proc.stderr
+    assert (out / "report.html").read_bytes() == page  # the old page, whole
+    assert not [p.name for p in out.iterdir() if "tmp" in p.name]

@@ -318,11 +318,9 @@ def write_report(
         )
     )
     page = _page(run, sections, answer(run))
-    target = run.path / "report.html"
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    from ..experiments.store import write_atomic  # a failed write leaves no part behind
+
+    return write_atomic(run.path / "report.html", page)
 
 
 def answer(run: Run) -> list[str]:
