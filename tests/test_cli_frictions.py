@@ -87,3 +87,15 @@ def test_list_shows_every_alias_the_parser_accepts(capsys):
         line = next(line for line in out.splitlines() if line.startswith(f"  {name} "))
         also = re.search(r"\(also: ([^)]*)\)$", line)
         assert also and alias in also.group(1).split(", "), line
+
+
+def test_run_banner_of_a_huge_grid_is_short(tmp_path, capsys):
+    """A spec of 3000 learning rates: the run's first line shows a few of them, not all, and
+    the size check still refuses it (issue 11, case 10)."""
+    lrs = ", ".join(f"{0.001 * (1 + i / 3000):.9f}" for i in range(3000))
+    spec = tmp_path / "big.toml"
+    spec.write_text(f'name = "big"\n[grid]\nactivations = ["relu"]\nlr = [{lrs}]\nseeds = 1\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 2
+    banner = capsys.readouterr().out.splitlines()[0]
+    assert "lr 0.001/0.001000333/0.001000667/0.001001/.../0.001999333/0.001999667, 30" in banner
+    assert len(banner) < 250 and not (tmp_path / "run").exists()

@@ -132,17 +132,19 @@ def _spec_from_flags(args, base):
 
 def _run_and_print(spec, args, kind) -> int:
     from .experiments.compare import format_table
+    from .experiments.plan import compact  # a grid of 10^6 values is not printed whole
     from .experiments.store import default_run_dir
     from .experiments.sweep import run_spec
 
     out = args.out if args.out else default_run_dir(kind)
     progress = "none" if args.quiet else "auto"
     if not args.quiet:
+        shapes = spec.archs or [",".join(map(str, h)) or "none" for h in spec.hidden]
         print(
-            f"actlab {kind}: {', '.join(spec.activations)} on {', '.join(spec.datasets)}, "
-            f"network {' | '.join(spec.archs) if spec.archs else ' | '.join(','.join(map(str, h)) or 'none' for h in spec.hidden)}, "
-            f"init {', '.join(spec.inits)}, {len(spec.seeds)} seeds, "
-            f"{'/'.join(spec.optimizers)} lr {'/'.join(map(str, spec.lrs))}, "
+            f"actlab {kind}: {compact(spec.activations)} on {compact(spec.datasets)}, "
+            f"network {compact(shapes).replace(', ', ' | ')}, "
+            f"init {compact(spec.inits)}, {len(spec.seeds)} seeds, "
+            f"{'/'.join(spec.optimizers)} lr {compact(spec.lrs).replace(', ', '/')}, "
             f"{spec.epochs} epochs",
             flush=True,
         )
