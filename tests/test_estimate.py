@@ -1,6 +1,8 @@
 """The plan's time estimate: its arithmetic on fake clocks (no timed assertion anywhere), and the
 calibration's process shape on a real pool (counts only)."""
 
+import math
+
 import pytest
 
 from actlab.experiments import Spec, estimate
@@ -46,11 +48,35 @@ def test_a_slow_epoch_does_not_move_the_median():
     calm = Timing(0.0, [1.0, 2.0, 3.0, 4.0], 4.0, 4.0)
     spiky = Timing(0.0, [1.0, 2.0, 12.0, 13.0], 13.0, 13.0)  # one epoch 10x (another's load)
     groups = expand(spec(activations=["relu"], epochs=40))
-    timings = {estimate._shape_key(groups[0]): [calm, spiky]}
+    timings = {estimate._shape_key(groups[0]): [calm, spiky, calm]}
     est = combine(groups, timings, workers=1, pool_seconds=0.0, store_seconds=0.0)
     assert est.epoch_spread == (1.0, 10.0)
-    # per epoch: median of [1, 1, 1, 10, 1, 1] = 1; group: median of 1 + 39 + 0 over both runs
+    # per epoch: median of the groups' means [1, 4, 1] = 1; a group: 1 + 39 x 1 + 0
     assert est.total_seconds == pytest.approx(40.0)
+
+
+def test_window_epochs_time_short_epochs_for_longer():
+    assert estimate.window_epochs(40, per_epoch=1.0) == 4  # 3 timed epochs span 3 s already
+    assert estimate.window_epochs(40, per_epoch=0.1) == 21  # 20 x 0.1 s = the 2 s window
+    assert estimate.window_epochs(10, per_epoch=0.1) == 10  # never more than the run's epochs
+    assert estimate.window_epochs(3, per_epoch=5.0) == 3
+
+
+def test_only_shapes_with_short_epochs_are_timed_again(monkeypatch):
+    calls = []
+
+    def clock(group, blas_threads=None):  # relu epochs 0.05 s, tanh 2 s
+        calls.append((group.activation, group.epochs))
+        per_epoch = 0.05 if group.activation == "relu" else 2.0
+        marks = [1.0 + i * per_epoch for i in range(group.epochs)]
+        return (0.0, marks, marks[-1]), []
+
+    monkeypatch.setattr(estimate, "timed_group", clock)
+    s = spec(epochs=50)
+    est = estimate_seconds(s, expand(s), workers=1)
+    assert calls == [("relu", 4), ("tanh", 4), ("relu", 41)]
+    assert est.timed_epochs == 41
+    assert est.total_seconds == pytest.approx((1 + 49 * 0.05) + (1 + 49 * 2.0))
 
 
 def test_makespan_takes_groups_in_plan_order_to_the_first_free_worker():
@@ -83,7 +109,8 @@ def test_estimate_scales_with_epochs_seeds_and_groups(monkeypatch):
         groups = expand(s)
         est = estimate_seconds(s, groups, workers=1)
         assert est.total_seconds == pytest.approx(sum(by_formula(groups)))
-        assert est.calibrated == len(groups) and est.timed_epochs == 4
+        assert est.calibrated == len(groups)
+        assert est.timed_epochs == min(s.epochs, 1 + math.ceil(2.0 / (0.1 * len(s.seeds))))
     base = estimate_seconds(spec(), expand(spec()), workers=1).total_seconds
     longer = estimate_seconds(spec(epochs=30), expand(spec(epochs=30)), workers=1).total_seconds
     assert longer - base == pytest.approx(2 * 20 * 0.2)  # 2 groups x 20 epochs x 0.2 s

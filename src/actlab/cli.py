@@ -337,11 +337,11 @@ def cmd_plan(args) -> int:
         low, high = est.epoch_spread
         print(
             f"estimated training time: {_duration(est.total_seconds, digits=1)} on {est.workers} "
-            f"worker(s) ({est.calibrated} group shape(s) timed for {est.timed_epochs} epochs "
+            f"worker(s) ({est.calibrated} group shape(s) timed for up to {est.timed_epochs} epochs "
             f"with probes{'' if spec.probes else ' off'}"
             f"{', every worker busy' if est.workers > 1 else ''}; a group takes "
             f"{est.group_seconds:.1f} s on average, start-up and storing "
-            f"{est.fixed_seconds:.1f} s; timed epochs {low:.2f}-{high:.2f}x their median)"
+            f"{est.fixed_seconds:.1f} s; timed epochs {low:.2f}-{high:.2f}x the per-epoch time)"
         )
     return 0
 

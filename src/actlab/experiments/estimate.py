@@ -3,11 +3,14 @@
 Each distinct (data set, network, activation, seeds) is trained for a few epochs with the run's
 real settings (probes included), in the process shape of the run: on a pool of as many workers
 as the run uses, every worker busy at once (so the estimate sees the cores' contention), with
-the BLAS threads a pool worker gets; or in this process when the run trains in it. One clock
-reading per epoch gives, for each shape (sources in brackets):
+the BLAS threads a pool worker gets; or in this process when the run trains in it. First for
+TIMED_EPOCHS epochs; then, for a shape whose epochs are short, again for as many epochs as span
+WINDOW_SECONDS (at most the run's), so that a moment of load on a shared machine does not decide
+the estimate. One clock reading per epoch gives, for each shape:
 
     group seconds = first epoch (building the network, probes' set-up, warm-up)
-                  + (epochs - 1) x median of the later epochs
+                  + (epochs - 1) x per epoch (the mean of the later epochs of one timed
+                    group; the median over the groups timed for that shape)
                   + tail (probes' summaries, the weights' bytes, the records, and the trip
                     back to the run's process)
 
@@ -19,12 +22,13 @@ and the run:
                        in this process, once at the end for a pool, whose writes overlap the
                        workers' training) + pool shut-down
 
-which is what ``actlab run`` prints as "training N s". The spread of the timed epochs (slowest
-and fastest over the median) is reported beside the estimate.
+which is what ``actlab run`` prints as "training N s". The spread of the timed epochs (the
+fastest and the slowest over their shape's per-epoch time) is reported beside the estimate.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import statistics
@@ -36,7 +40,8 @@ from .plan import Group
 from .runner import train_group
 from .spec import Spec
 
-TIMED_EPOCHS = 4  # the first (warm-up, set-up) and three to take the median of
+TIMED_EPOCHS = 4  # the first (warm-up, set-up) and three more
+WINDOW_SECONDS = 2.0  # the later epochs of a timed group span at least this, when the run has them
 
 
 class _EpochClock:
@@ -62,6 +67,12 @@ class Timing:
     def epochs(self) -> list[float]:
         """Seconds of each epoch after the first (the first carries set-up and warm-up)."""
         return [b - a for a, b in zip(self.marks, self.marks[1:])]
+
+    def per_epoch(self) -> float | None:
+        """The mean of the epochs after the first (None with fewer than two epochs)."""
+        if len(self.marks) < 2:
+            return None
+        return (self.marks[-1] - self.marks[0]) / (len(self.marks) - 1)
 
     def group_seconds(self, epochs: int, per_epoch: float) -> float:
         """first epoch + (epochs - 1) x per_epoch + tail, for a group of ``epochs`` epochs."""
@@ -120,7 +131,7 @@ class Estimate:
     group_seconds: float  # mean over the plan's groups
     epoch_spread: tuple[float, float]  # fastest and slowest timed epoch over their median
     fixed_seconds: float  # pool start-up and shut-down, and storing
-    timed_epochs: int  # epochs each calibration group trained (at most TIMED_EPOCHS)
+    timed_epochs: int  # the most epochs a calibration group trained
 
 
 def combine(
@@ -134,9 +145,8 @@ def combine(
     ``workers``, plus the fixed costs (see the module docstring)."""
     per_shape, ratios = {}, []
     for key, runs in timings.items():
-        epochs = [e for t in runs for e in t.epochs()]
-        per_epoch = statistics.median(epochs) if epochs else 0.0
-        ratios += [e / per_epoch for e in epochs if per_epoch > 0]
+        per_epoch = _per_epoch(runs)
+        ratios += [e / per_epoch for t in runs for e in t.epochs() if per_epoch > 0]
         per_shape[key] = (runs, per_epoch)
     times = []
     for g in groups:
@@ -155,20 +165,47 @@ def combine(
     )
 
 
+def _per_epoch(runs: list[Timing]) -> float:
+    """A shape's seconds per epoch: the median over its timed groups of their mean epoch."""
+    means = [m for m in (t.per_epoch() for t in runs) if m is not None]
+    return statistics.median(means) if means else 0.0
+
+
+def window_epochs(epochs: int, per_epoch: float) -> int:
+    """Epochs to time a shape for: TIMED_EPOCHS, or enough for the epochs after the first to
+    span WINDOW_SECONDS at ``per_epoch``; never more than the run's ``epochs``."""
+    need = 1 + math.ceil(WINDOW_SECONDS / per_epoch - 1e-9) if per_epoch > 0 else TIMED_EPOCHS
+    return min(epochs, max(TIMED_EPOCHS, need))
+
+
 def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None) -> Estimate:
     """Time the plan's distinct group shapes in the run's process shape and combine them.
 
     The data sets are loaded before (pool workers fork with them in memory), as a run does."""
     cores = os.cpu_count() or 1
     workers = max(1, min(workers or spec.workers or cores, len(groups) or 1))
-    probes = {}
+    first = {}
     for g in groups:
-        probes.setdefault(_shape_key(g), replace(g, epochs=min(g.epochs, TIMED_EPOCHS)))
-    if workers == 1:
-        timings, pool_seconds, records = _in_process(probes)
-    else:
-        timings, pool_seconds, records = _on_pool(probes, workers)
+        first.setdefault(_shape_key(g), replace(g, epochs=min(g.epochs, TIMED_EPOCHS)))
+    timings, pool_seconds, records = _time(first, workers)
+    longest = {}  # the run's epochs for each shape
+    for g in groups:
+        key = _shape_key(g)
+        longest[key] = max(longest.get(key, 0), g.epochs)
+    again = {}
+    for key, probe in first.items():
+        epochs = window_epochs(longest[key], _per_epoch(timings[key]))
+        if epochs > probe.epochs:
+            again[key] = replace(probe, epochs=epochs)
+    if again:
+        more, pool_seconds, records = _time(again, workers)
+        timings.update(more)
     return combine(groups, timings, workers, pool_seconds, _store_seconds(records))
+
+
+def _time(probes: dict, workers: int):
+    """(timings by shape, pool start-up and shut-down seconds, one group's records)."""
+    return _in_process(probes) if workers == 1 else _on_pool(probes, workers)
 
 
 def _in_process(probes: dict):
