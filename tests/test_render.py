@@ -43,6 +43,30 @@ def test_draw_parallel_draws_in_turn_inside_jupyter(monkeypatch):
     assert {pid for pid, _ in results} == {os.getpid()}
 
 
+def test_draw_parallel_draws_in_turn_while_another_thread_is_alive(monkeypatch):
+    """A fork copies only the calling thread: with a second thread alive, no workers."""
+    import threading
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    tasks = [(_pid_and_square, (k,)) for k in range(4)]
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        results = {}
+        caller = threading.Thread(target=lambda: results.update(r=draw_parallel(tasks, workers=2)))
+        caller.start()
+        caller.join(60)
+    finally:
+        release.set()
+        other.join()
+    assert [sq for _, sq in results["r"]] == [0, 1, 4, 9]
+    assert {pid for pid, _ in results["r"]} == {os.getpid()}
+    # with the other thread gone, the same call forks again
+    if "fork" in __import__("multiprocessing").get_all_start_methods():
+        assert os.getpid() not in {pid for pid, _ in draw_parallel(tasks, workers=2)}
+
+
 def test_draw_parallel_raises_a_task_error(monkeypatch):
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     with pytest.raises(ValueError, match="task 1 failed"):

@@ -126,7 +126,9 @@ def die_with_parent(parent: int) -> None:
             if os.getppid() != parent:
                 os._exit(1)
 
-    threading.Thread(target=watch, name="actlab-parent-watch", daemon=True).start()
+    watcher = threading.Thread(target=watch, name="actlab-parent-watch", daemon=True)
+    watcher.fork_safe = True  # holds no lock a forked child could need (report.common)
+    watcher.start()
 
 
 # --------------------------------------------------------------------------- Dask

@@ -7,6 +7,7 @@ import contextlib
 import multiprocessing
 import os
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -136,20 +137,31 @@ def figure_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _other_threads_alive() -> bool:
+    """True if a thread besides the caller runs, not counting those marked ``fork_safe``
+    (actlab's own parent watcher: it only sleeps and reads its parent's PID)."""
+    me = threading.current_thread()
+    return any(t is not me and not getattr(t, "fork_safe", False) for t in threading.enumerate())
+
+
 def draw_parallel(tasks: list[tuple], workers: int | None = None) -> list:
     """Call each ``(fn, args)`` of ``tasks`` and return the results in order, several at once.
 
     Drawing a figure is single-threaded Python (matplotlib), so the figures of a page are drawn
     in forked worker processes, one per core: a fork inherits matplotlib already imported and
     the tasks' data without copying or pickling them; only results (paths) come back. Put the
-    slowest figure first. In turn without fork (Windows, macOS's default), with one worker, or
-    inside Jupyter (forking a kernel with its threads and sockets is not safe).
+    slowest figure first. In turn without fork (Windows, macOS's default), with one worker,
+    inside Jupyter, or whenever another thread is alive (the playground's server exports from a
+    worker thread): a fork copies only the calling thread, so a lock another thread held at
+    that moment (in matplotlib, logging, an allocator) stays held in the child for good and the
+    pool waits forever.
     """
     workers = figure_workers() if workers is None else workers
     if (
         workers <= 1
         or len(tasks) < 2
         or _inside_jupyter_kernel()
+        or _other_threads_alive()
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return [fn(*args) for fn, args in tasks]
