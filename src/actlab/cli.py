@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from .errors import ActlabError, ParameterError, check_int
+from .errors import ActlabError, ParameterError, parse_number
 
 DEBUG_HELP = "show the full traceback on errors"
 SVG_HELP = "write every figure as SVG too, beside the PNG (slower; the page embeds the PNGs)"
@@ -20,24 +20,6 @@ def _version() -> str:
     from . import __version__
 
     return __version__
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _hidden(text: str) -> list[int]:
-    if text.strip().lower() in ("", "none"):
-        return []
-    try:
-        sizes = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise ParameterError(
-            "--hidden", text, "comma-separated positive integers, e.g. 100,100"
-        ) from None
-    if any(s <= 0 for s in sizes):
-        raise ParameterError("--hidden", text, "comma-separated positive integers, e.g. 100,100")
-    return sizes
 
 
 def _seeds(text: str) -> list[int]:
@@ -54,20 +36,7 @@ def _seeds(text: str) -> list[int]:
     return values
 
 
-def _number(name: str, text: str, kind=float, positive=True):
-    try:
-        value = kind(text)
-    except ValueError:
-        raise ParameterError(
-            name,
-            text,
-            f"a {'positive ' if positive else ''}{'integer' if kind is int else 'number'}",
-        ) from None
-    if positive and kind is int:
-        return check_int(name, value, given=text)
-    if positive and not value > 0:
-        raise ParameterError(name, text, "a positive number")
-    return value
+_number = parse_number  # the CLI's numbers: one line naming the flag when bad
 
 
 def _data_options(args) -> dict:
@@ -95,18 +64,13 @@ def _literal(text: str):
 
 def _spec_from_flags(args, base):
     """The compare preset (or a spec file) with the flags the user gave applied on top."""
+    from .experiments.axes import text_order
     from .experiments.spec import Spec
 
     data = base.to_dict()
     given = lambda value, parse: None if value is None else parse(value)
-    flags = {
-        "activations": given(args.activations, _split),
-        "datasets": given(args.dataset, lambda v: [v]),
-        "hidden": given(args.hidden, lambda v: [_hidden(v)]),
-        "archs": args.arch,
-        "inits": given(args.init, _split),
-        "optimizers": given(args.optimizer, lambda v: [v]),
-        "lrs": given(args.lr, lambda v: [_number("--lr", v)]),
+    flags = {k: v for axis in text_order() for k, v in axis.from_flags(args).items()}
+    flags |= {
         "momentum": given(args.momentum, lambda v: _number("--momentum", v, positive=False)),
         "l2": given(args.l2, lambda v: _number("--l2", v, positive=False)),
         "weight_decay": given(
@@ -131,23 +95,21 @@ def _spec_from_flags(args, base):
 
 
 def _run_and_print(spec, args, kind) -> int:
+    from .experiments.axes import text_order
     from .experiments.compare import format_table
-    from .experiments.plan import compact  # a grid of 10^6 values is not printed whole
     from .experiments.store import default_run_dir
     from .experiments.sweep import run_spec
 
     out = args.out if args.out else default_run_dir(kind)
     progress = "none" if args.quiet else "auto"
     if not args.quiet:
-        shapes = spec.archs or [",".join(map(str, h)) or "none" for h in spec.hidden]
-        print(
-            f"actlab {kind}: {compact(spec.activations)} on {compact(spec.datasets)}, "
-            f"network {compact(shapes).replace(', ', ' | ')}, "
-            f"init {compact(spec.inits)}, {len(spec.seeds)} seeds, "
-            f"{'/'.join(spec.optimizers)} lr {compact(spec.lrs).replace(', ', '/')}, "
-            f"{spec.epochs} epochs",
-            flush=True,
-        )
+        # the axes' values (compact: a grid of 10^6 values is not printed whole): the activations,
+        # the data set and network, the seeds, then how they train
+        trains = [a for a in text_order() if a.to and a.to[0] == "trainer"]
+        parts = [a.summarize(spec) for a in text_order() if a not in trains]
+        parts += [f", {len(spec.seeds)} seeds", *(a.summarize(spec) for a in trains)]
+        text = "".join(parts).removeprefix(", ")
+        print(f"actlab {kind}: {text}, {spec.epochs} epochs", flush=True)
     start = time.perf_counter()
     from .report.background import FigureProcess
 
@@ -479,14 +441,7 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _grid_flags(p) -> None:
-    """Flags shared by compare, run and plan; each overrides the spec or preset it is given."""
-    p.add_argument(
-        "--activations",
-        help="comma list of activation names, with a parameter as in "
-        "leaky_relu:0.1 (compare default: sigmoid,tanh,relu)",
-    )
-    p.add_argument("--dataset", help="data set name (default: digits)")
+def _data_flags(p) -> None:
     p.add_argument(
         "--path",
         help="file or directory for csv, or for mnist, fashion-mnist and "
@@ -499,18 +454,16 @@ def _grid_flags(p) -> None:
         metavar="KEY=VALUE",
         help="a data set option, e.g. n_samples=1000 (repeatable)",
     )
-    p.add_argument("--hidden", help="hidden layer sizes (default: 100,100; 'none' for none)")
-    p.add_argument(
-        "--arch",
-        action="append",
-        metavar="LAYERS",
-        help="a network as layers instead of --hidden, e.g. "
-        "'conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10' ('act' is the "
-        "activation being compared); repeat for several",
-    )
-    p.add_argument("--init", help="comma list of initializers (default: auto,prototype)")
-    p.add_argument("--optimizer", help="gd, sgd, nesterov or adam (default: sgd)")
-    p.add_argument("--lr", help="learning rate (default: 0.03)")
+
+
+def _grid_flags(p) -> None:
+    """Flags shared by compare, run and plan; each overrides the spec or preset it is given."""
+    from .experiments.axes import text_order
+
+    for axis in text_order():  # --activations, --dataset, --hidden, --arch, --init, ... (axes.py)
+        axis.add_flags(p)
+        if axis.key == "dataset":  # the data set's options follow its flag in --help
+            _data_flags(p)
     p.add_argument("--momentum", help="momentum for sgd/nesterov (default: 0.9)")
     p.add_argument("--l2", help="L2 on the weights, scikit-learn's alpha (default: 0)")
     p.add_argument("--weight-decay", help="decoupled weight decay, W *= 1 - lr*wd (default: 0)")

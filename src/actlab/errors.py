@@ -116,3 +116,20 @@ def check_choice(parameter: str, value, choices: Iterable[str]):
     if not isinstance(value, str) or value not in choices:
         raise UnknownNameError(parameter, value, choices)
     return value
+
+
+def parse_number(parameter: str, text: str, kind=float, positive: bool = True):
+    """The number a user typed (CLI text) as ``kind``; positive unless ``positive=False``."""
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ParameterError(
+            parameter,
+            text,
+            f"a {'positive ' if positive else ''}{'integer' if kind is int else 'number'}",
+        ) from None
+    if positive and kind is int:
+        return check_int(parameter, value, given=text)
+    if positive and not value > 0:
+        raise ParameterError(parameter, text, "a positive number")
+    return value

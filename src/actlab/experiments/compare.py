@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 import textwrap
 
+from . import axes
 from .stats import COLLAPSE_FRACTION, MARK_MEANINGS, last_finite, rank_against_best
 
-BLOCK_KEYS = ("dataset", "hidden", "optimizer", "lr", "init")
+BLOCK_KEYS = axes.block_keys()  # every grid axis but the activation: dataset, hidden, ..., init
 # what annotate() adds to each row (table.csv, table.json, the HTML table and actlab.load)
 RANK_FIELDS = ("position", "mark", "diff_vs_best", "p_vs_best")
 
@@ -71,16 +72,12 @@ def flat_cell(row: dict) -> str:
 
 
 def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05) -> str:
-    """The printed comparison: one table per block (data set, architecture, optimizer, init),
+    """The printed comparison: one table per block (every grid axis but the activation),
     rows sorted by mean test accuracy. Rows without marks are annotated from ``records``."""
     if records is not None and rows and "mark" not in rows[0]:
         rows = annotate(rows, records, alpha)
     lines = []
-    many = (
-        len({r.get("dataset") for r in rows}) > 1
-        or len({r.get("hidden") for r in rows}) > 1
-        or len({(r.get("optimizer"), r.get("lr")) for r in rows}) > 1
-    )
+    many = axes.varies(rows)
     marked = any("mark" in r for r in rows)
     for group in blocks(rows).values():
         lines.append(block_title(group, many))
@@ -131,15 +128,9 @@ def format_table(rows: list[dict], records: list[dict] | None = None, alpha=0.05
 
 
 def block_title(group: list[dict], many: bool) -> str:
-    resolved = sorted({str(r["init_resolved"]) for r in group})
-    init = group[0]["init"]
-    title = f"init = {init}" + (f" ({', '.join(resolved)})" if resolved != [init] else "")
-    if many:
-        title = (
-            f"{group[0]['dataset']}, network {group[0]['hidden'] or 'linear'}, "
-            f"{group[0]['optimizer']} lr {group[0]['lr']}, " + title
-        )
-    return title
+    """``init = auto (he_normal)``; with ``many`` (the run spans several settings) the
+    settings first: ``digits, network 100-100, sgd lr 0.03, init = auto (he_normal)``."""
+    return axes.title(group, many)
 
 
 def legend(rows: list[dict], alpha=0.05) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+from .axes import varies
 from .compare import annotate, block_title, blocks
 
 # a probe "shows a reason" for a gap when it differs at least this much between the groups
@@ -38,11 +39,7 @@ def conclusion(data, records=None) -> list[str]:
     if rows and "mark" not in rows[0] and records is not None:
         rows = annotate(rows, records)
     all_blocks = list(blocks(rows).values())
-    many = (
-        len({r.get("dataset") for r in rows}) > 1
-        or len({r.get("hidden") for r in rows}) > 1
-        or len({(r.get("optimizer"), r.get("lr")) for r in rows}) > 1
-    )
+    many = varies(rows)
     out = []
     for group in all_blocks:
         group = sorted(group, key=lambda r: r.get("position", 0))

@@ -5,18 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ParameterError
+from . import axes
 from .stats import area_under_curve, best_epoch, epochs_to_reach, last_finite
 from .store import RECORDS, RunStore
 
+# the grid axes' columns (axes.py: dataset, hidden, activation, init, init_resolved, ...), then
+# the group's other settings and the replica's own
 CONFIG_COLUMNS = (
     "group_id",
-    "dataset",
-    "hidden",
-    "activation",
-    "init",
-    "init_resolved",
-    "optimizer",
-    "lr",
+    *axes.columns(),
     "momentum",
     "epochs",
     "batch_size",
@@ -62,7 +59,8 @@ def load(run_dir, history: bool = False, target_acc: float = 0.95):
     rows = []
     for rec in records:
         base = {k: rec.get(k) for k in CONFIG_COLUMNS}
-        base["hidden"] = "-".join(map(str, rec.get("hidden", [])))
+        for axis in axes.AXES:
+            base.update(axis.cells(rec))  # hidden: "100-100", or the architecture string
         curves = {
             m: rec.get(m) or []
             for m in ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_acc")

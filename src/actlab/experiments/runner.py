@@ -20,6 +20,7 @@ from ..network import Network
 from ..probes import Probes
 from ..saving import network_bytes
 from ..training import Trainer
+from .axes import network_kwargs, trainer_kwargs
 from .plan import Group
 
 
@@ -188,31 +189,26 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
     """Train every seed of ``group`` in lockstep; one record per seed."""
     data = check_data(group.dataset, group.data_options)
     X_tr, y_tr, X_te, y_te = data
-    net = Network(
+    net = Network(  # hidden, arch, activation, init: the grid axes' (axes.py)
         data.n_features,
-        list(group.hidden),
-        data.n_classes,
-        activation=group.activation,
+        n_outputs=data.n_classes,
         output="softmax",
-        init=group.init,
         seeds=group.seeds,
         dtype=group.dtype,
-        arch=group.arch or None,
         input_shape=input_shape(group.arch, group.dataset, data) if group.arch else None,
+        **network_kwargs(group),
     )
-    options = {"momentum": group.momentum}  # get_optimizer drops it for gd and adam
     probes = Probes() if group.probes else None
     callbacks = [cb for cb in (probes, on_epoch) if cb is not None]
-    trainer = Trainer(
-        group.optimizer,
-        lr=group.lr,
+    trainer = Trainer(  # optimizer, lr: the grid axes'
+        momentum=group.momentum,  # get_optimizer drops it for gd and adam
         epochs=group.epochs,
         batch_size=group.batch_size,
         callbacks=callbacks,
         l2=group.l2,
         weight_decay=group.weight_decay,
         schedule=group.schedule,
-        **options,
+        **trainer_kwargs(group),
     )
     start = time.perf_counter()
     hist = trainer.fit(net, X_tr, y_tr, X_test=X_te, y_test=y_te)

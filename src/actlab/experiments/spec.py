@@ -1,5 +1,6 @@
 """Experiment specs: a grid over activations, inits, data sets, depths and widths, optimizers,
-learning rates and seeds, from a TOML file, CLI flags or Python; named presets.
+learning rates (the axes, declared in axes.py) and seeds, from a TOML file, CLI flags or
+Python; named presets.
 
 Every field is validated before any training; an error names the field, the value and what is
 allowed.
@@ -12,12 +13,9 @@ import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from ..activations import get_activation
-from ..datasets import dataset_options
 from ..errors import ParameterError, UnknownNameError, check_int, is_int, is_real
-from ..initializers import parse_init
-from ..optimizers import available_optimizers
 from ..schedules import check_schedule
+from .axes import AXES, spellings, text_order
 
 # Greydanus 2020's MNIST-1D CNN: three 25-channel convolutions (kernel 5, 3, 3), strides 2
 MNIST1D_CNN = "conv1d:25x5:s2:p1,act,conv1d:25x3:s2:p1,act,conv1d:25x3:s2:p1,act,flatten,dense:10"
@@ -39,19 +37,26 @@ TEN_ACTIVATIONS = [
 ]
 
 
+def _with_axes(cls):
+    """Give the class every grid axis's Spec fields (axes.py), after ``name``."""
+    own = dict(cls.__annotations__)
+    annotations = {"name": own.pop("name")}
+    for axis in AXES:
+        for name, kind, default in axis.spec_fields():
+            annotations[name] = kind
+            setattr(cls, name, default)
+    cls.__annotations__ = {**annotations, **own}
+    return cls
+
+
 @dataclass
+@_with_axes
 class Spec:
     """What to run. Lists are grid axes: every combination is one group of ``seeds``."""
 
     name: str = "compare"
-    activations: list[str] = field(default_factory=lambda: ["sigmoid", "tanh", "relu"])
-    inits: list[str] = field(default_factory=lambda: ["auto", "prototype"])
-    datasets: list[str] = field(default_factory=lambda: ["digits"])
+    # the grid axes' fields come here (axes.py: datasets, hidden, archs, activations, ...)
     data_options: dict = field(default_factory=dict)
-    hidden: list[list[int]] = field(default_factory=lambda: [[100, 100]])
-    archs: list[str] = field(default_factory=list)  # architecture strings; replace ``hidden``
-    optimizers: list[str] = field(default_factory=lambda: ["sgd"])
-    lrs: list[float] = field(default_factory=lambda: [0.03])
     momentum: float = 0.9
     l2: float = 0.0  # scikit-learn's alpha: L2 on the weights (see actlab.optimizers.WeightPenalty)
     weight_decay: float = 0.0  # decoupled weight decay
@@ -67,44 +72,10 @@ class Spec:
     scheduler: str | None = None
 
     def validate(self) -> Spec:
-        _nonempty_str_list("activations", self.activations)
-        for spec in self.activations:
-            get_activation(spec)
-        _nonempty_str_list("inits", self.inits)
-        for spec in self.inits:
-            parse_init(spec)
-        _nonempty_str_list("datasets", self.datasets)
-        for name in self.datasets:
-            dataset_options(name)
+        for axis in text_order():
+            axis.validate(self)
         if not isinstance(self.data_options, dict):
             raise ParameterError("data_options", self.data_options, "a table of data set options")
-        if not isinstance(self.hidden, list) or not self.hidden:
-            raise ParameterError(
-                "hidden", self.hidden, "a list of layer-size lists, e.g. [[100, 100]]"
-            )
-        for sizes in self.hidden:
-            if not isinstance(sizes, list) or not all(is_int(h) and h > 0 for h in sizes):
-                raise ParameterError(
-                    "hidden",
-                    self.hidden,
-                    "a list of lists of positive integers, e.g. [[100, 100], [50]]",
-                )
-        if not isinstance(self.archs, list) or not all(isinstance(a, str) for a in self.archs):
-            raise ParameterError("archs", self.archs, "a list of architecture strings")
-        for arch in self.archs:
-            from ..arch import parse_arch
-
-            parse_arch(arch)
-        _nonempty_str_list("optimizers", self.optimizers)
-        for name in self.optimizers:
-            if name not in available_optimizers():
-                raise UnknownNameError("optimizer", name, available_optimizers())
-        if (
-            not isinstance(self.lrs, list)
-            or not self.lrs
-            or not all(is_real(x) and math.isfinite(x) and x > 0 for x in self.lrs)
-        ):
-            raise ParameterError("lrs", self.lrs, "a list of positive numbers")
         if not (is_real(self.momentum) and 0 <= self.momentum < 1):
             raise ParameterError("momentum", self.momentum, "a number in [0, 1)")
         for key in ("l2", "weight_decay"):
@@ -170,13 +141,8 @@ class Spec:
             if flat["seeds"] <= 0:
                 raise ParameterError("seeds", flat["seeds"], "a count N > 0 or a list of integers")
             flat["seeds"] = list(range(flat["seeds"]))
-        if (
-            "hidden" in flat
-            and isinstance(flat["hidden"], list)
-            and flat["hidden"]
-            and all(is_int(h) for h in flat["hidden"])
-        ):
-            flat["hidden"] = [flat["hidden"]]  # one architecture given as a plain list
+        for axis in AXES:
+            axis.normalize(flat)
         return cls(**flat)
 
     @classmethod
@@ -192,14 +158,7 @@ class Spec:
 
 
 _SECTIONS = ("grid", "train", "data", "cluster")
-_SINGULAR = {
-    "activation": "activations",
-    "init": "inits",
-    "dataset": "datasets",
-    "optimizer": "optimizers",
-    "lr": "lrs",
-    "arch": "archs",
-}
+_SINGULAR = spellings()  # activation = "relu" for activations = ["relu"], ...
 
 PRESETS: dict[str, dict] = {
     "compare": {},
@@ -275,8 +234,3 @@ def _short(values, limit=8):
     if isinstance(values, list) and len(values) > limit:
         return f"[{', '.join(map(repr, values[:limit]))}, ... ({len(values)} values)]"
     return values
-
-
-def _nonempty_str_list(name, value):
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ParameterError(name, value, "a non-empty list of names")

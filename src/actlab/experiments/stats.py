@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .axes import row_cells
+
 # ----------------------------------------------------------------------------- per curve
 
 
@@ -289,13 +291,7 @@ def summarize_group(records: list[dict], target_acc: float, target_loss=None, ch
     secs = [seconds_to_reach(r["train_acc"], r["epoch_seconds"], target_acc) for r in ok]
     row = {
         "group_id": first.get("group_id"),
-        "activation": first["activation"],
-        "init": first["init"],
-        "init_resolved": first.get("init_resolved", first["init"]),
-        "dataset": first.get("dataset"),
-        "hidden": first.get("arch") or "-".join(map(str, first.get("hidden", []))),
-        "optimizer": first.get("optimizer"),
-        "lr": first.get("lr"),
+        **row_cells(first),  # activation, init, init_resolved, dataset, hidden, ... (axes.py)
         "test_acc_mean": acc["mean"],
         "test_acc_std": acc["std"],
         # an accuracy lies in [0, 1]: the t interval is clipped there (with few seeds and a
