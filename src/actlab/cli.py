@@ -94,8 +94,18 @@ def _spec_from_flags(args, base):
     return Spec.from_dict(data).validate()
 
 
-def _run_and_print(spec, args, kind) -> int:
+def run_line(spec, kind: str) -> str:
+    """The run's first line: the activations, the data set, network and init, the seeds, then
+    how they train (each grid axis's values, compact: a grid of 10^6 is not printed whole)."""
     from .experiments.axes import text_order
+
+    trains = [a for a in text_order() if a.to and a.to[0] == "trainer"]
+    parts = [a.summarize(spec) for a in text_order() if a not in trains]
+    parts += [f", {len(spec.seeds)} seeds", *(a.summarize(spec) for a in trains)]
+    return f"actlab {kind}: {''.join(parts).removeprefix(', ')}, {spec.epochs} epochs"
+
+
+def _run_and_print(spec, args, kind) -> int:
     from .experiments.compare import format_table
     from .experiments.store import default_run_dir
     from .experiments.sweep import run_spec
@@ -103,13 +113,7 @@ def _run_and_print(spec, args, kind) -> int:
     out = args.out if args.out else default_run_dir(kind)
     progress = "none" if args.quiet else "auto"
     if not args.quiet:
-        # the axes' values (compact: a grid of 10^6 values is not printed whole): the activations,
-        # the data set and network, the seeds, then how they train
-        trains = [a for a in text_order() if a.to and a.to[0] == "trainer"]
-        parts = [a.summarize(spec) for a in text_order() if a not in trains]
-        parts += [f", {len(spec.seeds)} seeds", *(a.summarize(spec) for a in trains)]
-        text = "".join(parts).removeprefix(", ")
-        print(f"actlab {kind}: {text}, {spec.epochs} epochs", flush=True)
+        print(run_line(spec, kind), flush=True)
     start = time.perf_counter()
     from .report.background import FigureProcess
 

@@ -28,19 +28,16 @@ from html import escape
 from pathlib import Path
 
 from .errors import ParameterError
+from .experiments import axes
 from .experiments.compare import mark_cell
 from .experiments.stats import summarize_group
 from .experiments.store import RunStore
 
-# fields that, when they differ between groups, name a group beyond its activation
+# fields that, when they differ between groups, name a group beyond its activation: the grid
+# axes' (axes.py: dataset, hidden, arch, init, optimizer, lr) and the group's settings
 _VARIANTS = (
     "run",
-    "dataset",
-    "hidden",
-    "arch",
-    "init",
-    "optimizer",
-    "lr",
+    *(k for a in axes.AXES if a.role != "compared" for k, _ in a.group_fields()),
     "momentum",
     "batch_size",
     "epochs",
@@ -59,13 +56,7 @@ _CURVES = (
 _LEAD = (
     "group",
     "run",
-    "activation",
-    "init",
-    "dataset",
-    "hidden",
-    "arch",
-    "optimizer",
-    "lr",
+    *(k for a in axes.label_order() for k, _ in a.group_fields()),  # activation, init, dataset, ...
     "test_acc_mean",
     "test_acc_ci_low",
     "test_acc_ci_high",

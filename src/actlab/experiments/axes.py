@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from ..errors import ParameterError, UnknownNameError, is_int, is_real, parse_number
 
 ROLES = ("setting", "split", "compared")
+_NONE = object()  # no implicit value: the axis was there from the start
 
 
 def compact(values, head: int = 4, tail: int = 2, width: int = 88) -> str:
@@ -82,6 +83,8 @@ class Axis:
     singular: str | None = None  # the TOML spelling of one value: lr = 0.1 for lrs = [0.1]
     resolved: str | None = None  # a record's column of what the value resolved to ("auto")
     same_cost: bool = False  # groups that differ only here train equally fast (plan's estimate)
+    implicit: object = _NONE  # the value every group had before the axis existed: a group at it
+    # keeps its id, and a run directory of a spec at [implicit] resumes (axes added later)
     label: str = "{key}={}"  # the group in a progress line: "lr=0.05"
     title: str = ", {key} {}"  # a table's title (with the separator before it): ", lr 0.05"
     summary: str = ", {key} {}"  # the run's first line: its values (compact)
@@ -139,6 +142,15 @@ class Axis:
             return {}
         return {self.to[1]: getattr(group, self.key)}
 
+    def implicit_fields(self) -> dict:
+        """{Group field: value} a group's id leaves out (so that it stays as before)."""
+        return {} if self.implicit is _NONE else {self.key: self.implicit}
+
+    def implicit_spec(self) -> dict:
+        """{Spec field: value} a spec's stored config may leave out (run directories made
+        before the axis existed)."""
+        return {} if self.implicit is _NONE else {self.field: [self.implicit]}
+
     def cost_keys(self) -> tuple[str, ...]:
         return () if self.same_cost else tuple(k for k, _ in self.group_fields())
 
@@ -150,7 +162,8 @@ class Axis:
     def cells(self, record: dict, summary: bool = False) -> dict:
         """This axis's columns from a record; a table row (``summary``) shows an unresolved
         value where the record has none resolved (records from before it was recorded)."""
-        out = {self.key: record.get(self.key)}
+        missing = None if self.implicit is _NONE else self.implicit  # records from before it
+        out = {self.key: record.get(self.key, missing)}
         if self.resolved is not None:
             default = record.get(self.key) if summary else None
             out[self.resolved] = record.get(self.resolved, default)

@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 
+from .axes import AXES
 from .plan import Group
 from .runner import train_group
 from .spec import Spec
@@ -100,13 +101,11 @@ def timed_group(group: Group, blas_threads: int | None = None):
 
 
 def _shape_key(g: Group) -> tuple:
+    """What an epoch's time depends on: every grid axis but those declared ``same_cost``
+    (init, learning rate; axes.py), the data's options and the group's size and dtype."""
     return (
-        g.dataset,
+        *(getattr(g, key) for axis in AXES for key in axis.cost_keys()),
         g.data_options,
-        g.hidden,
-        g.arch,
-        g.activation,
-        g.optimizer,
         g.batch_size,
         len(g.seeds),
         g.dtype,

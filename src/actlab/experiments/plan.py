@@ -43,7 +43,12 @@ class Group:
     def id(self) -> str:
         """A stable identifier of the configuration and its seeds (resume keys on it): the
         SHA-1 of config() as JSON with sorted keys, so the order of the fields plays no part."""
-        text = json.dumps(self.config(), sort_keys=True)
+        config = self.config()
+        for axis in AXES:  # axes added later: at the value groups had before, as before
+            for key, value in axis.implicit_fields().items():
+                if config[key] == value:
+                    del config[key]
+        text = json.dumps(config, sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:12]
 
     def config(self) -> dict:

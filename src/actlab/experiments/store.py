@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ActlabError, ParameterError
+from .axes import AXES
 
 RECORDS = "records.jsonl"
 WEIGHTS = "weights"  # one .npz per group: its final network, every seed
@@ -536,10 +537,16 @@ def write_run(path, config: dict, records: list[dict], rows: list[dict] | None =
 
 
 def _comparable(config):
-    """A spec without the fields that do not change results (where and how it runs)."""
+    """A spec without the fields that do not change results (where and how it runs), nor
+    grid axes at the one value every run had before they were added (axes.py, implicit)."""
     if not isinstance(config, dict):
         return config
-    return {k: v for k, v in config.items() if k not in ("workers", "scheduler")}
+    implicit = {k: v for axis in AXES for k, v in axis.implicit_spec().items()}
+    return {
+        k: v
+        for k, v in config.items()
+        if k not in ("workers", "scheduler") and not (k in implicit and v == implicit[k])
+    }
 
 
 def _plain(obj):

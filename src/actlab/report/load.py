@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..experiments import axes
 from ..experiments.store import RunStore
 
-# fields that, when they differ between records, split a group beyond (init, activation)
-VARIANT_FIELDS = ("dataset", "hidden", "optimizer", "lr", "momentum", "batch_size", "epochs")
+# fields that, when they differ between records, split a group beyond (init, activation): the
+# grid's settings (axes.py: dataset, hidden, arch, optimizer, lr) and the group's
+VARIANT_FIELDS = (
+    *(k for a in axes.by_role("setting") for k, _ in a.group_fields()),
+    "momentum",
+    "batch_size",
+    "epochs",
+)
 
 
 @dataclass
