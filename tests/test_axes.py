@@ -98,6 +98,9 @@ out["run_line"] = cli.run_line(spec, "run")
 out["block_keys"] = list(BLOCK_KEYS)
 out["config_columns"] = list(results.CONFIG_COLUMNS)
 out["shape_keys_differ"] = _shape_key(groups[0]) != _shape_key(groups[1])
+from actlab.experiments.plan import Group
+fields = {k: v for k, v in vars(groups[0]).items() if k != "shuffle"}
+out["default_is_implicit"] = Group(**fields) == groups[0]  # as the playground makes groups
 res = run_spec(spec, out=tmp / "run", progress="none", workers=1)
 out["records"] = [{k: r.get(k) for k in ("group_id", "shuffle", "seed", "train_loss")}
                   for r in res.records]
@@ -173,6 +176,7 @@ def test_a_new_axis_is_one_entry(tmp_path):
         "shuffle True, False, 2 epochs"
     )
     assert seen["shape_keys_differ"]  # the plan's estimate times each value
+    assert seen["default_is_implicit"]  # code that builds a Group without the new axis
 
     # the records: the value, and it reached the Trainer (same seeds, other batches)
     recs = seen["records"]

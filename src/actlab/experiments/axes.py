@@ -178,14 +178,22 @@ class Axis:
         return text
 
 
+@dataclass(frozen=True)
 class Shape(Axis):
     """The network: hidden-layer sizes (``hidden``, an MLP) or architecture strings
     (``archs``, which replace ``hidden`` when given). Two Spec fields, two Group fields
     (``hidden``, ``arch``), one column (``hidden``: the architecture string or the sizes)."""
 
+    field: str = "hidden"
+    key: str = "hidden"
+    default: tuple = ((100, 100),)
+    check: Callable | None = None  # validate() below checks both fields
+    flag: str = "--hidden"
+
     def spec_fields(self):
+        default = self.default
         return [
-            ("hidden", list[list[int]], field(default_factory=lambda: [[100, 100]])),
+            ("hidden", list[list[int]], field(default_factory=lambda: [list(h) for h in default])),
             ("archs", list[str], field(default_factory=list)),  # architectures; replace hidden
         ]
 
@@ -328,7 +336,7 @@ AXES: tuple[Axis, ...] = (
         title=", {}",
         summary=" on {}",
     ),
-    Shape("hidden", "hidden", (), None, "--hidden"),
+    Shape(),
     Axis(
         "activations",
         "activation",

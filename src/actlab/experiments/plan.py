@@ -18,13 +18,17 @@ from .spec import Spec
 
 
 def _with_axes(cls):
-    """Give the class every grid axis's Group fields (axes.py) before its own."""
+    """Give the class every grid axis's Group fields (axes.py) before its own; an axis added
+    later defaults to its implicit value (a group made without naming it is as before)."""
     fields = {key: kind for axis in AXES for key, kind in axis.group_fields()}
     cls.__annotations__ = {**fields, **cls.__annotations__}
+    for axis in AXES:
+        for key, value in axis.implicit_fields().items():
+            setattr(cls, key, value)
     return cls
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # keywords only: defaults may come before other fields
 @_with_axes
 class Group:
     # the grid axes' fields come first (axes.py: dataset, hidden, arch, activation, ...)
