@@ -20,6 +20,12 @@ blocks are keyed settings, then splits, then the compared axis (the compared axi
 fastest); labels and table rows put the compared axis first, then splits, then settings;
 flags, checks and the run's first line put the compared axis first, then the rest in
 declaration order; the Group, its records and ``actlab.load`` keep declaration order.
+
+To add an axis, append an :class:`Axis` to AXES: its Spec field, its Group key, the default
+values, the check and the CLI flag, ``to`` for the Network or Trainer keyword its value
+becomes, and ``implicit``, the value every run had before, so that the groups of earlier run
+directories keep their ids and resume. tests/test_axes.py adds one (the Trainer's ``shuffle``)
+and follows it from TOML and the CLI to the records, the table and ``actlab.load``.
 """
 
 from __future__ import annotations
