@@ -176,6 +176,12 @@ class Activation:
         kernel = self._kernel
         if kernel is not None:  # the kernel's forward kept what its backward needs
             cache = z
+            fused = getattr(kernel, "backward", None)  # grad_z and parameter grads in one pass
+            if fused is not None and self.params:
+                grad_z, grads = fused(self, cache, grad_a)
+                for key, value in grads.items():
+                    store_grad(self.grads, key, value)
+                return grad_z
             if self.params:
                 for key, value in kernel.param_grads(self, cache, grad_a).items():
                     store_grad(self.grads, key, value)

@@ -479,7 +479,8 @@ def kernel_for(act):
 
     Only actlab's own classes (a subclass or a custom activation has its own formulas), and
     only where the kernel covers the configuration: fixed Swish with |beta| <= 1, fixed SELU,
-    GELU's erfc form."""
+    GELU's erfc form. The compiled kernel of jitkernels.py where numba is on, else the NumPy
+    kernel of this module."""
     kernel = _by_class().get(type(act))
     if kernel is None or getattr(act, "trainable", False):
         return None
@@ -487,4 +488,6 @@ def kernel_for(act):
         return None
     if kernel is GELU and act.approximate != "none":
         return None
-    return kernel
+    from .jitkernels import jit_kernel  # compiled, one pass (numba); None without numba
+
+    return jit_kernel(kernel) or kernel

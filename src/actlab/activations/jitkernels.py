@@ -1,0 +1,313 @@
+"""Compiled kernels: each activation's forward and backward in one pass over memory (numba).
+
+The same interface and numbers as the NumPy kernels of kernels.py (``forward(act, z) ->
+(a, cache)``, ``vjp(act, cache, grad_a)``; PReLU's ``backward`` also returns its parameter
+gradient), tested equal to the readable reference f / df of each activation. A NumPy kernel
+makes one pass over memory per ufunc call (up to eight per step); these loops make one, and
+compute exp / erfc in SIMD registers (vecmath.py), so a step moves about as much memory as a
+copy and a half.
+
+Used when numba imports and ``ACTLAB_NUMBA`` is not ``0`` (``available()``), for float32 and
+float64 C-contiguous arrays; anything else (another dtype, a strided view, a gradient of another
+dtype than z) goes to the NumPy kernel, which every class here names as ``numpy``. The loops
+are compiled on first use per dtype and cached on disk (numba's cache, ``NUMBA_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.util import find_spec
+
+import numpy as np
+
+from . import kernels as nk
+from .base import float_cap
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+JIT_FROM = 1 << 16  # elements: below, the NumPy kernels (see module docstring)
+
+
+def available() -> bool:
+    """Whether the compiled kernels are on: ACTLAB_NUMBA is not "0" and numba is installed
+    (imported only when the first array of JIT_FROM elements arrives)."""
+    if not _ON:
+        _ON.append(os.environ.get("ACTLAB_NUMBA", "1") != "0" and bool(find_spec("numba")))
+    return _ON[0]
+
+
+_ON: list = []  # [bool], filled on first call
+_LOOPS: list = []  # [jitloops module, or None where numba fails to import]
+
+
+def _loops():
+    """jitloops (imports numba: about 0.3 s), or None where numba does not import."""
+    if not _LOOPS:
+        try:
+            from . import jitloops as module
+        except ImportError:  # a broken numba / llvmlite: the NumPy kernels
+            module = None
+        _LOOPS.append(module)
+    return _LOOPS[0]
+
+
+class _Cache(tuple):
+    """What a compiled forward keeps: (z or a, ...), marked so vjp knows whose cache it is."""
+
+
+def _takes(*arrays) -> bool:
+    """One float dtype, C-contiguous: what the compiled loops take."""
+    dtype = arrays[0].dtype
+    return dtype in _FLOATS and all(x.dtype == dtype and x.flags.c_contiguous for x in arrays)
+
+
+def _compiled(z) -> bool:
+    """Whether a forward on ``z`` runs compiled: large enough, a dtype and layout the loops
+    take, and numba imports."""
+    return z.size >= JIT_FROM and _takes(z) and _loops() is not None
+
+
+def _flat(x):
+    return x.reshape(-1)
+
+
+class Elementwise:
+    """a = fwd(z) and grad_z = bwd(kept, grad_a) elementwise; subclasses name the loops, what
+    the backward reads (``keep``: "z", "a" or both) and the scalar arguments."""
+
+    elementwise = False  # one pass already: never split into blocks (kernels.blocked)
+    numpy = None  # the NumPy kernel for what the loops do not take
+    keep = ("z",)
+    fwd = bwd = ""  # names in jitloops
+
+    @staticmethod
+    def fargs(act, dtype) -> tuple:
+        return ()
+
+    @staticmethod
+    def bargs(act, dtype) -> tuple:
+        return ()
+
+    @classmethod
+    def forward(cls, act, z):
+        if not _compiled(z):
+            return cls.numpy.forward(act, z)
+        a = act.out.get("a", z.shape, z.dtype)
+        getattr(_loops(), cls.fwd)(_flat(z), _flat(a), *cls.fargs(act, z.dtype))
+        return a, _Cache({"z": z, "a": a}[k] for k in cls.keep)
+
+    @classmethod
+    def vjp(cls, act, cache, grad_a):
+        if not isinstance(cache, _Cache):
+            return cls.numpy.vjp(act, cache, grad_a)
+        cache, g = _common(cache, grad_a)
+        d = act.out.get("dz", g.shape, g.dtype)
+        getattr(_loops(), cls.bwd)(*map(_flat, cache), _flat(g), _flat(d), *cls.bargs(act, g.dtype))
+        return d
+
+
+def _common(cache, grad_a):
+    """The cached arrays and grad_a in one dtype, C-contiguous (copies only where they differ:
+    a gradient of another dtype or layout than the forward's input)."""
+    if _takes(*cache, grad_a):
+        return cache, grad_a
+    dtype = np.result_type(grad_a, *cache)
+    dtype = dtype if dtype in _FLOATS else np.dtype(np.float64)
+    return (
+        tuple(np.ascontiguousarray(x, dtype=dtype) for x in cache),
+        np.ascontiguousarray(grad_a, dtype=dtype),
+    )
+
+
+def _typed(dtype, *values):
+    return tuple(dtype.type(v) for v in values)
+
+
+class ReLU(Elementwise):
+    numpy, keep, fwd, bwd = nk.ReLU, ("a",), "relu_fwd", "mask_bwd"
+
+
+class LeakyReLU(Elementwise):
+    numpy, fwd, bwd = nk.LeakyReLU, "leaky_fwd", "leaky_bwd"
+
+    @staticmethod
+    def fargs(act, dtype):
+        return _typed(dtype, act.slope)
+
+    bargs = fargs
+
+
+class ELU(Elementwise):
+    numpy, fwd, bwd = nk.ELU, "elu_fwd", "elu_bwd"
+
+    @staticmethod
+    def fargs(act, dtype):
+        return _typed(dtype, 1.0, act.alpha, np.inf)
+
+    @staticmethod
+    def bargs(act, dtype):
+        return _typed(dtype, 1.0, act.alpha)
+
+
+class SELU(ELU):
+    numpy = nk.SELU
+
+    @staticmethod
+    def fargs(act, dtype):  # scale z capped so it stays finite (SELU._unscaled)
+        return _typed(dtype, act.scale, act.alpha, float_cap(dtype, act.scale))
+
+    @staticmethod
+    def bargs(act, dtype):
+        return _typed(dtype, act.scale, act.alpha)
+
+
+class Sigmoid(Elementwise):
+    numpy, keep, fwd, bwd = nk.Sigmoid, ("a",), "sigmoid_fwd", "sigmoid_bwd"
+
+
+class Tanh(Elementwise):
+    numpy, keep, fwd, bwd = nk.Tanh, ("a",), "tanh_fwd", "tanh_bwd"
+
+
+class Softsign(Elementwise):
+    numpy, fwd, bwd = nk.Softsign, "softsign_fwd", "softsign_bwd"
+
+
+class Softplus(Elementwise):
+    numpy, fwd, bwd = nk.Softplus, "softplus_fwd", "sigmoid_of_z_bwd"
+
+
+class Swish(Elementwise):  # |beta| <= 1 (kernels.kernel_for)
+    numpy, fwd, bwd = nk.Swish, "swish_fwd", "swish_bwd"
+
+    @staticmethod
+    def fargs(act, dtype):
+        return _typed(dtype, act.beta)
+
+    bargs = fargs
+
+
+class GELU(Elementwise):  # approximate="none" (kernels.kernel_for)
+    numpy, keep, fwd, bwd = nk.GELU, ("z", "a"), "gelu_fwd", "gelu_bwd"
+
+    @staticmethod
+    def bargs(act, dtype):
+        return _typed(dtype, act._CLIP)
+
+
+class Mish(Elementwise):
+    numpy, fwd, bwd = nk.Mish, "mish_fwd", "mish_bwd"
+
+
+class Step(Elementwise):
+    numpy, keep, fwd = nk.Step, (), "step_fwd"
+
+    @classmethod
+    def vjp(cls, act, cache, grad_a):  # f'(z) = 0: zeros, whatever grad_a holds
+        return nk.Step.vjp(act, cache, grad_a)
+
+
+class Maxout(Elementwise):
+    numpy, keep = nk.Maxout, ("z", "a")
+
+    @classmethod
+    def forward(cls, act, z):
+        zs = act._split(z)  # checks the width
+        if not _compiled(z):
+            return cls.numpy.forward(act, z)
+        a = act.out.get("a", zs.shape[:-1], z.dtype)
+        if act.pieces == 2:
+            _loops().maxout2_fwd(_flat(z), _flat(a))
+        else:
+            _loops().maxout_fwd(_flat(z), _flat(a), act.pieces)
+        return a, _Cache((z, a))
+
+    @classmethod
+    def vjp(cls, act, cache, grad_a):
+        if not isinstance(cache, _Cache):
+            return cls.numpy.vjp(act, cache, grad_a)
+        (z, a), g = _common(cache, grad_a)
+        d = act.out.get("dz", z.shape, g.dtype)
+        if act.pieces == 2:
+            _loops().maxout2_bwd(_flat(z), _flat(a), _flat(g), _flat(d))
+        else:
+            _loops().maxout_bwd(_flat(z), _flat(a), _flat(g), _flat(d), act.pieces)
+        return d
+
+
+class PReLU:
+    """One slope per layer (alpha (R, 1, ..., 1)) or per unit (R, 1, ..., 1, U); the backward
+    gives grad_z and dL/dalpha in one pass."""
+
+    elementwise = False
+    numpy = nk.PReLU
+
+    @staticmethod
+    def _views(act, z):
+        """(loop suffix, 3-D or 2-D shape of z, alpha as (R, U) or (R,)), or None."""
+        alpha = act._alpha()
+        if z.ndim < 2 or np.ndim(alpha) == 0:
+            return None
+        alpha = np.ascontiguousarray(alpha, dtype=z.dtype)
+        R = z.shape[0]
+        if alpha.size == R:
+            return "prelu_layer", (R, -1), alpha.reshape(R)
+        return "prelu", (R, -1, alpha.shape[-1]), alpha.reshape(R, -1)
+
+    @classmethod
+    def forward(cls, act, z):
+        views = cls._views(act, z) if _compiled(z) else None
+        if views is None:
+            return cls.numpy.forward(act, z)
+        name, shape, alpha = views
+        a = act.out.get("a", z.shape, z.dtype)
+        getattr(_loops(), name + "_fwd")(z.reshape(shape), a.reshape(shape), alpha)
+        return a, _Cache((z,))
+
+    @classmethod
+    def vjp(cls, act, cache, grad_a):
+        if not isinstance(cache, _Cache):
+            return cls.numpy.vjp(act, cache, grad_a)
+        return cls.backward(act, cache, grad_a)[0]
+
+    @classmethod
+    def backward(cls, act, cache, grad_a):
+        """(grad_z, {"alpha": dL/dalpha in alpha's shape})."""
+        if not isinstance(cache, _Cache):
+            grads = cls.numpy.param_grads(act, cache, grad_a)
+            return cls.numpy.vjp(act, cache, grad_a), grads
+        (z,), g = _common(cache, grad_a)
+        name, shape, alpha = cls._views(act, z)
+        d = act.out.get("dz", g.shape, g.dtype)
+        dalpha = np.empty(alpha.shape, g.dtype)
+        getattr(_loops(), name + "_bwd")(
+            z.reshape(shape), g.reshape(shape), d.reshape(shape), alpha, dalpha
+        )
+        return d, {"alpha": dalpha.reshape(act.params["alpha"].shape)}
+
+
+def jit_kernel(numpy_kernel):
+    """The compiled kernel standing in for ``numpy_kernel`` (a kernels.py class), or None."""
+    return _BY_NUMPY.get(numpy_kernel) if available() else None
+
+
+_BY_NUMPY = {
+    cls.numpy: cls
+    for cls in (
+        ReLU,
+        LeakyReLU,
+        PReLU,
+        ELU,
+        SELU,
+        Sigmoid,
+        Tanh,
+        Softsign,
+        Softplus,
+        Swish,
+        GELU,
+        Mish,
+        Step,
+        Maxout,
+    )
+}

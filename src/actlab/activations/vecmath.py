@@ -1,0 +1,317 @@
+"""exp, expm1, log1p and erfc that LLVM can vectorize, for the numba kernels (jitkernels.py).
+
+numba from PyPI has no SVML: ``math.exp`` in a loop is a scalar libm call and the loop stays
+scalar (a numba sigmoid was 163x a copy). These are written from +, *, / and selects only, so a
+loop over them compiles to AVX-512 / AVX2 code (jitkernels' tests check the assembly for ymm or
+zmm registers). Each has a float32 and a float64 variant, picked by the argument's type at
+compile time (``overload``); all are ``inline='always'``.
+
+- exp(x), x <= 0: Cody & Waite range reduction x = n ln2 + r, |r| <= ln2 / 2, with ln2 split in
+  two parts so r is exact (Cephes expf.c / exp.c, S. Moshier); e^r by the polynomial of Cephes
+  expf.c (float32) or the Taylor series to r^13 (float64: truncation < 2e-17 relative); 2^n is
+  built in the exponent bits, as two factors so that n down to -150 (float32) / -1075 gives the
+  subnormals and then 0. NaN stays NaN.
+- expm1(x), x <= 0: the same reduction, e^x - 1 = 2^n (e^r - 1) + (2^n - 1) with e^r - 1 by
+  its Taylor series to r^7 (float32) / r^13 (float64): no cancellation near 0 (Cephes
+  expm1f.c uses the same decomposition).
+- log1p(v), 0 <= v <= 1: log(1 + v) = 2 atanh(s), s = v / (2 + v) in [0, 1/3], by the atanh
+  series s + s^3/3 + ... to s^15 (float32) / s^33 (float64): (1/3)^17 / 17 < 6e-10 and
+  (1/3)^35 / 35 < 2e-19 relative.
+- tanh(x), float32: Cephes tanhf.c (x + x^3 P(x^2) below |x| = 0.625, else
+  1 - 2 e / (1 + e) with e = e^(-2|x|), the sign of x); float64: -m / (2 + m) with
+  m = expm1(-2|x|), the sign of x (no cancellation).
+- erfc(y), y >= 0: Numerical Recipes' erfcc (Press et al. 1992, 2nd ed., section 6.2: a
+  Chebyshev fit, fractional error < 1.2e-7 everywhere), erfc(y) = t exp(-y^2 + P(t)),
+  t = 1 / (1 + y / 2), with y^2 split as Cephes erfcf.c / expx2f.c do (y = y_hi + y_lo, y_hi of
+  12 bits: y_hi^2 is exact), so the large exponent adds no rounding error. float32 only (float64
+  uses libm's erfc: its error is far below 1e-12, this fit's is not).
+
+Accuracy against numpy / scipy in float64 over dense grids: tests/test_vecmath.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic, overload
+
+# --- bits <-> floats (LLVM bitcast: free, and vectorizes) -------------------------------------
+
+
+@intrinsic
+def _bits_to_float(typingctx, x, like):
+    """The float whose bits are the integer ``x`` (32 bits for float32 ``like``, else 64)."""
+    wide = like != types.float32
+    width, ftype = (64, ir.DoubleType()) if wide else (32, ir.FloatType())
+
+    def codegen(context, builder, signature, args):
+        v = args[0]
+        if v.type.width > width:
+            v = builder.trunc(v, ir.IntType(width))
+        elif v.type.width < width:
+            v = builder.sext(v, ir.IntType(width))
+        return builder.bitcast(v, ftype)
+
+    return (types.float64 if wide else types.float32)(x, like), codegen
+
+
+@intrinsic
+def _float_to_bits(typingctx, x):
+    """The bits of the float ``x`` as a signed integer of the same width."""
+    wide = x == types.float64
+    itype = types.int64 if wide else types.int32
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64 if wide else 32))
+
+    return itype(x), codegen
+
+
+def typed(x, v):
+    """``v`` as a constant of ``x``'s float type (in kernels: float32 math stays float32)."""
+    raise NotImplementedError  # compiled only (overload below)
+
+
+@overload(typed, inline="always")
+def _typed(x, v):
+    if x == types.float32:
+        return lambda x, v: np.float32(v)
+    return lambda x, v: np.float64(v)
+
+
+# --- 2^n and the Cody-Waite reduction --------------------------------------------------------
+_F32 = {"magic": 12582912.0, "bias": 127, "shift": 23, "lo": -104.0}  # 1.5 * 2^23
+_F64 = {"magic": 6755399441055744.0, "bias": 1023, "shift": 52, "lo": -746.0}  # 1.5 * 2^52
+_LOG2E = 1.4426950408889634
+_LN2_HI32, _LN2_LO32 = 0.693359375, -2.12194440e-4  # Cephes expf.c C1, C2
+_LN2_HI64, _LN2_LO64 = 6.93145751953125e-1, 1.42860682030941723212e-6  # Cephes exp.c C1, C2
+
+
+@njit(inline="always")
+def _reduce32(x):
+    """(r, n, 2^n1, 2^n2): x = n ln2 + r, |r| <= ln2/2, 2^n = 2^n1 2^n2 (each normal)."""
+    x = np.maximum(x, np.float32(-104.0))  # NaN passes
+    t = x * np.float32(_LOG2E) + np.float32(12582912.0)  # rounds x log2(e) to an integer
+    n = t - np.float32(12582912.0)
+    r = x - n * np.float32(_LN2_HI32) - n * np.float32(_LN2_LO32)
+    k = _float_to_bits(t) - np.int32(0x4B400000)
+    k1 = k >> 1
+    s1 = _bits_to_float((k1 + 127) << 23, x)
+    s2 = _bits_to_float((k - k1 + 127) << 23, x)
+    return r, s1, s2
+
+
+@njit(inline="always")
+def _reduce64(x):
+    x = np.maximum(x, -746.0)
+    t = x * _LOG2E + 6755399441055744.0
+    n = t - 6755399441055744.0
+    r = x - n * _LN2_HI64 - n * _LN2_LO64
+    k = _float_to_bits(t) - np.int64(0x4338000000000000)
+    k1 = k >> 1
+    s1 = _bits_to_float((k1 + 1023) << 52, x)
+    s2 = _bits_to_float((k - k1 + 1023) << 52, x)
+    return r, s1, s2
+
+
+# --- e^r - 1 on |r| <= ln2 / 2 ---------------------------------------------------------------
+@njit(inline="always")
+def _em1_poly32(r):
+    """e^r - 1 by Taylor to r^7: truncation (ln2/2)^7 / 8! < 2e-8 relative."""
+    p = np.float32(1 / 5040)
+    p = p * r + np.float32(1 / 720)
+    p = p * r + np.float32(1 / 120)
+    p = p * r + np.float32(1 / 24)
+    p = p * r + np.float32(1 / 6)
+    p = p * r + np.float32(0.5)
+    return p * r * r + r
+
+
+@njit(inline="always")
+def _em1_poly64(r):
+    """e^r - 1 by Taylor to r^13: truncation (ln2/2)^13 / 14! < 2e-17 relative."""
+    p = 1 / 6227020800
+    for c in (
+        1 / 479001600,
+        1 / 39916800,
+        1 / 3628800,
+        1 / 362880,
+        1 / 40320,
+        1 / 5040,
+        1 / 720,
+        1 / 120,
+        1 / 24,
+        1 / 6,
+        0.5,
+    ):
+        p = p * r + c
+    return p * r * r + r
+
+
+def exp_neg(x):
+    """e^x for x <= 0 (compiled only)."""
+    raise NotImplementedError
+
+
+@overload(exp_neg, inline="always")
+def _exp_neg(x):
+    if x == types.float32:
+
+        def f32(x):  # Cephes expf.c polynomial for e^r
+            r, s1, s2 = _reduce32(x)
+            p = np.float32(1.9875691500e-4)
+            p = p * r + np.float32(1.3981999507e-3)
+            p = p * r + np.float32(8.3334519073e-3)
+            p = p * r + np.float32(4.1665795894e-2)
+            p = p * r + np.float32(1.6666665459e-1)
+            p = p * r + np.float32(5.0000001201e-1)
+            p = p * r * r + r + np.float32(1.0)
+            return p * s1 * s2
+
+        return f32
+
+    def f64(x):
+        r, s1, s2 = _reduce64(x)
+        return (_em1_poly64(r) + 1.0) * s1 * s2
+
+    return f64
+
+
+def expm1_neg(x):
+    """e^x - 1 for x <= 0, accurate near 0 (compiled only)."""
+    raise NotImplementedError
+
+
+@overload(expm1_neg, inline="always")
+def _expm1_neg(x):
+    if x == types.float32:
+
+        def f32(x):
+            r, s1, s2 = _reduce32(x)
+            s = s1 * s2  # 2^n, exact
+            return _em1_poly32(r) * s + (s - np.float32(1.0))
+
+        return f32
+
+    def f64(x):
+        r, s1, s2 = _reduce64(x)
+        s = s1 * s2
+        return _em1_poly64(r) * s + (s - 1.0)
+
+    return f64
+
+
+def log1p_unit(v):
+    """log(1 + v) for 0 <= v <= 1 (compiled only)."""
+    raise NotImplementedError
+
+
+@overload(log1p_unit, inline="always")
+def _log1p_unit(v):
+    if v == types.float32:
+
+        def f32(v):
+            s = v / (np.float32(2.0) + v)
+            s2 = s * s
+            p = np.float32(1 / 15)
+            p = p * s2 + np.float32(1 / 13)
+            p = p * s2 + np.float32(1 / 11)
+            p = p * s2 + np.float32(1 / 9)
+            p = p * s2 + np.float32(1 / 7)
+            p = p * s2 + np.float32(1 / 5)
+            p = p * s2 + np.float32(1 / 3)
+            return np.float32(2.0) * (s + s * s2 * p)
+
+        return f32
+
+    def f64(v):
+        s = v / (2.0 + v)
+        s2 = s * s
+        p = 1 / 33
+        for c in (1 / 31, 1 / 29, 1 / 27, 1 / 25, 1 / 23, 1 / 21, 1 / 19, 1 / 17, 1 / 15):
+            p = p * s2 + c
+        for c in (1 / 13, 1 / 11, 1 / 9, 1 / 7, 1 / 5, 1 / 3):
+            p = p * s2 + c
+        return 2.0 * (s + s * s2 * p)
+
+    return f64
+
+
+# Numerical Recipes erfcc coefficients, highest power of t first
+_ERFCC = (
+    0.17087277,
+    -0.82215223,
+    1.48851587,
+    -1.13520398,
+    0.27886807,
+    -0.18628806,
+    0.09678418,
+    0.37409196,
+    1.00002368,
+    -1.26551223,
+)
+
+
+def erfc_pos(y):
+    """erfc(y) for y >= 0 (compiled only)."""
+    raise NotImplementedError
+
+
+@overload(erfc_pos, inline="always")
+def _erfc_pos(y):
+    if y == types.float32:
+
+        def f32(y):
+            y = np.minimum(y, np.float32(10.5))  # erfc(10.5) < 1e-49: 0
+            t = np.float32(1.0) / (np.float32(1.0) + np.float32(0.5) * y)
+            p = np.float32(0.17087277)
+            p = p * t + np.float32(-0.82215223)
+            p = p * t + np.float32(1.48851587)
+            p = p * t + np.float32(-1.13520398)
+            p = p * t + np.float32(0.27886807)
+            p = p * t + np.float32(-0.18628806)
+            p = p * t + np.float32(0.09678418)
+            p = p * t + np.float32(0.37409196)
+            p = p * t + np.float32(1.00002368)
+            p = p * t + np.float32(-1.26551223)
+            hi = _bits_to_float(_float_to_bits(y) & np.int32(-4096), y)  # 12 bits: hi^2 exact
+            lo = y - hi
+            return t * exp_neg(-hi * hi) * exp_neg(p - lo * (y + hi))
+
+        return f32
+
+    return lambda y: math.erfc(y)
+
+
+def tanh(x):
+    """tanh(x) (compiled only)."""
+    raise NotImplementedError
+
+
+@overload(tanh, inline="always")
+def _tanh(x):
+    if x == types.float32:
+
+        def f32(x):
+            ax = abs(x)
+            s = x * x
+            p = np.float32(-5.70498872745e-3)
+            p = p * s + np.float32(2.06390887954e-2)
+            p = p * s + np.float32(-5.37397155531e-2)
+            p = p * s + np.float32(1.33314422036e-1)
+            p = p * s + np.float32(-3.33332819422e-1)
+            small = p * s * x + x
+            e = exp_neg(np.float32(-2.0) * ax)
+            big = math.copysign(np.float32(1.0) - np.float32(2.0) * e / (np.float32(1.0) + e), x)
+            return small if ax < np.float32(0.625) else big
+
+        return f32
+
+    def f64(x):
+        m = expm1_neg(-2.0 * abs(x))
+        return math.copysign(-m / (2.0 + m), x)
+
+    return f64
