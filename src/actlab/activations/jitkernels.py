@@ -229,8 +229,11 @@ class Maxout(Elementwise):
             return cls.numpy.vjp(act, cache, grad_a)
         (z, a), g = _common(cache, grad_a)
         d = act.out.get("dz", z.shape, g.dtype)
-        if act.pieces == 2:
-            _loops().maxout2_bwd(_flat(z), _flat(a), _flat(g), _flat(d))
+        if act.pieces == 2 and g.dtype == np.float32 and np.little_endian:
+            pairs = (_flat(z).view(np.int64), _flat(g), _flat(d).view(np.int64))
+            _loops().maxout2_bwd_pairs(*pairs)
+        elif act.pieces == 2:  # the winner from the pair itself: a is not read
+            _loops().maxout2_bwd(_flat(z), _flat(g), _flat(d))
         else:
             _loops().maxout_bwd(_flat(z), _flat(a), _flat(g), _flat(d), act.pieces)
         return d

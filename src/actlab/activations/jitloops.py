@@ -18,7 +18,16 @@ import math
 import numpy as np
 from numba import njit
 
-from .vecmath import erfc_pos, exp_neg, expm1_neg, log1p_unit, tanh, typed
+from .vecmath import (
+    bits_to_float,
+    erfc_pos,
+    exp_neg,
+    expm1_neg,
+    float_to_bits,
+    log1p_unit,
+    tanh,
+    typed,
+)
 
 JIT = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
 _SUM = {"cache": True, "error_model": "numpy", "fastmath": {"contract", "reassoc"}}
@@ -159,13 +168,33 @@ def maxout_bwd(z, a, g, d, k):
             free = free & ~take
 
 
+@njit(inline="always")
+def _first_wins(x, y):
+    """Whether piece x, not y, takes the gradient: x >= y, or x is NaN (argmax: the first NaN;
+    y NaN and x not: y)."""
+    return (x != x) | (x >= y)
+
+
 @njit(**JIT)
-def maxout2_bwd(z, a, g, d):
-    for j in range(a.size):
-        x = z[2 * j]
-        first = (x == a[j]) | (x != x)
-        d[2 * j] = g[j] if first else typed(x, 0.0)
-        d[2 * j + 1] = typed(x, 0.0) if first else g[j]
+def maxout2_bwd_pairs(zp, g, dp):
+    """maxout2_bwd for float32, each pair of pieces read and written as one int64 (``zp``,
+    ``dp``: the int64 views of z and grad_z, little-endian: piece 0 in the low half); LLVM
+    does not vectorize the interleaved float32 stores of maxout2_bwd (6x slower)."""
+    for j in range(g.size):
+        w = zp[j]
+        first = _first_wins(bits_to_float(w, g[j]), bits_to_float(w >> 32, g[j]))
+        zero = typed(g[j], 0.0)
+        lo = float_to_bits(g[j] if first else zero)
+        hi = float_to_bits(zero if first else g[j])
+        dp[j] = (np.int64(lo) & np.int64(0xFFFFFFFF)) | (np.int64(hi) << 32)
+
+
+@njit(**JIT)
+def maxout2_bwd(z, g, d):
+    for j in range(g.size):
+        first = _first_wins(z[2 * j], z[2 * j + 1])
+        d[2 * j] = g[j] if first else typed(g[j], 0.0)
+        d[2 * j + 1] = typed(g[j], 0.0) if first else g[j]
 
 
 # --- exponential -----------------------------------------------------------------------------

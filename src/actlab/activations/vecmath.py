@@ -42,7 +42,7 @@ from numba.extending import intrinsic, overload
 
 
 @intrinsic
-def _bits_to_float(typingctx, x, like):
+def bits_to_float(typingctx, x, like):
     """The float whose bits are the integer ``x`` (32 bits for float32 ``like``, else 64)."""
     wide = like != types.float32
     width, ftype = (64, ir.DoubleType()) if wide else (32, ir.FloatType())
@@ -59,7 +59,7 @@ def _bits_to_float(typingctx, x, like):
 
 
 @intrinsic
-def _float_to_bits(typingctx, x):
+def float_to_bits(typingctx, x):
     """The bits of the float ``x`` as a signed integer of the same width."""
     wide = x == types.float64
     itype = types.int64 if wide else types.int32
@@ -97,10 +97,10 @@ def _reduce32(x):
     t = x * np.float32(_LOG2E) + np.float32(12582912.0)  # rounds x log2(e) to an integer
     n = t - np.float32(12582912.0)
     r = x - n * np.float32(_LN2_HI32) - n * np.float32(_LN2_LO32)
-    k = _float_to_bits(t) - np.int32(0x4B400000)
+    k = float_to_bits(t) - np.int32(0x4B400000)
     k1 = k >> 1
-    s1 = _bits_to_float((k1 + 127) << 23, x)
-    s2 = _bits_to_float((k - k1 + 127) << 23, x)
+    s1 = bits_to_float((k1 + 127) << 23, x)
+    s2 = bits_to_float((k - k1 + 127) << 23, x)
     return r, s1, s2
 
 
@@ -110,10 +110,10 @@ def _reduce64(x):
     t = x * _LOG2E + 6755399441055744.0
     n = t - 6755399441055744.0
     r = x - n * _LN2_HI64 - n * _LN2_LO64
-    k = _float_to_bits(t) - np.int64(0x4338000000000000)
+    k = float_to_bits(t) - np.int64(0x4338000000000000)
     k1 = k >> 1
-    s1 = _bits_to_float((k1 + 1023) << 52, x)
-    s2 = _bits_to_float((k - k1 + 1023) << 52, x)
+    s1 = bits_to_float((k1 + 1023) << 52, x)
+    s2 = bits_to_float((k - k1 + 1023) << 52, x)
     return r, s1, s2
 
 
@@ -277,7 +277,7 @@ def _erfc_pos(y):
             p = p * t + np.float32(0.37409196)
             p = p * t + np.float32(1.00002368)
             p = p * t + np.float32(-1.26551223)
-            hi = _bits_to_float(_float_to_bits(y) & np.int32(-4096), y)  # 12 bits: hi^2 exact
+            hi = bits_to_float(float_to_bits(y) & np.int32(-4096), y)  # 12 bits: hi^2 exact
             lo = y - hi
             return t * exp_neg(-hi * hi) * exp_neg(p - lo * (y + hi))
 
