@@ -25,7 +25,6 @@ from .vecmath import (
     expm1_neg,
     float_to_bits,
     log1p_unit,
-    tanh,
     typed,
 )
 
@@ -229,12 +228,6 @@ def sigmoid_bwd(a, g, d):  # a (1 - a), from the output
     for i in range(a.size):
         s = a[i]
         d[i] = g[i] * ((typed(s, 1.0) - s) * s)
-
-
-@njit(**JIT)
-def tanh_fwd(z, a):
-    for i in range(z.size):
-        a[i] = tanh(z[i])
 
 
 @njit(**JIT)
