@@ -311,32 +311,38 @@ def gelu_bwd(z, a, g, d, clip):
 
 @njit(inline="always")
 def _mish_parts(x):
-    """(tanh(softplus(x)), 1 - tanh^2) from w = e^x: tanh(log(1 + w)) = n / (n + 2) with
-    n = w (w + 2), and 1 - tanh^2 = 4 (n + 1) / (n + 2)^2; both exact limits (1, 0) beyond
-    x = 20, where tanh(softplus) rounds to 1 in float64 already."""
-    big = x > 20
-    e = exp_neg(-abs(np.minimum(x, typed(x, 20.0))))  # e^-|x|
-    w = e if x <= 0 else typed(x, 1.0) / e  # e^x (for 0 < x <= 20: 1 / e^-x, no overflow)
-    w = typed(x, 1.0) if big else w
-    n = w * (w + typed(x, 2.0))
-    r = typed(x, 1.0) / (n + typed(x, 2.0))
-    t = typed(x, 1.0) if big else n * r
-    sech2 = typed(x, 0.0) if big else typed(x, 4.0) * (n + typed(x, 1.0)) * r * r
-    return t, sech2, w
+    """(num, den, e) with tanh(softplus(x)) = num / den, from e = e^-|x| <= 1 alone:
+    x <= 0, w = e^x = e: tanh(log(1 + w)) = n / (n + 2), n = w (w + 2) = e^2 + 2e;
+    x > 0, w = 1 / e: the same ratio times e^2, (1 + 2e) / (1 + 2e + 2e^2). No cancellation,
+    no overflow (e^x itself is never formed)."""
+    e = exp_neg(-abs(x))
+    pos = x > 0
+    e2 = e * e
+    num = typed(x, 1.0) + typed(x, 2.0) * e if pos else e2 + typed(x, 2.0) * e
+    den = num + (typed(x, 2.0) * e2 if pos else typed(x, 2.0))
+    return num, den, e
 
 
 @njit(**JIT)
 def mish_fwd(z, a):
     for i in range(z.size):
         x = z[i]
-        t, _, _ = _mish_parts(x)
-        a[i] = x * t
+        num, den, _ = _mish_parts(x)
+        a[i] = x * (num / den)
 
 
 @njit(**JIT)
-def mish_bwd(z, g, d):  # t + z sigmoid(z) (1 - t^2), sigmoid(z) = w / (1 + w)
+def mish_bwd(z, g, d):
+    """t + z sigmoid(z) sech^2(softplus z), t = num / den; sech^2 = 1 - t^2 = (den^2 - num^2)
+    / den^2 = 4 (1 + e)^2 (e^2 if z > 0 else 1) / den^2; sigmoid(z) = (1 or e) / (1 + e). One
+    division: q = 1 / (den (1 + e)), 1 / den = q (1 + e), 1 / (1 + e) = q den."""
     for i in range(z.size):
         x = z[i]
-        t, sech2, w = _mish_parts(x)
-        sig = w / (typed(x, 1.0) + w) if x <= 0 else _sigmoid(x)
-        d[i] = g[i] * (t + x * sig * sech2)
+        num, den, e = _mish_parts(x)
+        pos = x > 0
+        one_e = typed(x, 1.0) + e
+        q = typed(x, 1.0) / (den * one_e)
+        r = q * one_e  # 1 / den
+        sig = q * den * (typed(x, 1.0) if pos else e)
+        sech2 = typed(x, 4.0) * (one_e * r) * (one_e * r) * (e * e if pos else typed(x, 1.0))
+        d[i] = g[i] * (num * r + x * sig * sech2)
