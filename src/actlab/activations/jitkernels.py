@@ -11,10 +11,12 @@ Used when numba is installed and ``ACTLAB_NUMBA`` is not ``0`` (``available()``)
 and float64 C-contiguous arrays of at least JIT_FROM elements; anything else (a smaller array,
 another dtype, a strided view) goes to the NumPy kernel, which every class here names as
 ``numpy``. The loops are compiled on first use per dtype, about 0.35 s each, and cached on disk
-(numba's cache, ``NUMBA_CACHE_DIR``). Below JIT_FROM (256 KiB of float32) a step's few arrays
-stay in cache, where the NumPy kernels cost a few copies already; there numba is never
-imported, so the small networks of ``actlab compare`` start as fast as without it (issue 15:
-the compiler must not make the first compare slower).
+(numba's cache, ``NUMBA_CACHE_DIR``). JIT_FROM is 1 MiB of float32 (the large model's hidden
+layer, (1, 256, 1024)): a compile only pays on many calls on large arrays. ``actlab compare``'s
+largest arrays are probe batches of (5, 450, 100): a compiled sigmoid would save about 80 us a
+call there, some 20 ms a run, for 0.7 s of compiling its two loops in each worker; below
+JIT_FROM numba is never imported, so the first compare is as fast as without it (issue 15's
+condition on the compiler).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .base import float_cap
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-JIT_FROM = 1 << 16  # elements: below, the NumPy kernels (see module docstring)
+JIT_FROM = 1 << 18  # elements: below, the NumPy kernels (see the module docstring)
 
 
 def available() -> bool:
