@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import callgrind
 import kernels
+import numpy as np
 import profile_step
 from small_model import ACTIVATIONS
 
@@ -67,10 +68,13 @@ def _elementwise() -> set[str]:
 def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
     from actlab.activations import jitkernels
 
+    def compiled(large: bool) -> bool:  # one loop each way there: no numpy passes to count
+        size = np.prod(kernels.LARGE if large else kernels.SHAPE)
+        return jitkernels.available() and size >= jitkernels.JIT_FROM
+
     elementwise = _elementwise()
-    compiled = jitkernels.available()  # one loop each way: no numpy passes to count
     names = sorted({g.split()[2].rstrip(":") for g in not_met})
-    count = counts and names and not compiled
+    count = counts and names and not (compiled(False) and compiled(True))
     res = callgrind.counts("kernels", "kernel_job", names) if count else None
     out = {}
     for g in not_met:
@@ -79,7 +83,7 @@ def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
         large = "64 MiB" in g
         ratio = r_l if large else r_s
         passes = None if res is None else res[name]["ufunc_calls"]
-        if compiled:
+        if compiled(large):
             line = (
                 f"{name}: compiled kernels (jitkernels, numba), one loop forward and one "
                 f"backward: {ratio:.1f}x a copy; the least memory traffic is "

@@ -51,7 +51,20 @@ def test_profile_lines_compute_from_the_measurements(monkeypatch):
     import kernels
     import profile_lines
 
+    from actlab.activations import jitkernels
+
     monkeypatch.setitem(kernels.LAST, "relu", (6.0, 4.0, 4.5))
+    monkeypatch.setattr(jitkernels, "_ON", [True])  # the compiled kernels: no passes to count
+    monkeypatch.setattr(kernels, "SHAPE", (1, 4, 8))  # below jitkernels.JIT_FROM: numpy's
+    goals = [
+        ("2. kernel relu: fwd+bwd <= 3x copy at 64 MiB", "4.5x", False),
+        ("2. kernel relu: fwd+bwd <= 4.0x copy at 1 MiB (piecewise linear)", "6.0x", False),
+    ]
+    why = profile_lines.lines(goals, {"kernels"}, counts=False)
+    assert why[goals[0][0]][0].startswith("relu: compiled kernels (jitkernels, numba), one loop")
+    assert "4.5x a copy; the least memory traffic is 2.5 copies' worth" in why[goals[0][0]][0]
+    assert why[goals[1][0]] == ["relu: 6.0x a copy (no valgrind: passes not counted)"]
+    monkeypatch.setattr(jitkernels, "_ON", [False])  # the NumPy kernels at both sizes
     goals = [
         ("2. kernel relu: fwd+bwd <= 3x copy at 64 MiB", "4.5x", False),
         ("2. kernel relu: fwd+bwd <= 4.0x copy at 1 MiB (piecewise linear)", "6.0x", False),
