@@ -258,21 +258,6 @@ def _log1p_unit(v):
     return f64
 
 
-# Numerical Recipes erfcc coefficients, highest power of t first
-_ERFCC = (
-    0.17087277,
-    -0.82215223,
-    1.48851587,
-    -1.13520398,
-    0.27886807,
-    -0.18628806,
-    0.09678418,
-    0.37409196,
-    1.00002368,
-    -1.26551223,
-)
-
-
 def erfc_pos(y):
     """erfc(y) for y >= 0 (compiled only)."""
     raise NotImplementedError
@@ -285,16 +270,16 @@ def _erfc_pos(y):
         def f32(y):
             y = np.minimum(y, np.float32(10.5))  # erfc(10.5) < 1e-49: 0
             t = np.float32(1.0) / (np.float32(1.0) + np.float32(0.5) * y)
-            p = np.float32(0.17087277)
-            p = p * t + np.float32(-0.82215223)
-            p = p * t + np.float32(1.48851587)
-            p = p * t + np.float32(-1.13520398)
-            p = p * t + np.float32(0.27886807)
-            p = p * t + np.float32(-0.18628806)
-            p = p * t + np.float32(0.09678418)
-            p = p * t + np.float32(0.37409196)
-            p = p * t + np.float32(1.00002368)
-            p = p * t + np.float32(-1.26551223)
+            # the polynomial in t by Estrin's scheme: four independent pairs, then three
+            # levels (Horner's nine dependent steps left the loop waiting on latency)
+            t2 = t * t
+            t4 = t2 * t2
+            q0 = np.float32(-1.26551223) + np.float32(1.00002368) * t
+            q1 = np.float32(0.37409196) + np.float32(0.09678418) * t
+            q2 = np.float32(-0.18628806) + np.float32(0.27886807) * t
+            q3 = np.float32(-1.13520398) + np.float32(1.48851587) * t
+            q4 = np.float32(-0.82215223) + np.float32(0.17087277) * t
+            p = (q0 + q1 * t2) + (q2 + q3 * t2) * t4 + q4 * (t4 * t4)
             hi = bits_to_float(float_to_bits(y) & np.int32(-4096), y)  # 12 bits: hi^2 exact
             lo = y - hi
             return t * _exp_sum32(-hi * hi, p - lo * (y + hi))  # y^2 = hi^2 + lo (y + hi)
