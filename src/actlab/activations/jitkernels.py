@@ -195,7 +195,7 @@ class Softsign(Elementwise):
 
 
 class Softplus(Elementwise):
-    numpy, fwd, bwd = nk.Softplus, "softplus_fwd", "sigmoid_of_z_bwd"
+    numpy, keep, fwd, bwd = nk.Softplus, ("a",), "softplus_fwd", "softplus_bwd"
 
 
 class Swish(Elementwise):  # |beta| <= 1 (kernels.kernel_for)

@@ -262,9 +262,10 @@ def softplus_fwd(z, a):
 
 
 @njit(**JIT)
-def sigmoid_of_z_bwd(z, g, d):  # softplus: f'(z) = sigmoid(z)
-    for i in range(z.size):
-        d[i] = g[i] * _sigmoid(z[i])
+def softplus_bwd(a, g, d):
+    """f'(z) = sigmoid(z) = 1 - e^-softplus(z) = -expm1(-a), from the output (no division)."""
+    for i in range(a.size):
+        d[i] = g[i] * -expm1_neg(-a[i])
 
 
 @njit(**JIT)
