@@ -67,15 +67,25 @@ class _Cache(tuple):
 
 
 def _takes(*arrays) -> bool:
-    """One float dtype, C-contiguous: what the compiled loops take."""
+    """One float dtype (float32 "f" or float64 "d"), C-contiguous: what the loops take."""
     dtype = arrays[0].dtype
-    return dtype in _FLOATS and all(x.dtype == dtype and x.flags.c_contiguous for x in arrays)
+    if dtype.char not in "fd":
+        return False
+    for x in arrays:
+        if x.dtype != dtype or not x.flags.c_contiguous:
+            return False
+    return True
 
 
 def _compiled(z) -> bool:
-    """Whether a forward on ``z`` runs compiled: large enough, a dtype and layout the loops
-    take, and numba imports."""
-    return z.size >= JIT_FROM and _takes(z) and _loops() is not None
+    """Whether a forward on ``z`` runs compiled: large enough, float32 or float64 ("f", "d"),
+    C-contiguous, and numba imports. (Checked on every forward: kept to a few attributes.)"""
+    return (
+        z.size >= JIT_FROM
+        and z.dtype.char in "fd"
+        and z.flags.c_contiguous
+        and (_LOOPS[0] if _LOOPS else _loops()) is not None
+    )
 
 
 def _flat(x):
@@ -104,23 +114,30 @@ class Elementwise:
         if not _compiled(z):
             return cls.numpy.forward(act, z)
         a = act.out.get("a", z.shape, z.dtype)
-        getattr(_loops(), cls.fwd)(_flat(z), _flat(a), *cls.fargs(act, z.dtype))
-        return a, _Cache({"z": z, "a": a}[k] for k in cls.keep)
+        zf, af = _flat(z), _flat(a)  # the cache keeps these flat views, ready for the loop
+        getattr(_LOOPS[0], cls.fwd)(zf, af, *cls.fargs(act, z.dtype))
+        keep = cls.keep
+        if keep == ("z",):
+            return a, _Cache((zf,))
+        if keep == ("a",):
+            return a, _Cache((af,))
+        return a, _Cache({"z": zf, "a": af}[k] for k in keep)
 
     @classmethod
     def vjp(cls, act, cache, grad_a):
         if not isinstance(cache, _Cache):
             return cls.numpy.vjp(act, cache, grad_a)
-        cache, g = _common(cache, grad_a)
+        cache, g = _common(cache, grad_a)  # flat arrays (the forward's views)
         d = act.out.get("dz", g.shape, g.dtype)
-        getattr(_loops(), cls.bwd)(*map(_flat, cache), _flat(g), _flat(d), *cls.bargs(act, g.dtype))
+        getattr(_LOOPS[0], cls.bwd)(*cache, _flat(g), _flat(d), *cls.bargs(act, g.dtype))
         return d
 
 
 def _common(cache, grad_a):
     """The cached arrays and grad_a in one dtype, C-contiguous (copies only where they differ:
-    a gradient of another dtype or layout than the forward's input)."""
-    if _takes(*cache, grad_a):
+    a gradient of another dtype or layout than the forward's input). The cache is the
+    compiled forward's: float32 or float64, C-contiguous already."""
+    if not cache or (grad_a.dtype == cache[0].dtype and grad_a.flags.c_contiguous):
         return cache, grad_a
     dtype = np.result_type(grad_a, *cache)
     dtype = dtype if dtype in _FLOATS else np.dtype(np.float64)
@@ -187,7 +204,7 @@ class Tanh(Elementwise):
         if not _compiled(z):
             return cls.numpy.forward(act, z)
         a = np.tanh(z, out=act.out.get("a", z.shape, z.dtype))
-        return a, _Cache((a,))
+        return a, _Cache((_flat(a),))
 
 
 class Softsign(Elementwise):

@@ -481,13 +481,18 @@ def kernel_for(act):
     only where the kernel covers the configuration: fixed Swish with |beta| <= 1, fixed SELU,
     GELU's erfc form. The compiled kernel of jitkernels.py where numba is on, else the NumPy
     kernel of this module."""
-    kernel = _by_class().get(type(act))
+    kernel = (_BY_CLASS or _by_class()).get(type(act))
     if kernel is None or getattr(act, "trainable", False):
         return None
     if kernel is Swish and not abs(act.beta) <= 1:
         return None
     if kernel is GELU and act.approximate != "none":
         return None
-    from .jitkernels import jit_kernel  # compiled, one pass (numba); None without numba
+    if not _JIT:  # jitkernels imports numba only for its first large array
+        from .jitkernels import jit_kernel
 
-    return jit_kernel(kernel) or kernel
+        _JIT.append(jit_kernel)
+    return _JIT[0](kernel) or kernel  # compiled, one pass (numba); None without numba
+
+
+_JIT: list = []  # [jitkernels.jit_kernel], bound on first use (jitkernels imports this module)
