@@ -1,5 +1,9 @@
 """Fused kernels: the forward and backward of training in fewer passes over memory.
 
+These are the NumPy kernels. From 1 MiB of float32 on, where numba is installed, the compiled
+kernels of jitkernels.py stand in for them (``kernel_for``): one loop forward, one backward;
+these remain for smaller arrays, other dtypes and strided views, and without numba.
+
 Each activation's readable ``f`` and ``df`` / ``vjp`` (in its family's module) is the reference;
 a kernel here computes the same numbers (tested: float32 within a few ulp, float64 within
 1e-12, same zeros, no overflow warnings) for ``Activation.forward`` / ``backward`` only.
