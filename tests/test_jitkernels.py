@@ -14,7 +14,9 @@ import pytest
 
 from actlab.activations import get_activation, jitkernels
 
-pytestmark = pytest.mark.skipif(not jitkernels.available(), reason="numba not installed")
+pytestmark = pytest.mark.skipif(
+    not jitkernels.available(), reason="numba not installed or ACTLAB_NUMBA=0"
+)
 
 SPECS = [
     "relu",
