@@ -3,9 +3,9 @@
 The same interface and numbers as the NumPy kernels of kernels.py (``forward(act, z) ->
 (a, cache)``, ``vjp(act, cache, grad_a)``; PReLU's ``backward`` also returns its parameter
 gradient), tested equal to the readable reference f / df of each activation. A NumPy kernel
-makes one pass over memory per ufunc call (up to eight per step); these loops make one, and
-compute exp / erfc in SIMD registers (vecmath.py), so a step moves about as much memory as a
-copy and a half.
+makes one pass over memory per ufunc call (up to eight per step); these loops make one each
+way, and compute exp / erfc in SIMD registers (vecmath.py), so a forward + backward moves
+about 2.5 copies' worth of memory (read z, write a; read z or a and grad_a, write grad_z).
 
 Used when numba is installed and ``ACTLAB_NUMBA`` is not ``0`` (``available()``), for float32
 and float64 C-contiguous arrays of at least JIT_FROM elements; anything else (a smaller array,
@@ -64,17 +64,6 @@ def _loops():
 
 class _Cache(tuple):
     """What a compiled forward keeps: (z or a, ...), marked so vjp knows whose cache it is."""
-
-
-def _takes(*arrays) -> bool:
-    """One float dtype (float32 "f" or float64 "d"), C-contiguous: what the loops take."""
-    dtype = arrays[0].dtype
-    if dtype.char not in "fd":
-        return False
-    for x in arrays:
-        if x.dtype != dtype or not x.flags.c_contiguous:
-            return False
-    return True
 
 
 def _compiled(z) -> bool:
