@@ -169,18 +169,38 @@ def test_fused_parameters_are_views_and_a_replaced_array_falls_back(blobs):
     assert not np.array_equal(net.dense[0].W, before)
 
 
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "swish", "maxout", "prelu"])
-def test_fit_with_kept_step_arrays_equals_fit_with_fresh_ones(activation, monkeypatch):
-    """The Trainer's steps write every layer output into kept arrays (loss_and_grad's reuse);
-    forcing fresh arrays instead gives the same weights and history, bit for bit."""
-    from actlab.network import Network
-
+@pytest.mark.parametrize(
+    "activation, arch",
+    [
+        ("relu", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("swish", None),
+        ("maxout", None),
+        ("prelu", None),
+        ("gelu", None),
+        ("relu", "conv1d:3x3,act,maxpool1d:2,flatten,dense:6,act"),
+    ],
+)
+def test_planned_steps_equal_plain_steps_with_kept_and_fresh_arrays(activation, arch, monkeypatch):
+    """The Trainer's steps run Network.training_step: per-layer (forward, backward) pairs built
+    once per batch shape, writing into kept arrays. The plain loss_and_grad, with kept arrays
+    (reuse=True) or fresh ones, gives the same weights and history, bit for bit."""
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((100, 5)).astype(np.float32)
+    X = rng.standard_normal((100, 10)).astype(np.float32)  # 100 rows: a short last batch
     y = (X[:, 0] - X[:, 2] > 0).astype(int)
 
     def fit():
-        net = Network(5, [7, 6], 2, activation=activation, seeds=[0, 1, 2], dtype=np.float32)
+        net = Network(
+            10,
+            [7, 6],
+            2,
+            activation=activation,
+            seeds=[0, 1, 2],
+            dtype=np.float32,
+            arch=arch,
+            input_shape=None if arch is None else (10, 1),
+        )
         start = net.flat_params.copy()
         hist = Trainer("sgd", lr=0.1, momentum=0.9, epochs=3, batch_size=16).fit(
             net, X, y, X_test=X, y_test=y
@@ -188,16 +208,45 @@ def test_fit_with_kept_step_arrays_equals_fit_with_fresh_ones(activation, monkey
         assert not np.array_equal(net.flat_params, start)  # it trained
         return net.flat_params.copy(), hist
 
-    kept_params, kept = fit()
-    fresh_loss_and_grad = Network.loss_and_grad
-    monkeypatch.setattr(
-        Network, "loss_and_grad", lambda self, x, y, reuse=False: fresh_loss_and_grad(self, x, y)
-    )
-    fresh_params, fresh = fit()
-    np.testing.assert_array_equal(kept_params, fresh_params)
-    for name in ("train_loss", "train_acc", "test_acc"):
-        np.testing.assert_array_equal(kept[name], fresh[name])
-    assert np.isfinite(kept["train_loss"]).all()
+    planned_params, planned = fit()
+    plain = Network.loss_and_grad
+    for reuse in (True, False):
+        monkeypatch.setattr(
+            Network,
+            "training_step",
+            lambda self, reuse=reuse: lambda x, y: plain(self, x, y, reuse=reuse),
+        )
+        params, hist = fit()
+        np.testing.assert_array_equal(planned_params, params)
+        for name in ("train_loss", "train_acc", "test_acc"):
+            np.testing.assert_array_equal(planned[name], hist[name])
+    assert np.isfinite(planned["train_loss"]).all()
+
+
+def test_a_planned_step_uses_each_layers_step_fns():
+    """After the first step of a batch shape, Dense and the activations run through the pairs
+    step_fns built (not their forward methods); a new shape (the short last batch) is planned
+    on its own first step."""
+    from actlab.activations.base import Activation
+    from actlab.layers import Dense
+
+    calls = []
+    net = Network(4, [5], 3, activation="tanh", seeds=[0, 1])
+    for layer in net.layers:
+        plain = layer.forward
+        layer.forward = lambda x, plain=plain, layer=layer: calls.append(layer) or plain(x)
+    rng = np.random.default_rng(2)
+    step = net.training_step()
+    x, y = rng.standard_normal((2, 8, 4)).astype(np.float32), rng.integers(0, 3, (2, 8))
+    loss, _ = step(x, y)
+    assert len(calls) == 3  # the first call runs the plain layers (and notes their shapes)
+    again, _ = step(x, y)
+    assert len(calls) == 3  # the planned pairs
+    np.testing.assert_array_equal(loss, again)
+    step(x[:, :3], y[:, :3])
+    assert len(calls) == 6
+    np.testing.assert_array_equal(loss, net.loss_and_grad(x, y)[0])  # nothing was updated
+    assert isinstance(net.layers[0], Dense) and isinstance(net.layers[1], Activation)
 
 
 def test_forward_after_a_training_step_returns_fresh_arrays():

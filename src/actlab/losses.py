@@ -12,9 +12,14 @@ from .errors import UnknownNameError
 
 # the stable formulas live in numerics (shared with the activations); imported here for the heads
 # and for callers that take them from losses (estimators)
-from .numerics import log_softmax, shift_by_max, sigmoid, softmax, softplus
+from .numerics import log_softmax, row_max, shift_by_max, sigmoid, softmax, softplus
 
 _ROW_STARTS: dict[tuple[int, int, int], np.ndarray] = {}  # (R, B, K) -> flat index of each row
+
+
+def _fresh(role, shape, dtype):
+    """OutputBuffers.get's signature, always a fresh array (a head called without buffers)."""
+    return np.empty(shape, dtype)
 
 
 def _flat_targets(y, K):
@@ -44,13 +49,19 @@ class SoftmaxCrossEntropy:
         picked = np.take_along_axis(logp, y[..., None], axis=-1)[..., 0]
         return -picked.mean(axis=1)
 
-    def loss_and_grad(self, logits, y):
+    def loss_and_grad(self, logits, y, out=None):
         # One pass of exp, and the target entries read and written through flat indices (np.take
         # and np.put) instead of take/put_along_axis, which build index grids on every call.
+        # ``out``: an OutputBuffers (actlab.buffers) for the arrays of the step, or fresh ones.
         _, B, K = logits.shape
-        shifted = shift_by_max(logits, -1)
-        grad = np.exp(shifted)
-        total = np.add.reduce(grad, axis=-1, keepdims=True)
+        shape, dtype = logits.shape, logits.dtype
+        get = _fresh if out is None else out.get
+        maxima = row_max(logits, get("rows", (K, logits.size // K), dtype))
+        shifted = shift_by_max(logits, -1, get("shifted", shape, dtype), maxima)
+        grad = np.exp(shifted, out=get("grad", shape, dtype))
+        total = np.add.reduce(
+            grad, axis=-1, keepdims=True, out=get("total", (*shape[:-1], 1), dtype)
+        )
         flat = _flat_targets(y, K)
         loss = np.add.reduce(np.log(total[..., 0]) - shifted.take(flat), axis=1) / B
         grad /= total  # softmax
@@ -79,7 +90,7 @@ class SigmoidBinaryCrossEntropy:
     def loss(self, logits, y):
         return np.sum(softplus(logits) - y * logits, axis=-1).mean(axis=1)
 
-    def loss_and_grad(self, logits, y):
+    def loss_and_grad(self, logits, y, out=None):
         grad = sigmoid(logits) - y
         grad /= logits.shape[1]
         return self.loss(logits, y), grad
@@ -108,7 +119,7 @@ class IdentityMSE:
         diff = logits - y
         return 0.5 * np.mean(diff * diff, axis=(1, 2))
 
-    def loss_and_grad(self, logits, y):
+    def loss_and_grad(self, logits, y, out=None):
         diff = logits - y
         loss = 0.5 * np.mean(diff * diff, axis=(1, 2))
         diff /= logits.shape[1] * logits.shape[2]
@@ -139,7 +150,7 @@ class ExpPoisson:
         ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)
         return np.sum(np.mean(ylogy - y * logits - y + mu, axis=1), axis=-1)
 
-    def loss_and_grad(self, logits, y):
+    def loss_and_grad(self, logits, y, out=None):
         with np.errstate(over="ignore"):
             grad = np.exp(logits) - y
         grad /= logits.shape[1]

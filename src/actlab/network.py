@@ -12,6 +12,7 @@ import numpy as np
 
 from .activations import Activation
 from .arch import LAYER_KINDS, activations_of, fold_shapes, mlp_specs, parse_arch, with_output
+from .buffers import OutputBuffers
 from .errors import DataError, ParameterError, is_int
 from .initializers import init_weights, parse_init
 from .layers import Dense, ParamLayer
@@ -93,6 +94,8 @@ class Network:
         self.activations = [layer for layer in self.layers if isinstance(layer, Activation)]
         self._is_act = [isinstance(layer, Activation) for layer in self.layers]
         self._reusing = False  # layers write into kept arrays (loss_and_grad's ``reuse``)
+        self._head_out = OutputBuffers()  # the head's arrays of a step with ``reuse``
+        self._head_out.on = True
         self._fuse_parameters()
 
     def _build(self, specs, activation):
@@ -148,8 +151,7 @@ class Network:
         self._reusing = on
 
     def _forward(self, x, trace=None):
-        if x.shape[-1] != self.input_shape[-1] or x.ndim < len(self.input_shape) + 1:
-            x = x.reshape(*x.shape[:-1], *self.input_shape)
+        x = self._as_input(x)
         if x.ndim == len(self.input_shape) + 1:
             x = np.broadcast_to(x, (self.n_replicas, *x.shape))
         for layer, is_act in zip(self.layers, self._is_act):
@@ -190,9 +192,75 @@ class Network:
         if reuse != self._reusing:
             self._reuse(reuse)
         logits = self._forward(x)
-        loss, grad = self.head.loss_and_grad(logits, y)
+        loss, grad = self.head.loss_and_grad(logits, y, self._head_out if reuse else None)
         self.backward(grad)
         return loss, logits
+
+    def training_step(self):
+        """A function ``step(x, y) -> (loss, logits)``: ``loss_and_grad(x, y, reuse=True)``
+        with the per-call work done once per input shape instead of once per call.
+
+        Small models are bound by what surrounds each numpy call. The first call with a given
+        x.shape runs ``loss_and_grad`` and notes the shape and dtype each layer saw; from them
+        each layer's ``step_fns`` gives a (forward, backward) pair with its lookups done once
+        (the kernel chosen, the kept output arrays, W^T, the gradient arrays; a layer without
+        one keeps its plain methods). Later calls run only those pairs: the same numpy calls
+        into the same arrays as ``loss_and_grad``, so the same numbers, bit for bit. Made for
+        one ``fit``: a plan holds the parameter arrays as they were when it was built.
+        """
+        plans: dict = {}
+        head, head_out = self.head.loss_and_grad, self._head_out
+
+        def step(x, y):
+            plan = plans.get(x.shape)
+            if plan is None:
+                if x.shape in plans:  # no plan for this shape
+                    return self.loss_and_grad(x, y, reuse=True)
+                result, plans[x.shape] = self._first_step(x, y)
+                return result
+            if not self._reusing:  # evaluate() and the probes' forward switch kept arrays off
+                self._reuse(True)
+            forwards, backwards, reshape = plan
+            if reshape is not None:
+                x = x.reshape(reshape)
+            for forward in forwards:
+                x = forward(x)
+            loss, g = head(x, y, head_out)
+            for backward in backwards:
+                g = backward(g)
+            return loss, x
+
+        return step
+
+    def _first_step(self, x, y):
+        """loss_and_grad(x, y, reuse=True) layer by layer, and the plan for inputs like x:
+        ((loss, logits), (forwards, backwards last layer first, reshape or None) or None)."""
+        self._reuse(True)
+        shaped = self._as_input(x)
+        reshape = shaped.shape if shaped.shape != x.shape else None
+        if shaped.ndim == len(self.input_shape) + 1:  # no replica axis: never from the Trainer
+            return self.loss_and_grad(x, y, reuse=True), None
+        forwards, backwards, h = [], [], shaped
+        for i, layer in enumerate(self.layers):
+            make = getattr(layer, "step_fns", None)
+            if self._is_act[i]:
+                fns = None if make is None else make(h.shape, h.dtype)
+                fns = fns or (layer.forward, layer.backward)
+            else:
+                fns = None if make is None else make(h.shape, h.dtype, i > 0)
+                fns = fns or (layer.forward, _backward_of(layer, i > 0))
+            forwards.append(fns[0])
+            backwards.append(fns[1])
+            h = layer.forward(h)
+        loss, grad = self.head.loss_and_grad(h, y, self._head_out)
+        self.backward(grad)
+        return (loss, h), (forwards, backwards[::-1], reshape)
+
+    def _as_input(self, x):
+        """x reshaped as the first layer takes it (flat rows to ``input_shape``)."""
+        if x.shape[-1] != self.input_shape[-1] or x.ndim < len(self.input_shape) + 1:
+            x = x.reshape(*x.shape[:-1], *self.input_shape)
+        return x
 
     # --- parameters -------------------------------------------------------------------------
     def parameters(self):
@@ -277,6 +345,15 @@ class Network:
         acts = ",".join(a.name for a in self.activations) or "none"
         shape = self.arch or "-".join(map(str, self.sizes))
         return f"Network({shape}, activations={acts}, R={self.n_replicas})"
+
+
+def _backward_of(layer, need_input_grad: bool):
+    """layer.backward(g, need_input_grad) as a function of g alone."""
+
+    def backward(g):
+        return layer.backward(g, need_input_grad)
+
+    return backward
 
 
 def check_samples(x, input_shape, dtype, name: str = "X") -> np.ndarray:

@@ -192,8 +192,10 @@ class Trainer:
         # computed from them once, at the end of the epoch (the same sums, in the same order).
         steps = -(-n // batch)
         step_loss = np.zeros((steps, R))
-        step_rows = np.zeros((steps, 1))
+        step_rows = np.full((steps, 1), float(batch))  # rows per step: full ones, then the rest
+        step_rows[-1] = n - (steps - 1) * batch
         classify = net.head.task == "classification"
+        train_step = net.training_step()  # loss_and_grad(reuse=True), its lookups done once
         for epoch in range(self.epochs):
             start = time.perf_counter()
             order = self._order(net, n)
@@ -204,7 +206,7 @@ class Trainer:
                 for step, (xb, yb) in enumerate(_minibatches(X, y, order, batch)):
                     if sw is None:
                         # outputs into arrays the layers keep: no allocation per step
-                        loss, logits = net.loss_and_grad(xb, yb, reuse=True)
+                        loss, logits = train_step(xb, yb)
                         mass = yb.shape[1]
                     else:
                         wb = sw[order[:, step * batch : (step + 1) * batch]]
@@ -213,7 +215,7 @@ class Trainer:
                         loss = loss + penalty.add_l2(mass)
                     # rare: one reduction per step in the common case (a sum of finite losses
                     # is finite unless it overflows; then the exact check below finds nothing)
-                    if not math.isfinite(np.add.reduce(loss)):
+                    if not math.isfinite(loss.item() if R == 1 else np.add.reduce(loss)):
                         self._diverge(hist, active, active & ~np.isfinite(loss), epoch)
                         if not active.any():
                             break
@@ -224,7 +226,6 @@ class Trainer:
                         penalty.decay(self.optimizer.lr, moving)
                     self.optimizer.step(params, grads, moving)
                     step_loss[step] = loss
-                    step_rows[step] = yb.shape[1]
                     if classify:
                         if epoch_logits is None:
                             epoch_logits = np.empty((R, n, *logits.shape[2:]), logits.dtype)

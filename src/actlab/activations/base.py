@@ -25,7 +25,7 @@ import numpy as np
 
 from ..buffers import OutputBuffers
 from ..errors import ParameterError, check_flag, is_real
-from .kernels import blocked, forward_blocked, kernel_for, vjp_blocked
+from .kernels import BLOCKED_FROM, blocked, forward_blocked, kernel_for, vjp_blocked
 
 SQRT2 = math.sqrt(2.0)
 
@@ -192,6 +192,37 @@ class Activation:
             for key, value in self.param_grads(z, a, grad_a).items():
                 store_grad(self.grads, key, value)
         return self.vjp(z, a, grad_a)
+
+    def step_fns(self, z_shape: tuple, dtype):
+        """(forward, backward) for the Trainer's steps on float input of shape ``z_shape``:
+        ``forward`` and ``backward`` with the dispatch done once (the kernel chosen, no
+        per-call checks), the same kernel calls (so the same numbers, bit for bit); or None
+        (no kernel, parameters not built, arrays large enough to run block by block) where
+        the plain methods are used. Valid while the configuration stays as it is now."""
+        kernel = kernel_for(self)
+        if (
+            kernel is None
+            or np.dtype(dtype).kind != "f"
+            or (self.learnable and not self.params)
+            or math.prod(z_shape) >= BLOCKED_FROM
+        ):
+            return None
+        kernel_forward, vjp, grads = kernel.forward, kernel.vjp, self.grads
+        param_grads = kernel.param_grads if self.params else None
+
+        def forward(z):
+            a, cache = kernel_forward(self, z)
+            self._kernel, self._seen = kernel, (cache, None)
+            return a
+
+        def backward(grad_a):
+            cache = self._seen[0]
+            if param_grads is not None:
+                for key, value in param_grads(self, cache, grad_a).items():
+                    store_grad(grads, key, value)
+            return vjp(self, cache, grad_a)
+
+        return forward, backward
 
     def derivative(self, z: np.ndarray) -> np.ndarray:
         """f'(z), elementwise (for plots and probes): the vjp of a gradient of ones."""

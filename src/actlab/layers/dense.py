@@ -53,5 +53,35 @@ class Dense(ParamLayer):
         g = self.fill_grads(self.input, grad_z)
         return self.rows_grad(g) if need_input_grad else None
 
+    def step_fns(self, x_shape: tuple, dtype, need_input_grad: bool):
+        """(forward, backward) for the Trainer's steps on inputs of shape ``x_shape`` (R, b,
+        fan_in) and ``dtype``: ``forward`` and ``backward`` with every lookup done once, the
+        same numpy calls into the same kept arrays (so the same numbers, bit for bit), or None
+        where they do not apply (another dtype than W's, or not 3-D) and the plain methods
+        are used. Valid while W, b and their gradients are the arrays they are now."""
+        W, b, gW, gb = self.params["W"], self.params["b"], self.grads["W"], self.grads["b"]
+        if len(x_shape) != 3 or np.dtype(dtype) != W.dtype or x_shape[0] != W.shape[0]:
+            return None
+        z = self.out.get("z", (*x_shape[:-1], W.shape[2]), W.dtype)  # the arrays affine and
+        dx = self.out.get("dx", x_shape, W.dtype) if need_input_grad else None  # rows_grad keep
+        WT = W.transpose(0, 2, 1)  # a view: it follows the in-place updates of W
+        matmul, add, reduce = np.matmul, np.add, np.add.reduce
+        generic = self.backward
+
+        def forward(x):
+            self.input = x
+            matmul(x, W, out=z)
+            add(z, b, out=z)
+            return z
+
+        def backward(g):
+            if g.dtype != W.dtype or g.ndim != 3:  # what rows_grad would give another dtype
+                return generic(g, need_input_grad)
+            matmul(self.input.transpose(0, 2, 1), g, out=gW)
+            reduce(g, axis=(1,), keepdims=True, out=gb)
+            return None if dx is None else matmul(g, WT, out=dx)
+
+        return forward, backward
+
     def __repr__(self):
         return f"Dense({self.fan_in} -> {self.fan_out}, replicas={self.W.shape[0]})"
