@@ -58,6 +58,15 @@ class Optimizer:
             for i, (p, g) in enumerate(zip(params, grads)):
                 self._update(i, p, g, idx)
 
+    def stepper(self, params, grads):
+        """``step(params, grads, active)`` as a function of ``active`` alone, for a loop that
+        updates the same arrays every step (the Trainer's); a subclass may do its lookups once."""
+
+        def step(active=None):
+            self.step(params, grads, active)
+
+        return step
+
     def _update(self, i, p, g, idx):
         raise NotImplementedError
 
@@ -87,6 +96,33 @@ class SGD(Optimizer):
             raise ParameterError("nesterov", nesterov, "False when momentum is 0")
         self.nesterov = bool(nesterov)
         self._velocity: dict[int, np.ndarray] = {}
+
+    def stepper(self, params, grads):
+        """As Optimizer.stepper; one array with a scalar lr and momentum (the fused (R, P)
+        parameters of a Trainer) gets the momentum update with its buffers looked up once:
+        the numpy calls of ``_update``, so the same numbers. Anything else (several arrays,
+        frozen replicas, per-replica or non-float hyperparameters, no momentum, Nesterov):
+        ``step``. ``lr`` is read at every step (a schedule changes it between epochs)."""
+        generic = super().stepper(params, grads)
+        if len(params) != 1 or self.nesterov:
+            return generic
+        p, g = params[0], grads[0]
+        if 0 not in self._velocity:
+            self._velocity[0] = np.zeros_like(p)  # as _update creates it on its first call
+        v, lr_g = self._velocity[0], self._scratch(0, p)
+        multiply, subtract, add = np.multiply, np.subtract, np.add
+
+        def step(active=None):
+            lr, mu = self.lr, self.momentum
+            if active is not None or type(lr) is not float or type(mu) is not float or mu == 0:
+                return generic(active)
+            self.t += 1
+            multiply(g, lr, out=lr_g)  # v <- mu v - lr g; w <- w + v, as _update writes it
+            multiply(v, mu, out=v)
+            subtract(v, lr_g, out=v)
+            add(p, v, out=p)
+
+        return step
 
     def _update(self, i, p, g, idx):
         lr = _per_replica(self.lr, p)

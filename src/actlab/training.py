@@ -196,6 +196,7 @@ class Trainer:
         step_rows[-1] = n - (steps - 1) * batch
         classify = net.head.task == "classification"
         train_step = net.training_step()  # loss_and_grad(reuse=True), its lookups done once
+        update = self.optimizer.stepper(params, grads)  # optimizer.step(params, grads, active)
         for epoch in range(self.epochs):
             start = time.perf_counter()
             order = self._order(net, n)
@@ -224,7 +225,7 @@ class Trainer:
                         cb.on_step(self, net, epoch, step)
                     if decay:
                         penalty.decay(self.optimizer.lr, moving)
-                    self.optimizer.step(params, grads, moving)
+                    update(moving)
                     step_loss[step] = loss
                     if classify:
                         if epoch_logits is None:
