@@ -34,9 +34,25 @@ def available() -> bool:
 
 
 def _parse(path: Path) -> dict:
-    """Instructions and call counts of one callgrind dump."""
+    """Instructions and call counts of one callgrind dump; ``interpreter_instructions`` and
+    ``numpy_instructions``: those executed in libpython's own code (bytecode, objects, calls)
+    and in numpy's compiled modules (dispatch, iterators, the loops), exclusive of callees."""
     names, calls, callee, total = {}, collections.Counter(), None, 0
+    objects, by_object, obj, after_call = {}, collections.Counter(), None, False
     for line in path.read_text(errors="replace").splitlines():
+        if line.startswith(("ob=", "cob=")):
+            m = re.match(r"c?ob=\((\d+)\)(?: (.*))?", line)
+            if m:
+                if m.group(2):
+                    objects[m.group(1)] = m.group(2)
+                if line.startswith("ob="):
+                    obj = objects.get(m.group(1))
+            continue
+        if line[:1].isdigit() or line[:1] in "+-*":  # a cost line: exclusive unless a call's
+            if not after_call and len(line.split()) > 1:
+                by_object[obj] += int(line.split()[1])
+            after_call = False
+            continue
         if line.startswith(("fn=", "cfn=")):
             m = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line)
             if m:
@@ -46,12 +62,17 @@ def _parse(path: Path) -> dict:
                     callee = names.get(m.group(1))
         elif line.startswith("calls="):
             calls[callee] += int(line.split("=")[1].split()[0])
+            after_call = True
         elif line.startswith(("summary:", "totals:")):
             total = int(line.split()[1])
     return {
         "instructions": total,
         "ufunc_calls": sum(calls[n] for n in UFUNC_ENTRIES),
         "gemm_calls": sum(calls[n] for n in GEMM_ENTRIES),
+        "interpreter_instructions": sum(v for k, v in by_object.items() if "libpython" in str(k)),
+        "numpy_instructions": sum(
+            v for k, v in by_object.items() if "/numpy/" in str(k) and "openblas" not in str(k)
+        ),
     }
 
 

@@ -26,7 +26,19 @@ def _step_calls(counts: bool) -> dict | None:
     if res is None:
         return None
     steps = profile_step.count_steps()
+    SPLIT.update(
+        {
+            label.split(":")[0]: (
+                c["numpy_instructions"] / steps,
+                c["interpreter_instructions"] / steps,
+            )
+            for label, c in res.items()
+        }
+    )
     return {label.split(":")[0]: c["ufunc_calls"] / steps for label, c in res.items()}
+
+
+SPLIT: dict = {}  # per activation: (numpy's, the interpreter's) instructions a step, counted
 
 
 def small_model_lines(calls: dict | None) -> list[str]:
@@ -34,8 +46,7 @@ def small_model_lines(calls: dict | None) -> list[str]:
     out = []
     for act in ACTIVATIONS:
         st = profile_step.stages(act, number=200, repeat=5)
-        gemm = st.pop("GEMMs alone")
-        step = sum(st.values())
+        gemm, step = st["GEMMs alone"], st["step (as trained)"]
         rest = step - gemm
         if calls is None:
             out.append(
@@ -44,11 +55,16 @@ def small_model_lines(calls: dict | None) -> list[str]:
             )
             continue
         n = calls[act]
+        numpy_ins, python_ins = SPLIT.get(act, (0, 0))
+        share = numpy_ins / max(numpy_ins + python_ins, 1)
         out.append(
-            f"{act}: a step {step:.0f} us = GEMMs alone {gemm:.0f} us + {n:.1f} numpy calls "
-            f"(counted) x {per_call:.2f} us a call = {n * per_call:.0f} us + Python "
-            f"{rest - n * per_call:.0f} us: each call is one numpy dispatch; fewer calls "
-            f"need fused, compiled steps"
+            f"{act}: a step {step:.0f} us = GEMMs alone {gemm:.0f} us + the rest {rest:.0f} us "
+            f"for {n:.1f} numpy calls (counted; the simplest call alone: {per_call:.2f} us); "
+            f"of the rest's instructions (callgrind, outside BLAS) {share:.0%} are numpy's "
+            f"compiled code, {numpy_ins / n / 1e3:.1f} thousand a call (dispatch, iterators, "
+            f"broadcasting and reductions, the loops), {1 - share:.0%} the interpreter (this "
+            f"code, numpy's Python wrappers such as np.errstate, objects): fewer calls need "
+            f"fused, compiled steps"
         )
     return out
 

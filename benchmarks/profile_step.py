@@ -3,7 +3,9 @@
 ``python benchmarks/profile_step.py`` times each stage of one step of figure 1's model (R = 1,
 batch 32) on its own, many times, and prints the minimum (the least disturbed by other jobs):
 forward, loss + gradient at the logits, backward, optimizer update (the train accuracy is
-counted once an epoch, not a step), and the GEMMs alone (np.matmul on the step's shapes), the floor of a NumPy implementation.
+counted once an epoch, not a step), their sum; the step as ``Trainer.fit`` runs it
+(``Network.training_step`` and ``Optimizer.stepper``), and the GEMMs alone (np.matmul on the
+step's shapes), the floor of a NumPy implementation.
 For a whole-run view use cProfile: ``python -m cProfile -s tottime benchmarks/profile_step.py
 --fit``; for load-independent counts (instructions and numpy calls a step, under valgrind)
 ``python benchmarks/callgrind.py``.
@@ -52,6 +54,16 @@ def stages(activation: str, number=500, repeat=9) -> dict[str, float]:
         "optimizer": _t(lambda: opt.step(params, grads, None), **n),
     }
     out["step (sum)"] = sum(out.values())
+    # the step as Trainer.fit runs it: the planned forward + loss + backward, then the update
+    train_step = net.training_step()
+    update = opt.stepper(params, grads)
+
+    def step():
+        train_step(xb, yb)
+        update(None)
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # as in fit
+        out["step (as trained)"] = _t(step, **n)
     rng = np.random.default_rng(0)
     sizes = [X.shape[1], *HIDDEN, 10]
     mats = [
@@ -125,9 +137,9 @@ def main():
     rows = {a: stages(a) for a in ("sigmoid", "tanh", "relu")}
     names = list(next(iter(rows.values())))
     print("us per stage, one step, R=1, batch 32 (min of 9 x 500)")
-    print("stage".ljust(12) + "".join(a.rjust(10) for a in rows))
+    print("stage".ljust(18) + "".join(a.rjust(10) for a in rows))
     for n in names:
-        print(n.ljust(12) + "".join(f"{rows[a][n]:10.1f}" for a in rows))
+        print(n.ljust(18) + "".join(f"{rows[a][n]:10.1f}" for a in rows))
 
 
 if __name__ == "__main__":

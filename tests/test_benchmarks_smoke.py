@@ -91,7 +91,18 @@ def test_small_model_and_sweep_paths_on_tiny_runs():
     assert rows[0][0] == "relu" and worst == {} and gaps == {}
     assert "median of" in header[-1]
     st = profile_step.stages("tanh", number=2, repeat=1)
-    assert set(st) == {"forward", "loss+grad", "backward", "optimizer", "step (sum)", "GEMMs alone"}
+    assert set(st) == {
+        "forward",
+        "loss+grad",
+        "backward",
+        "optimizer",
+        "step (sum)",
+        "step (as trained)",
+        "GEMMs alone",
+    }
+    assert st["step (sum)"] == pytest.approx(
+        st["forward"] + st["loss+grad"] + st["backward"] + st["optimizer"]
+    )
     assert profile_step.call_overhead_us(number=10, repeat=1) > 0
     assert sweep.sweep_flops(1) > 0
 
@@ -105,4 +116,30 @@ def test_callgrind_dump_is_parsed(tmp_path):
         "cfn=(3) scipy_cblas_sgemm64_\ncalls=2 0\n0 9\ncfn=(2)\ncalls=1 0\n0 1\n"
         "summary: 1234\n"
     )
-    assert callgrind._parse(dump) == {"instructions": 1234, "ufunc_calls": 8, "gemm_calls": 2}
+    assert callgrind._parse(dump) == {
+        "instructions": 1234,
+        "ufunc_calls": 8,
+        "gemm_calls": 2,
+        "interpreter_instructions": 0,
+        "numpy_instructions": 0,
+    }
+
+
+def test_callgrind_dump_splits_exclusive_instructions_by_library(tmp_path):
+    """Exclusive costs by object file: a call's inclusive cost (the line after calls=) is not
+    the caller's own; objects are named once and then referred to by number."""
+    import callgrind
+
+    dump = tmp_path / "cg.out.1"
+    dump.write_text(
+        "events: Ir\nob=(1) /usr/lib/libpython3.11.so.1.0\nfn=(1) eval\n0 50\n"
+        "cob=(2) /venv/numpy/_core/_multiarray_umath.so\ncfn=(2) ufunc_generic_fastcall\n"
+        "calls=3 0\n0 70\n+2 6\n"
+        "ob=(2)\nfn=(2)\n0 40\n"
+        "cob=(3) /venv/numpy.libs/libscipy_openblas64_.so\ncfn=(3) scipy_cblas_sgemm64_\n"
+        "calls=1 0\n0 30\nob=(3)\nfn=(3)\n0 30\ntotals: 126\n"
+    )
+    res = callgrind._parse(dump)
+    assert res["interpreter_instructions"] == 56  # 50 + 6, not the call's 70
+    assert res["numpy_instructions"] == 40  # openblas (numpy.libs) is not numpy's own code
+    assert res["ufunc_calls"] == 3 and res["gemm_calls"] == 1
