@@ -25,7 +25,7 @@ import numpy as np
 
 from ..buffers import OutputBuffers
 from ..errors import ParameterError, check_flag, is_real
-from .kernels import BLOCKED_FROM, blocked, forward_blocked, kernel_for, vjp_blocked
+from .kernels import blocked, forward_blocked, kernel_for, vjp_blocked
 
 SQRT2 = math.sqrt(2.0)
 
@@ -157,12 +157,16 @@ class Activation:
         if kernel is None:
             a = self.f(z)
             self._seen = (z, a)
+            return a
+        return self._kernel_forward(kernel, z)
+
+    def _kernel_forward(self, kernel, z):
+        """a = f(z) through ``kernel``, keeping what its backward needs."""
+        if blocked(kernel, z):  # an array beyond the caches: block by block (kernels.py)
+            a, cache = forward_blocked(kernel, self, z)
         else:
-            if blocked(kernel, z):  # an array beyond the caches: block by block (kernels.py)
-                a, cache = forward_blocked(kernel, self, z)
-            else:
-                a, cache = kernel.forward(self, z)
-            self._seen = (cache, None)
+            a, cache = kernel.forward(self, z)
+        self._kernel, self._seen = kernel, (cache, None)
         return a
 
     def backward(self, grad_a: np.ndarray) -> np.ndarray:
@@ -175,52 +179,44 @@ class Activation:
         z, a = self._seen
         kernel = self._kernel
         if kernel is not None:  # the kernel's forward kept what its backward needs
-            cache = z
-            fused = getattr(kernel, "backward", None)  # grad_z and parameter grads in one pass
-            if fused is not None and self.params:
-                grad_z, grads = fused(self, cache, grad_a)
-                for key, value in grads.items():
-                    store_grad(self.grads, key, value)
-                return grad_z
-            if self.params:
-                for key, value in kernel.param_grads(self, cache, grad_a).items():
-                    store_grad(self.grads, key, value)
-            if blocked(kernel, grad_a):
-                return vjp_blocked(kernel, self, cache, grad_a)
-            return kernel.vjp(self, cache, grad_a)
+            return self._kernel_backward(kernel, z, grad_a)
         if self.params:
             for key, value in self.param_grads(z, a, grad_a).items():
                 store_grad(self.grads, key, value)
         return self.vjp(z, a, grad_a)
 
+    def _kernel_backward(self, kernel, cache, grad_a):
+        """grad_z through ``kernel`` from the ``cache`` its forward kept; fills ``self.grads``."""
+        fused = getattr(kernel, "backward", None)  # grad_z and parameter grads in one pass
+        if fused is not None and self.params:
+            grad_z, grads = fused(self, cache, grad_a)
+            for key, value in grads.items():
+                store_grad(self.grads, key, value)
+            return grad_z
+        if self.params:
+            for key, value in kernel.param_grads(self, cache, grad_a).items():
+                store_grad(self.grads, key, value)
+        if blocked(kernel, grad_a):
+            return vjp_blocked(kernel, self, cache, grad_a)
+        return kernel.vjp(self, cache, grad_a)
+
     def step_fns(self, z_shape: tuple, dtype):
         """(forward, backward) for the Trainer's steps on float input of shape ``z_shape``:
-        ``forward`` and ``backward`` with the dispatch done once (the kernel chosen, no
-        per-call checks), the same kernel calls (so the same numbers, bit for bit); or None
-        (no kernel, parameters not built, arrays large enough to run block by block) where
-        the plain methods are used. Valid while the configuration stays as it is now."""
+        ``forward`` and ``backward`` with the kernel chosen once and no per-call checks
+        (as_float, build, kernel_for, the forward-first check), through the same
+        ``_kernel_forward`` / ``_kernel_backward`` (so the same numbers, bit for bit); or None
+        (no kernel, parameters not built) where the plain methods are used. Valid while the
+        configuration stays as it is now."""
         kernel = kernel_for(self)
-        if (
-            kernel is None
-            or np.dtype(dtype).kind != "f"
-            or (self.learnable and not self.params)
-            or math.prod(z_shape) >= BLOCKED_FROM
-        ):
+        if kernel is None or np.dtype(dtype).kind != "f" or (self.learnable and not self.params):
             return None
-        kernel_forward, vjp, grads = kernel.forward, kernel.vjp, self.grads
-        param_grads = kernel.param_grads if self.params else None
+        kernel_forward, kernel_backward = self._kernel_forward, self._kernel_backward
 
         def forward(z):
-            a, cache = kernel_forward(self, z)
-            self._kernel, self._seen = kernel, (cache, None)
-            return a
+            return kernel_forward(kernel, z)
 
         def backward(grad_a):
-            cache = self._seen[0]
-            if param_grads is not None:
-                for key, value in param_grads(self, cache, grad_a).items():
-                    store_grad(grads, key, value)
-            return vjp(self, cache, grad_a)
+            return kernel_backward(kernel, self._seen[0], grad_a)
 
         return forward, backward
 
