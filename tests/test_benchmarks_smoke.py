@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -143,3 +144,15 @@ def test_callgrind_dump_splits_exclusive_instructions_by_library(tmp_path):
     assert res["interpreter_instructions"] == 56  # 50 + 6, not the call's 70
     assert res["numpy_instructions"] == 40  # openblas (numpy.libs) is not numpy's own code
     assert res["ufunc_calls"] == 3 and res["gemm_calls"] == 1
+
+
+def test_same_numbers_finds_one_ulp_a_signed_zero_and_a_missing_array():
+    import same_numbers
+
+    base = {"a": np.array([1.0, np.nan], np.float32), "z": np.zeros(2), "s": np.array(["ok"])}
+    assert same_numbers.differing(base, dict(base)) == []  # NaN equals NaN
+    ulp = {**base, "a": np.array([np.nextafter(np.float32(1), np.float32(2)), np.nan])}
+    assert same_numbers.differing(base, ulp) == ["a"]
+    assert same_numbers.differing(base, {**base, "z": np.array([0.0, -0.0])}) == ["z"]
+    assert same_numbers.differing(base, {**base, "a": base["a"].astype(np.float64)}) == ["a"]
+    assert same_numbers.differing(base, {"a": base["a"], "z": base["z"]}) == ["s"]
