@@ -145,6 +145,7 @@ def connect(address, connect_seconds: float | None = None, workers_seconds: floa
     connect_seconds = CONNECT_SECONDS if connect_seconds is None else connect_seconds
     workers_seconds = WORKERS_SECONDS if workers_seconds is None else workers_seconds
     quiet_dask()
+    check_handshake(address, connect_seconds)
     try:
         client = Client(address, timeout=f"{connect_seconds}s")
     except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError, comm errors
@@ -164,6 +165,36 @@ def connect(address, connect_seconds: float | None = None, workers_seconds: floa
             f"a Dask scheduler with at least one worker (none joined within {workers_seconds:g} s)",
         ) from None
     return client
+
+
+def check_handshake(address: str, seconds: float) -> None:
+    """Refuse a tcp:// address that accepts a connection but does not speak first, as a Dask
+    scheduler does (it sends its handshake on accept). Dask's own connect waits for that
+    handshake without a time limit: on a web server's port it hung for good. An address that
+    refuses the connection is left to Dask, which retries while a scheduler starts."""
+    import socket
+
+    scheme, _, rest = address.partition("://")
+    if scheme != "tcp":
+        return
+    host, _, port = rest.rpartition(":")
+    try:
+        sock = socket.create_connection((host.strip("[]"), int(port)), timeout=seconds)
+    except OSError:
+        return
+    with sock:
+        try:
+            sock.settimeout(seconds)
+            sock.recv(1)
+        except TimeoutError:
+            raise ParameterError(
+                "scheduler",
+                address,
+                f"a Dask scheduler (something accepted the connection but sent no Dask "
+                f"handshake within {seconds:g} s: is this the scheduler's port?)",
+            ) from None
+        except OSError:
+            return
 
 
 def quiet_dask() -> None:
