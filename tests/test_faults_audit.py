@@ -10,6 +10,8 @@ import threading
 
 import pytest
 
+from actlab.experiments import Spec, run_spec
+
 SPEC = {
     "activations": ["relu", "tanh"],
     "inits": ["auto"],
@@ -66,3 +68,25 @@ def test_a_port_that_accepts_but_is_no_scheduler_is_refused_in_one_line(tmp_path
     assert "sent no Dask handshake within 5 s" in proc.stderr
     assert held  # the server was reached
     assert not out.exists()
+
+
+def test_data_that_overflows_only_in_the_training_dtype_is_refused_before_writing(tmp_path):
+    """A CSV loaded as float64 (data option dtype) holds 1e300, finite there; the networks
+    train in float32, where it is inf. The run refused nothing: every group failed in
+    Trainer.fit and the run exited 0 with a table of failed groups."""
+    from actlab.errors import DataError
+
+    rows = [f"{i % 7},{(i * 3) % 5},{i % 2}" for i in range(40)]
+    rows[5] = "1e300,1,1"
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    options = {"path": str(path), "label": "label", "dtype": "float64", "standardize": False}
+    spec = Spec.from_dict({**SPEC, "datasets": ["csv"], "data_options": options})
+    out = tmp_path / "run"
+    with pytest.raises(DataError, match=r"1e\+300 overflows float32.*train in float32"):
+        run_spec(spec, out=out, progress="none", workers=1)
+    assert not out.exists()
+    float64 = Spec.from_dict({**SPEC, "datasets": ["csv"], "data_options": options})
+    float64.dtype = "float64"  # the same data trains in float64
+    result = run_spec(float64, out=out, progress="none", workers=1)
+    assert {r["status"] for r in result.records} == {"ok"} and len(result.records) == 4

@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
 from .compare import annotate
 from .executors import connect, execute
 from .plan import Group, expand
@@ -49,8 +49,11 @@ def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) 
     for g in groups:
         key = (g.dataset, g.data_options)
         data = check_data(*key)  # bad paths, NaN or inf: refused before any writing
-        if key not in prints:
+        if data_key(*key) not in prints:  # hashed once per data set, not once per group
             prints[data_key(*key)] = fingerprint(data)
+        if (key, g.dtype) not in checked:
+            checked.add((key, g.dtype))
+            check_cast(data, g.dtype, data_key(*key))
         shape = (key, g.arch, tuple(g.hidden), g.activation, len(g.seeds), g.dtype)
         if shape not in checked:
             checked.add(shape)
@@ -58,6 +61,22 @@ def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) 
                 check_arch(g.arch, g.dataset, data, g.activation)
             check_size(g, data)
     return prints
+
+
+def check_cast(data, dtype: str, key: str) -> None:
+    """The data as the networks will see it, cast to the training dtype: a value finite in
+    the data's dtype that overflows there (1e300 loaded as float64 for a float32 network)
+    is refused here, before any writing; else every group failed in Trainer.fit, exit 0."""
+    from ..network import check_samples
+
+    for name, X in (("X_train", data.X_train), ("X_test", data.X_test)):
+        try:
+            check_samples(X, (data.n_features,), dtype, name)
+        except DataError as exc:
+            raise DataError(
+                f"{key}: {exc}; the networks train in {dtype} (--dtype): rescale it or train "
+                "in float64"
+            ) from None
 
 
 def run_spec(
