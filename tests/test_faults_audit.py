@@ -90,3 +90,112 @@ def test_data_that_overflows_only_in_the_training_dtype_is_refused_before_writin
     float64.dtype = "float64"  # the same data trains in float64
     result = run_spec(float64, out=out, progress="none", workers=1)
     assert {r["status"] for r in result.records} == {"ok"} and len(result.records) == 4
+
+
+DIGITS = {**SPEC, "datasets": ["digits"], "hidden": [[8]]}
+PNG_END = b"IEND\xaeB`\x82"
+
+
+def _records(out):
+    from actlab.experiments.store import RunStore
+
+    return sorted(
+        (r["group_id"], r["seed"], r["status"], r["train_loss"], r["test_acc"])
+        for r in RunStore(out).records()
+    )
+
+
+def test_full_disk_while_drawing_the_report_leaves_no_cut_figure(tmp_path):
+    """RLIMIT_FSIZE (every write past LIMIT bytes fails, as on a full disk) below the size of
+    any figure and above the records, weights and tables: the figures were written in place
+    (0-byte and cut PNGs stayed in figures/, loss_curves.png was cut) and the error line named
+    no file. Now every figure is whole or absent and the line names the file and what to do."""
+    import resource
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'activations = ["relu", "tanh"]\ninits = ["auto"]\ndatasets = ["digits"]\n'
+        "hidden = [[8]]\nepochs = 2\nseeds = 2\nprobes = false\n"
+    )
+    out = tmp_path / "run"
+    limit = 20_000
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = run_cli("run", spec, "--out", out, "--workers", "1", "--quiet", preexec_fn=small_files)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert f"out: cannot write the report in {out} ({out}/" in proc.stderr
+    assert (
+        f"File too large); the records and tables are kept: make room and run actlab report {out}"
+        in proc.stderr
+    )
+    largest = max(p.stat().st_size for p in out.rglob("*") if p.suffix != ".png")
+    assert largest < limit  # the records, weights and tables fitted
+    cut = [p.name for p in out.rglob("*.png") if not p.read_bytes().endswith(PNG_END)]
+    assert cut == []
+    assert [p.name for p in out.rglob("*") if "tmp" in p.name] == []
+    reference = tmp_path / "reference"
+    assert run_cli("run", spec, "--out", reference, "--workers", "1", "--quiet").returncode == 0
+    assert _records(out) == _records(reference)
+    assert run_cli("report", out).returncode == 0  # as the line says, once there is room
+    assert (out / "report.html").exists()
+
+
+KILL_IN_WEIGHTS = """
+import os, signal, sys
+from actlab.experiments import Spec, run_spec
+from actlab.experiments import store
+real, calls = os.fsync, []
+def fsync(fd):  # config, weights 1, records 1, then weights 2: written, not yet renamed
+    calls.append(fd)
+    if len(calls) == 4:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(fd)
+store.os.fsync = fsync
+run_spec(Spec.from_dict({spec!r}), out=sys.argv[1], progress="none", workers=1)
+"""
+
+
+def test_a_kill_while_writing_weights_leaves_no_temp_file_after_resume(tmp_path):
+    """A kill between writing a group's weights to their temporary file and renaming it left
+    weights/.tmp-GROUP.npz-XXXX for good: resume cleaned the run directory's top level only."""
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_IN_WEIGHTS.format(spec=DIGITS), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == -9, proc.stderr
+    assert len(list((out / "weights").glob(".tmp-*"))) == 1  # the fault happened
+    run_spec(Spec.from_dict(DIGITS), out=out, progress="none", workers=1)
+    assert [p.name for p in out.rglob("*") if p.name.startswith(".tmp-")] == []
+    assert len(list((out / "weights").glob("*.npz"))) == 2
+    reference = tmp_path / "reference"
+    run_spec(Spec.from_dict(DIGITS), out=reference, progress="none", workers=1)
+    assert _records(out) == _records(reference)
+
+
+def test_run_files_get_the_usual_file_mode(tmp_path):
+    """Files written through a temporary file (mkstemp: mode 0600) kept that mode: table.csv,
+    history.csv, config.json, report.html and the weights were unreadable to anyone else
+    while records.jsonl was 0644."""
+    import os
+
+    from actlab.cli import main
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "run"
+        run_spec(Spec.from_dict(DIGITS), out=out, progress="none", workers=1)
+        assert main(["report", str(out)]) == 0
+    finally:
+        os.umask(old)
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != ".lock"]
+    modes = {str(p.relative_to(out)): oct(p.stat().st_mode & 0o777) for p in files}
+    assert {"config.json", "table.csv", "history.csv", "report.html"} <= set(modes)
+    assert any(name.startswith("weights/") for name in modes)
+    assert any(name.startswith("figures/") for name in modes)
+    assert set(modes.values()) == {"0o644"}, modes

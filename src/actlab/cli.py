@@ -126,9 +126,9 @@ def _run_and_print(spec, args, kind) -> int:
     seconds = {}  # where the time went (ACTLAB_TIMINGS)
 
     def finish(result):  # while the run directory is still locked
-        import shutil
         from pathlib import Path
 
+        from .experiments.store import write_atomic
         from .report.html import FIGURES, write_report
 
         seconds.update(until_report=time.perf_counter() - start, training=result.seconds)
@@ -144,7 +144,8 @@ def _run_and_print(spec, args, kind) -> int:
         )
         write_report(run_dir, svg=args.svg, drawn=drawn)
         # loss_curves.png is the page's training-curves figure (it was drawn twice): a copy
-        shutil.copyfile(run_dir / FIGURES / "training_curves.png", run_dir / "loss_curves.png")
+        curves = (run_dir / FIGURES / "training_curves.png").read_bytes()
+        write_atomic(run_dir / "loss_curves.png", curves)  # whole or not at all
         seconds["report"] = time.perf_counter() - start - seconds["until_report"]
         seconds["figures"] = (drawn or {}).get("seconds", {})
         seconds["figures_during_training"] = (drawn or {}).get("seconds_during_training", {})

@@ -38,6 +38,7 @@ from .axes import AXES
 
 RECORDS = "records.jsonl"
 WEIGHTS = "weights"  # one .npz per group: its final network, every seed
+FIGURES = "figures"  # the report's figures (report.html.FIGURES, the same name)
 QUARANTINE = "records.quarantine"
 CONFIG = "config.json"
 LOCK = ".lock"
@@ -187,18 +188,28 @@ def write_atomic(target: str | os.PathLike, data: bytes | str) -> Path:
         data = data.encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}-", dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide the results from others
         _write_all(fd, data)
         os.fsync(fd)
         os.close(fd)
         fd = -1
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if fd >= 0:
             os.close(fd)
         with _suppress_oserror():
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:  # os.write names no file
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
         raise
     return target
+
+
+def _umask() -> int:
+    """This process's umask (os.umask can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -397,13 +408,19 @@ class RunStore:
         self.close()
 
     def clean_leftovers(self) -> list[str]:
-        """Remove the temporary files of writes that were interrupted."""
+        """Remove the temporary files of writes that were interrupted, here and in the
+        folders written through write_atomic (weights/, figures/)."""
         removed = []
         for p in self.path.iterdir():
             if p.name.startswith(TMP_PREFIX) or p.name.endswith(".tmp"):
                 with _suppress_oserror():
                     p.unlink()
                     removed.append(p.name)
+        for folder in (self.path / WEIGHTS, self.path / FIGURES):
+            for p in folder.glob(TMP_PREFIX + "*") if folder.is_dir() else ():
+                with _suppress_oserror():
+                    p.unlink()
+                    removed.append(f"{folder.name}/{p.name}")
         return removed
 
     # ---- records

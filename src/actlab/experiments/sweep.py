@@ -14,7 +14,7 @@ from .plan import Group, expand
 from .runner import WEIGHTS_KEY, check_arch, check_data, check_size, data_key, fingerprint
 from .spec import Spec
 from .stats import chance_level, summarize_group
-from .store import QUARANTINE, RunStore
+from .store import QUARANTINE, RunStore, StoreError
 
 
 @dataclass
@@ -180,7 +180,15 @@ def _run(spec, groups, store, progress, workers, client, after, prints=None) -> 
         store.write_json("table.json", {"rows": rows, "seconds": result.seconds})
         store.write_csv("history.csv", history_rows(records))
         if after is not None:
-            after(result)
+            try:
+                after(result)
+            except OSError as exc:  # a full disk while drawing the report
+                where = f"{exc.filename}: " if exc.filename else ""
+                raise StoreError(
+                    f"out: cannot write the report in {store.path} ({where}"
+                    f"{exc.strerror or exc}); the records and tables are kept: make room and "
+                    f"run actlab report {store.path}"
+                ) from None
     return result
 
 

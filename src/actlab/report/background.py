@@ -88,8 +88,10 @@ def _serve(conn, activations, weight_path, svg, parent: int) -> None:
         run = load_run(run_dir)
         figdir = run.path / FIGURES
         figdir.mkdir(parents=True, exist_ok=True)
+        from ..experiments.store import write_atomic
+
         for name, data in early["files"].items():  # the early figures into the run directory
-            (figdir / name).write_bytes(data)
+            write_atomic(figdir / name, data)  # whole or not at all (a full disk)
         done = {}
         if early["gallery"] is not None:
             done = {

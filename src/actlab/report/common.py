@@ -4,6 +4,7 @@ asked for), drawing several figures at once, groups and colors."""
 from __future__ import annotations
 
 import contextlib
+import io
 import multiprocessing
 import os
 import sys
@@ -62,22 +63,29 @@ def save(
     if stem is None:
         plt.close(fig)
         return fig
+    from ..experiments.store import write_atomic  # a full disk leaves no part of a figure
+
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     crop = {"bbox_inches": "tight"} if tight else {}
+    buf = io.BytesIO()
     fig.savefig(
-        png,
+        buf,
+        format="png",
         dpi=dpi,
         metadata={"Software": None},
         pil_kwargs={"compress_level": PNG_COMPRESS},
         **crop,
     )
+    write_atomic(png, buf.getvalue())
     svg_path = None
     if _SVG["on"] if svg is None else svg:
         svg_path = stem.with_name(stem.name + ".svg")
+        buf = io.BytesIO()
         with plt.rc_context(SVG_RC):
-            fig.savefig(svg_path, metadata={"Date": None}, **crop)
+            fig.savefig(buf, format="svg", metadata={"Date": None}, **crop)
+        write_atomic(svg_path, buf.getvalue())
     plt.close(fig)
     return png, svg_path
 
