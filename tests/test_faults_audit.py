@@ -199,3 +199,65 @@ def test_run_files_get_the_usual_file_mode(tmp_path):
     assert any(name.startswith("weights/") for name in modes)
     assert any(name.startswith("figures/") for name in modes)
     assert set(modes.values()) == {"0o644"}, modes
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["run", "--preset", "compare", "--seeds", "-1,2"],
+            "actlab run: error: argument --seeds: expected one argument (a value that starts "
+            "with '-' goes after '=': --seeds=VALUE); see actlab run --help",
+        ),
+        (
+            ["compare", "--dtype", "float16"],
+            "actlab compare: error: argument --dtype: invalid choice: 'float16' (choose from "
+            "'float32', 'float64'); see actlab compare --help",
+        ),
+    ],
+)
+def test_argparse_errors_are_one_line(tmp_path, args, message):
+    """argparse printed its 12-line usage block above its error (--seeds -1,2 as a new user
+    types it, a dtype it does not know)."""
+    proc = run_cli(*args, "--out", tmp_path / "run", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == message + "\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_port_that_answers_garbage_is_named_as_no_scheduler(tmp_path):
+    """A server that answers at once with bytes that are not Dask's (a web server's error
+    page): Dask read them as a frame length of exabytes and the line said 'none did within
+    5 s: MemoryError', though it failed at once and something did answer."""
+    pytest.importorskip("distributed")
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def answer():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn = server.accept()[0]
+            except TimeoutError:
+                continue
+            with conn:
+                try:
+                    conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n" * 8)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    out = tmp_path / "run"
+    try:
+        proc = run_cli(
+            "compare", "--epochs", "1", "--scheduler", f"tcp://127.0.0.1:{port}", "--out", out
+        )
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "something answered there, but not as a Dask scheduler" in proc.stderr
+    assert not out.exists()

@@ -16,6 +16,17 @@ DEBUG_HELP = "show the full traceback on errors"
 SVG_HELP = "write every figure as SVG too, beside the PNG (slower; the page embeds the PNGs)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's own errors (a missing value, a bad choice) in one line as well: they printed
+    the whole usage block (12 lines) above it; --help shows that."""
+
+    def error(self, message):
+        if "expected one argument" in message:  # --seeds -1,2 reads -1,2 as a flag
+            flag = message.split(":")[0].removeprefix("argument ").split("/")[0]
+            message += f" (a value that starts with '-' goes after '=': {flag}=VALUE)"
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def _version() -> str:
     from . import __version__
 
@@ -505,9 +516,7 @@ def build_parser(topics: bool = True) -> argparse.ArgumentParser:
     """The argument parser. ``topics=False`` leaves the explain topics out of ``explain``'s
     description: listing them imports every topic module (networks, matplotlib), which
     ``actlab --help`` or ``actlab list`` should not pay for (start-up under 0.5 s)."""
-    parser = argparse.ArgumentParser(
-        prog="actlab", description="A laboratory for activation functions."
-    )
+    parser = _Parser(prog="actlab", description="A laboratory for activation functions.")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     parser.add_argument("--version", action="version", version=f"actlab {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -149,11 +149,13 @@ def connect(address, connect_seconds: float | None = None, workers_seconds: floa
     try:
         client = Client(address, timeout=f"{connect_seconds}s")
     except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError, comm errors
+        why = (
+            f"none did within {connect_seconds:g} s"
+            if isinstance(exc, OSError)  # TimeoutError and Dask's CommClosedError too
+            else "something answered there, but not as a Dask scheduler"  # a huge "frame"
+        )
         raise ParameterError(
-            "scheduler",
-            address,
-            "a Dask scheduler that answers (none did "
-            f"within {connect_seconds:g} s: {type(exc).__name__})",
+            "scheduler", address, f"a Dask scheduler that answers ({why}: {type(exc).__name__})"
         ) from None
     try:
         client.wait_for_workers(1, timeout=workers_seconds)
