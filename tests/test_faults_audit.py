@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -261,3 +262,58 @@ def test_a_port_that_answers_garbage_is_named_as_no_scheduler(tmp_path):
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "something answered there, but not as a Dask scheduler" in proc.stderr
     assert not out.exists()
+
+
+DRAWING = """
+import time
+from actlab.report.common import draw_parallel
+draw_parallel([(time.sleep, (30,)), (time.sleep, (30,))], workers=2)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for name in Path("/proc").iterdir():
+        if name.name.isdigit():
+            try:
+                fields = (name / "stat").read_bytes().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(name.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_figure_workers_die_with_the_process_that_draws():
+    """SIGKILL of a run while its figures were drawn left the drawing pool's workers alive:
+    they drew on, then printed two BrokenPipeError tracebacks into the terminal."""
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRAWING], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = _children(proc.pid)
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [w for w in workers if Path(f"/proc/{w}").exists() and _state(w) != "Z"]
+    for w in alive:  # clean up before failing
+        os.kill(w, signal.SIGKILL)
+    assert alive == []
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0].decode()
+    except OSError:
+        return "gone"

@@ -176,8 +176,10 @@ def draw_parallel(tasks: list[tuple], workers: int | None = None) -> list:
     global _TASKS
     _TASKS = list(tasks)
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(workers, len(tasks))) as pool:
+        from ..experiments.executors import die_with_parent
+
+        ctx = multiprocessing.get_context("fork")  # workers die with this process (a kill)
+        with ctx.Pool(min(workers, len(tasks)), die_with_parent, (os.getpid(),)) as pool:
             return pool.map(_draw_task, range(len(tasks)), chunksize=1)
     finally:
         _TASKS = []
