@@ -317,3 +317,78 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0].decode()
     except OSError:
         return "gone"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--out", "{tmp}/afile/run"], "afile is a file, so nothing can be created under it"),
+        (["--seeds", "1001", "--out", "{tmp}/run"], "size: got '4 groups x 1001 seeds"),
+    ],
+)
+def test_a_refused_run_prints_its_error_line_only(tmp_path, args, message):
+    """The run's first line ("actlab compare: relu, tanh on digits, ...") came on stdout
+    before the checks, then the error on stderr: two lines where the README promises one."""
+    (tmp_path / "afile").write_text("")
+    args = [a.format(tmp=tmp_path) for a in args]
+    proc = run_cli("compare", "--activations", "relu,tanh", "--epochs", "1", *args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_run_that_passes_the_checks_prints_its_first_line(tmp_path, capsys):
+    from actlab.cli import main
+
+    assert main(["compare", "--epochs", "1", "--quiet", "--out", str(tmp_path / "q")]) == 0
+    assert not capsys.readouterr().out.startswith("actlab compare:")  # --quiet: no first line
+    out = tmp_path / "run"
+    flags = ["--activations", "relu", "--init", "auto", "--hidden", "4", "--seeds", "1"]
+    assert main(["compare", *flags, "--epochs", "1", "--out", str(out)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert (
+        first
+        == "actlab compare: relu on digits, network 4, init auto, 1 seeds, sgd lr 0.03, 1 epochs"
+    )
+
+
+def _million_lrs(tmp_path):
+    lrs = ", ".join(f"{0.001 * (1 + i / 10**6):.9f}" for i in range(10**6))
+    spec = tmp_path / "big.toml"
+    grid = f'activations = ["relu"]\ninits = ["auto"]\nlr = [{lrs}]\nseeds = 1\n'
+    spec.write_text(f'name = "big"\n[grid]\n{grid}')
+    return spec
+
+
+def test_a_grid_of_a_million_groups_is_refused_without_expanding_it(tmp_path, capsys, monkeypatch):
+    """10^6 learning rates: plan and run expanded all 10^6 groups (8.5 s, 480 MB) before the
+    size check refused them. Counted from the axes' lengths now: expand is never called."""
+    import actlab.cli
+    from actlab.experiments import plan, sweep
+
+    spec = _million_lrs(tmp_path)
+
+    def no_expand(spec):
+        raise AssertionError("the grid was expanded")
+
+    monkeypatch.setattr(plan, "expand", no_expand)
+    monkeypatch.setattr(sweep, "expand", no_expand)
+    message = (
+        "actlab: error: size: got '1000000 groups x 1 seeds = 1000000 trainings'; allowed: "
+        "at most 2000 without --yes (check the plan with actlab plan first)\n"
+    )
+    assert actlab.cli.main(["plan", str(spec), "--no-calibrate"]) == 2
+    out, err = capsys.readouterr()
+    assert err == message
+    lines = out.splitlines()
+    assert lines[0] == "spec 'big': 1000000 groups x 1 seeds = 1000000 trainings of 30 epochs"
+    lrs = next(line for line in lines if line.strip().startswith("lrs"))
+    assert lrs.split() == [
+        *("lrs", "1000000", "0.001,", "0.001000001,", "0.001000002,", "0.001000003,", "...,"),
+        *("0.001999998,", "0.001999999"),
+    ]
+    assert max(map(len, lines)) < 200
+    out_dir = tmp_path / "run"
+    assert actlab.cli.main(["run", str(spec), "--out", str(out_dir)]) == 2
+    assert capsys.readouterr() == ("", message) and not out_dir.exists()

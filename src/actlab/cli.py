@@ -123,8 +123,6 @@ def _run_and_print(spec, args, kind) -> int:
 
     out = args.out if args.out else default_run_dir(kind)
     progress = "none" if args.quiet else "auto"
-    if not args.quiet:
-        print(run_line(spec, kind), flush=True)
     start = time.perf_counter()
     from .report.background import FigureProcess
 
@@ -135,6 +133,10 @@ def _run_and_print(spec, args, kind) -> int:
     import scipy.stats  # noqa: F401
 
     seconds = {}  # where the time went (ACTLAB_TIMINGS)
+
+    def header():  # once every check has passed: a refused run prints its error line only
+        if not args.quiet:
+            print(run_line(spec, kind), flush=True)
 
     def finish(result):  # while the run directory is still locked
         from pathlib import Path
@@ -162,7 +164,9 @@ def _run_and_print(spec, args, kind) -> int:
         seconds["figures_during_training"] = (drawn or {}).get("seconds_during_training", {})
 
     try:
-        result = run_spec(spec, out=out, progress=progress, yes=args.yes, after=finish)
+        result = run_spec(
+            spec, out=out, progress=progress, yes=args.yes, after=finish, ready=header
+        )
     finally:
         if figures is not None:
             figures.close()
@@ -297,17 +301,18 @@ def cmd_run(args) -> int:
 def cmd_plan(args) -> int:
     from .experiments.plan import describe_plan, expand
     from .experiments.spec import Spec, preset
-    from .experiments.sweep import check_run
+    from .experiments.sweep import check_run, check_total
 
     if args.spec is not None and args.preset is not None:
         raise ParameterError("spec", args.spec, "a TOML spec file or --preset NAME, not both")
     # neither: the compare preset, so `actlab plan` takes compare's flags as the README says
     base = Spec.from_toml(args.spec) if args.spec else preset(args.preset or "compare")
     spec = _spec_from_flags(args, base)
-    groups = expand(spec)
-    for line in describe_plan(spec, groups):
+    for line in describe_plan(spec):  # counted from the axes: the grid is not expanded yet
         print(line, flush=True)
-    check_run(spec, args.yes, groups)  # size, data, architectures, memory: as run checks them
+    check_total(spec, args.yes)  # a grid of 10^6 groups is refused before it is expanded
+    groups = expand(spec)
+    check_run(spec, args.yes, groups)  # data, architectures, memory: as run checks them
     if not args.no_calibrate:
         from .experiments.estimate import estimate_seconds
 

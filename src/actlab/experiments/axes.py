@@ -41,10 +41,13 @@ _NONE = object()  # no implicit value: the axis was there from the start
 
 
 def compact(values, head: int = 4, tail: int = 2, width: int = 88) -> str:
-    """``a, b, c, d, ..., y, z`` for a long list; every value when they fit in ``width``."""
-    text = ", ".join(map(str, values))
-    if len(values) <= head + tail or len(text) <= width:
-        return text
+    """``a, b, c, d, ..., y, z`` for a long list; every value when they fit in ``width``.
+    A list too long to fit whatever its values (each takes a character and its ", ") is not
+    joined whole: 10^6 learning rates are shown in microseconds."""
+    if len(values) <= head + tail or 3 * len(values) - 2 <= width:
+        text = ", ".join(map(str, values))
+        if len(values) <= head + tail or len(text) <= width:
+            return text
     shown = [*map(str, values[:head]), "...", *map(str, values[-tail:])]
     return ", ".join(s if len(s) <= 30 else s[:27] + "..." for s in shown)
 
@@ -126,6 +129,10 @@ class Axis:
 
     def plan_line(self, spec) -> tuple[str, list]:
         return self.field, getattr(spec, self.field)
+
+    def count(self, spec) -> int:
+        """How many values the spec gives this axis (the groups are their product)."""
+        return len(getattr(spec, self.field))
 
     def summarize(self, spec) -> str:
         shown = compact(getattr(spec, self.field)).replace(", ", self.joiner)
@@ -249,6 +256,9 @@ class Shape(Axis):
 
     def plan_line(self, spec):
         return ("archs", spec.archs) if spec.archs else ("hidden", spec.hidden)
+
+    def count(self, spec):
+        return len(spec.archs or spec.hidden)
 
     def summarize(self, spec):
         shapes = spec.archs or [",".join(map(str, h)) or "none" for h in spec.hidden]

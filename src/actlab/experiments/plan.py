@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import asdict, dataclass
 
 from . import axes
@@ -94,14 +95,23 @@ def expand(spec: Spec) -> list[Group]:
     ]
 
 
-def describe_plan(spec: Spec, groups: list[Group]) -> list[str]:
+def n_groups(spec: Spec) -> int:
+    """How many groups ``expand(spec)`` makes, without making them: the product of the grid
+    axes' lengths (a spec of 10^6 groups is counted, and refused, in microseconds; expanding
+    it took 8.5 s and 480 MB). ``spec`` has been validated (Spec.validate)."""
+    return math.prod(axis.count(spec) for axis in axes.expand_order())
+
+
+def describe_plan(spec: Spec, groups: list[Group] | None = None) -> list[str]:
     """The plan in a few lines: its size, then each grid axis with its values (a long list
-    shows its first and last values and its length)."""
+    shows its first and last values and its length). Counted from the axes: the grid is not
+    expanded (``groups`` is accepted for callers that have it, and must be ``expand(spec)``)."""
     n_seeds = len(spec.seeds)
+    n = n_groups(spec) if groups is None else len(groups)
     lines = [
         (
-            f"spec {spec.name!r}: {len(groups)} groups x {n_seeds} seeds = "
-            f"{len(groups) * n_seeds} trainings of {spec.epochs} epochs"
+            f"spec {spec.name!r}: {n} groups x {n_seeds} seeds = "
+            f"{n * n_seeds} trainings of {spec.epochs} epochs"
         )
     ]
     for name, values in [*(a.plan_line(spec) for a in axes.expand_order()), ("seeds", spec.seeds)]:

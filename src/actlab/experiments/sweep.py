@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..errors import DataError, ParameterError
 from .compare import annotate
 from .executors import connect, execute
-from .plan import Group, expand
+from .plan import Group, expand, n_groups
 from .runner import WEIGHTS_KEY, check_arch, check_data, check_size, data_key, fingerprint
 from .spec import Spec
 from .stats import chance_level, summarize_group
@@ -32,18 +32,27 @@ class RunResult:
 MAX_TRAININGS = 2000  # networks a run may train without yes=True (--yes)
 
 
-def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) -> dict:
-    """Every check a run makes before it writes anything: the grid, its size, the data (bad
-    files, NaN/inf, regression), each architecture and whether it fits in memory. Returns the
-    data fingerprints {data key: sha256}."""
-    groups = expand(spec) if groups is None else groups
-    n = len(groups) * len(spec.seeds)
+def check_total(spec: Spec, yes: bool = False) -> None:
+    """Refuse more than MAX_TRAININGS networks without ``yes``, counted from the axes' lengths
+    of the validated ``spec`` before the grid is expanded (plan.n_groups)."""
+    groups = n_groups(spec)
+    n = groups * len(spec.seeds)
     if n > MAX_TRAININGS and not yes:
         raise ParameterError(
             "size",
-            f"{len(groups)} groups x {len(spec.seeds)} seeds = {n} trainings",
+            f"{groups} groups x {len(spec.seeds)} seeds = {n} trainings",
             f"at most {MAX_TRAININGS} without --yes (check the plan with actlab plan first)",
         )
+
+
+def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) -> dict:
+    """Every check a run makes before it writes anything: the grid, its size (before it is
+    expanded), the data (bad files, NaN/inf, regression), each architecture and whether it
+    fits in memory. Returns the data fingerprints {data key: sha256}."""
+    if groups is None:  # else expand has validated the spec
+        spec.validate()
+    check_total(spec, yes)
+    groups = expand(spec) if groups is None else groups
     prints: dict[str, str] = {}
     checked = set()
     for g in groups:
@@ -87,14 +96,19 @@ def run_spec(
     scheduler=None,
     yes: bool = False,
     after=None,
+    ready=None,
 ) -> RunResult:
     """Validate and plan ``spec``; train every group not already in ``out``; write the tables.
 
     progress: "bar" (tqdm), "lines" (one line per finished group), "none", or "auto" (a bar on
     a terminal, lines otherwise). yes: allow more than MAX_TRAININGS networks. after: called
     with the result while the run directory is still locked (the CLI draws the report there).
+    ready: called with no argument once every check has passed, before the first group trains
+    (the CLI prints the run's first line there: a refused run prints its one error line only).
     Nothing is written before every check has passed (data, size, scheduler, --out).
     """
+    spec.validate()
+    check_total(spec, yes)  # a grid of 10^6 groups is refused before it is expanded
     groups = expand(spec)
     prints = check_run(spec, yes, groups)
     address = scheduler or spec.scheduler
@@ -102,6 +116,8 @@ def run_spec(
     try:
         store = RunStore.open(out, spec.to_dict(), prints) if out is not None else None
         try:
+            if ready is not None:
+                ready()
             return _run(spec, groups, store, progress, workers, client, after, prints)
         finally:
             if store is not None:
