@@ -72,3 +72,36 @@ def test_dask_worker_with_other_data_is_refused_and_finished_groups_are_kept(tmp
         done = run_spec(spec, out=out, progress="none", scheduler=cluster.scheduler_address)
     assert (out / "records.jsonl").read_bytes().startswith(kept)
     assert canon(done.records) == reference
+
+
+def test_a_float64_run_on_dask_loads_and_checks_the_float64_data(tmp_path):
+    """A float64 run loads its data in float64 (runner.data_source); a Dask worker loads it
+    itself and checks it against the run's fingerprint, of the float64 data: the same load on
+    both sides, so the run finishes with the records of an in-process run."""
+    distributed = pytest.importorskip("distributed")
+    data = tmp_path / "d.csv"
+    rows = [f"{0.1234567890123 + i / 40!r},{i % 3},{i % 2}" for i in range(60)]
+    data.write_text("a,b,y\n" + "\n".join(rows) + "\n")
+    spec = Spec.from_dict(
+        {
+            "activations": ["relu", "tanh"],
+            "inits": ["auto"],
+            "datasets": ["csv"],
+            "data_options": {"path": str(data), "label": "y"},
+            "hidden": [[8]],
+            "epochs": 2,
+            "seeds": [0, 1],
+            "probes": False,
+            "dtype": "float64",
+        }
+    )
+    reference = canon(run_spec(spec, out=tmp_path / "ref", progress="none", workers=1).records)
+    config = json.loads((tmp_path / "ref" / "config.json").read_text())
+    assert [*config["data"]] == [f"csv (dtype=float64, label=y, path={data})"]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        done = run_spec(
+            spec, out=tmp_path / "run", progress="none", scheduler=cluster.scheduler_address
+        )
+    assert canon(done.records) == reference

@@ -392,3 +392,66 @@ def test_a_grid_of_a_million_groups_is_refused_without_expanding_it(tmp_path, ca
     out_dir = tmp_path / "run"
     assert actlab.cli.main(["run", str(spec), "--out", str(out_dir)]) == 2
     assert capsys.readouterr() == ("", message) and not out_dir.exists()
+
+
+def test_a_float64_run_trains_on_its_data_in_float64(tmp_path, monkeypatch):
+    """--dtype float64 loaded the data in the loaders' default float32: the float64 networks
+    trained on 0.1234567890123 rounded to 0.12345679104328156. The data now loads in the
+    training dtype (its fingerprint is of that data); a float32 run loads as before."""
+    import json
+
+    import numpy as np
+
+    from actlab.datasets import load_dataset
+    from actlab.experiments.runner import data_key, fingerprint
+    from actlab.training import Trainer
+
+    rows = [f"{0.1234567890123 + i * 1e-7!r},{i % 7 / 3!r},{i % 2}" for i in range(40)]
+    path = tmp_path / "fine.csv"
+    path.write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    source = np.array([[float(v) for v in r.split(",")[:2]] for r in rows])
+    assert not np.array_equal(source, source.astype(np.float32))  # float32 would round it
+    seen = []
+    fit = Trainer.fit
+
+    def spy(self, net, X, y, X_test=None, y_test=None, **kw):
+        seen.append((net.dtype, X, X_test))
+        return fit(self, net, X, y, X_test=X_test, y_test=y_test, **kw)
+
+    monkeypatch.setattr(Trainer, "fit", spy)
+    options = {"path": str(path), "label": "label", "standardize": False}
+    base = {**SPEC, "activations": ["relu"], "datasets": ["csv"], "data_options": options}
+    for dtype in ("float64", "float32"):
+        seen.clear()
+        spec = Spec.from_dict({**base, "dtype": dtype})
+        out = tmp_path / dtype
+        run_spec(spec, out=out, progress="none", workers=1)
+        ((net_dtype, X, X_test),) = seen
+        assert net_dtype == X.dtype == X_test.dtype == np.dtype(dtype)
+        loaded = np.sort(np.vstack([X, X_test]), axis=0)
+        assert np.array_equal(loaded, np.sort(source.astype(dtype), axis=0))
+        as_loaded = load_dataset("csv", **options, dtype=dtype)
+        key = data_key("csv", tuple(sorted(options.items())))  # a float32 run's key as before
+        if dtype == "float64":
+            key = data_key("csv", tuple(sorted({**options, "dtype": "float64"}.items())))
+        stored = json.loads((out / "config.json").read_text())["data"]
+        assert stored == {key: fingerprint(as_loaded)}
+
+
+def test_a_run_directory_of_float32_rounded_data_does_not_resume_as_float64(tmp_path):
+    """A float64 run directory made before the fix holds its data fingerprint under the
+    float32 load's key: resuming it now would mix groups trained on rounded data with groups
+    trained on the exact values; refused in one line."""
+    import json
+
+    from actlab.errors import ParameterError
+
+    spec = Spec.from_dict({**DIGITS, "activations": ["relu"], "seeds": [0], "dtype": "float64"})
+    out = tmp_path / "run"
+    run_spec(spec, out=out, progress="none", workers=1)
+    config = json.loads((out / "config.json").read_text())
+    (fp,) = config["data"].values()
+    config["data"] = {"digits": fp}  # as the old code stored it
+    (out / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ParameterError, match=r"it loaded digits; now digits \(dtype=float64\)"):
+        run_spec(spec, out=out, progress="none", workers=1)

@@ -210,9 +210,9 @@ def _cast_checked(X, dtype, name: str, standardized: bool) -> np.ndarray:
         raise DataError(
             f"{name}: {int((~finite).sum())} value(s) overflow {np.dtype(dtype).name} (largest "
             f"{np.finfo(dtype).max:.3g}){' after standardization' if standardized else ''}; first "
-            f"at row {row}, column {col}: {float(X[row, col])!r}; rescale it, or load it as float64 "
-            "(data option dtype=float64: --data-option dtype=float64) and train in float64 "
-            "(--dtype float64)"
+            f"at row {row}, column {col}: {float(X[row, col])!r}; rescale it, or load and "
+            "train in float64 (actlab run/compare --dtype float64 loads in float64; here: "
+            "dtype='float64')"
         )
     return out
 

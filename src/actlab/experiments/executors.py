@@ -227,7 +227,7 @@ def on_dask(groups, on_done, client, prints=None) -> None:
                 runner.run_group_task,
                 g,
                 1,
-                prints.get(runner.data_key(g.dataset, g.data_options)),
+                prints.get(runner.data_key(*runner.data_source(g))),
                 pure=False,
                 key=f"actlab-{g.id}",
             ): g

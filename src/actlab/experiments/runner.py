@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..datasets import load_dataset
+from ..datasets import dataset_options, load_dataset
 from ..errors import ActlabError
 from ..initializers import resolve_init
 from ..network import Network
@@ -27,6 +27,24 @@ from .plan import Group
 @lru_cache(maxsize=8)
 def _data(dataset: str, options: tuple):
     return load_dataset(dataset, **{"seed": 0, **dict(options)})
+
+
+def data_source(group: Group) -> tuple[str, tuple]:
+    """(data set, options) that ``group``'s data loads with: its data options, in at least its
+    training dtype. The loaders default to float32, so a float64 run (--dtype float64) trained
+    on data rounded to float32 (0.1234567890123 seen as 0.12345699...); it loads float64 now.
+    A float32 run, or data asked for in float64 (data option dtype), loads as it always did:
+    its data, fingerprint and records are unchanged."""
+    options = dict(group.data_options)
+    default = dataset_options(group.dataset).get("dtype")
+    try:
+        narrower = np.dtype(options.get("dtype", default)).itemsize < np.dtype(group.dtype).itemsize
+    except TypeError:  # not a dtype: the loader refuses it in its one line
+        narrower = False
+    if default is None or not narrower:
+        return group.dataset, group.data_options
+    options["dtype"] = group.dtype
+    return group.dataset, tuple(sorted(options.items()))
 
 
 WEIGHTS_KEY = "_weights_npz"  # in a group's first record: its final network (saving.py format)
@@ -117,12 +135,12 @@ def _fingerprint(dataset: str, options: tuple) -> str:
 def check_fingerprint(group: Group, expected: str) -> None:
     """Raise DataChanged unless the data ``group`` trains on, loaded in this process, has the
     fingerprint ``expected`` (hashed once per process and data set)."""
-    got = _fingerprint(group.dataset, group.data_options)
+    got = _fingerprint(*data_source(group))
     if got != expected:
         import socket
 
         raise DataChanged(
-            f"data: {data_key(group.dataset, group.data_options)} as a worker on "
+            f"data: {data_key(*data_source(group))} as a worker on "
             f"{socket.gethostname()} loads it differs from what this run fingerprinted "
             f"(sha256 {got[:12]} there, {expected[:12]} here); give every worker the same "
             "data and run the same command again: every group finished before is stored"
@@ -187,7 +205,7 @@ def _physical_memory() -> int | None:
 
 def train_group(group: Group, on_epoch=None) -> list[dict]:
     """Train every seed of ``group`` in lockstep; one record per seed."""
-    data = check_data(group.dataset, group.data_options)
+    data = check_data(*data_source(group))  # in the training dtype (float64 not rounded)
     X_tr, y_tr, X_te, y_te = data
     net = Network(  # hidden, arch, activation, init: the grid axes' (axes.py)
         data.n_features,

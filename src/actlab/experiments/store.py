@@ -526,6 +526,13 @@ def check_same_data(path, stored: dict | None, now: dict | None) -> None:
     """Refuse to resume on data whose fingerprint differs from the one the run started with."""
     if not stored or not now:
         return
+    if set(stored) != set(now):  # loaded otherwise: a float64 run's data was float32 before
+        raise ParameterError(
+            "out",
+            str(path),
+            "a resume on the data the run started with (it loaded "
+            f"{', '.join(sorted(stored))}; now {', '.join(sorted(now))}); use a new --out",
+        )
     for key, fp in now.items():
         if key in stored and stored[key] != fp:
             raise ParameterError(

@@ -11,7 +11,15 @@ from ..errors import DataError, ParameterError
 from .compare import annotate
 from .executors import connect, execute
 from .plan import Group, expand, n_groups
-from .runner import WEIGHTS_KEY, check_arch, check_data, check_size, data_key, fingerprint
+from .runner import (
+    WEIGHTS_KEY,
+    check_arch,
+    check_data,
+    check_size,
+    data_key,
+    data_source,
+    fingerprint,
+)
 from .spec import Spec
 from .stats import chance_level, summarize_group
 from .store import QUARANTINE, RunStore, StoreError
@@ -56,7 +64,7 @@ def check_run(spec: Spec, yes: bool = False, groups: list[Group] | None = None) 
     prints: dict[str, str] = {}
     checked = set()
     for g in groups:
-        key = (g.dataset, g.data_options)
+        key = data_source(g)  # as the group loads it: in at least its training dtype
         data = check_data(*key)  # bad paths, NaN or inf: refused before any writing
         if data_key(*key) not in prints:  # hashed once per data set, not once per group
             prints[data_key(*key)] = fingerprint(data)
@@ -132,7 +140,7 @@ def _run(spec, groups, store, progress, workers, client, after, prints=None) -> 
     done = set(scan.groups) if scan is not None else set()
     chance = {
         key: chance_level(check_data(*key).y_test)  # guessing the most frequent class
-        for key in dict.fromkeys((g.dataset, g.data_options) for g in groups)
+        for key in dict.fromkeys(data_source(g) for g in groups)
     }
     todo = [g for g in groups if g.id not in done]
     reporter = _Progress(progress, len(groups), len(groups) - len(todo), spec.epochs)
@@ -177,7 +185,7 @@ def _run(spec, groups, store, progress, workers, client, after, prints=None) -> 
                     recs,
                     spec.target_acc,
                     spec.target_loss,
-                    chance=chance[g.dataset, g.data_options],
+                    chance=chance[data_source(g)],
                 )
             )
     rows = annotate(rows, records)  # sorted by mean, marked against the best stable group

@@ -163,7 +163,8 @@ def _boundaries(run: Run, figdir: Path) -> tuple[Path | None, list[str]]:
         options = record.get("data_options", run.config.get("data_options", {})) or {}
         key = json.dumps([name, options], sort_keys=True, default=str)
         if key not in cache:
-            cache[key] = load_dataset(name, **{"seed": 0, **options})  # as the runner loads it
+            # the points drawn: as the runner loads them (a float64 run's in float32: a figure)
+            cache[key] = load_dataset(name, **{"seed": 0, **options})
         return cache[key]
 
     from .boundary import plot_decision_boundaries
