@@ -125,6 +125,38 @@ def test_play_pause_step_reset_export(url, tmp_path):
     assert (path / "records.jsonl").is_file() and (path / "report.html").is_file()
 
 
+def test_a_pause_during_a_step_is_the_last_word(url, monkeypatch):
+    """A pause that arrives while a step runs: the step's frame (running: true) must not reach
+    the page after the pause's "paused", or the page shows a running session that is paused."""
+    from actlab.playground.server import Connection
+
+    step_and_frame = Connection._step_and_frame
+
+    def slow(self):  # the frame is made (running: true), then a slow send-off
+        frame = step_and_frame(self)
+        time.sleep(0.3)
+        return frame
+
+    monkeypatch.setattr(Connection, "_step_and_frame", slow)
+
+    async def script(send, recv):
+        await send(op="hello", query=QUERY)
+        await recv("setup")
+        await recv("frame")
+        await send(op="play")
+        await recv("frame")  # running: the next step is under way now
+        await send(op="pause")
+        assert (await recv("state"))["running"] is False
+        try:  # the step under way when the pause came: its frame must come before "paused"
+            late = await asyncio.wait_for(recv("frame"), 1.5)
+        except TimeoutError:
+            return None
+        return late["running"]
+
+    late = talk(url, script)
+    assert late is None, f"after 'paused' the page got a frame with running: {late}"
+
+
 def test_cli_refuses_a_busy_port_in_one_line(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

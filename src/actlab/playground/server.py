@@ -119,8 +119,11 @@ class Connection:
         await self.send("state", running=True)
 
     async def op_pause(self, msg) -> None:
-        self.session.pause()
-        await self.send("state", running=False)
+        # under the lock: a step in flight sends its frame (running: true) first, so the page's
+        # last word is this "paused" and not that frame's stale flag
+        async with self.lock:
+            self.session.pause()
+            await self.send("state", running=False)
 
     async def op_step(self, msg) -> None:
         async with self.lock:
@@ -180,7 +183,7 @@ class Connection:
                     self.session.pause()
                     await self.send("error", message=f"training stopped: {exc}")
                     continue
-            await self.send_text(frame)
+                await self.send_text(frame)  # before a pause's "paused" (op_pause waits)
             await asyncio.sleep(max(0.0, 1 / MAX_FPS - (time.perf_counter() - start)))
 
 
