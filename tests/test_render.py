@@ -26,6 +26,9 @@ def _fails(x):
 
 def test_draw_parallel_keeps_order_and_uses_other_processes(monkeypatch):
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)  # another test may import it
+    # earlier tests leave daemon threads behind (Dask's offload thread, tqdm's monitor), with
+    # which draw_parallel rightly draws in turn; this test is about the forked workers
+    monkeypatch.setattr(common, "_other_threads_alive", lambda: False)
     tasks = [(_pid_and_square, (k,)) for k in range(6)]
     serial = draw_parallel(tasks, workers=1)
     parallel = draw_parallel(tasks, workers=2)
@@ -62,9 +65,18 @@ def test_draw_parallel_draws_in_turn_while_another_thread_is_alive(monkeypatch):
         other.join()
     assert [sq for _, sq in results["r"]] == [0, 1, 4, 9]
     assert {pid for pid, _ in results["r"]} == {os.getpid()}
-    # with the other thread gone, the same call forks again
-    if "fork" in __import__("multiprocessing").get_all_start_methods():
-        assert os.getpid() not in {pid for pid, _ in draw_parallel(tasks, workers=2)}
+
+
+def test_only_threads_marked_fork_safe_let_draw_parallel_fork(monkeypatch):
+    import threading
+
+    me = threading.current_thread()
+    watcher, other = threading.Thread(target=print), threading.Thread(target=print)
+    watcher.fork_safe = True  # as executors.die_with_parent marks its parent watcher
+    monkeypatch.setattr(common.threading, "enumerate", lambda: [me, watcher])
+    assert not common._other_threads_alive()
+    monkeypatch.setattr(common.threading, "enumerate", lambda: [me, watcher, other])
+    assert common._other_threads_alive()
 
 
 def test_draw_parallel_raises_a_task_error(monkeypatch):
@@ -101,6 +113,7 @@ def test_compare_writes_png_only_by_default(run_dir):
 
 def test_figures_drawn_in_parallel_are_the_bytes_drawn_in_turn(run_dir, monkeypatch):
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)  # else both are drawn in turn
+    monkeypatch.setattr(common, "_other_threads_alive", lambda: False)  # likewise (see above)
 
     def render(workers):
         monkeypatch.setenv("ACTLAB_FIGURE_WORKERS", str(workers))
