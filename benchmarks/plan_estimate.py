@@ -5,7 +5,8 @@ the run itself (each a fresh `python -m actlab.cli` process, as a user types the
 spec, the estimate, the measured training time ("training N s" in the run's last line), their
 ratio (measured / estimate) and whether it is within 1.5x either way. The machine may be shared:
 plan runs before and after the run (the median is the estimate, every call is shown) and the
-1-minute load average at the run's start is printed beside it.
+1-minute load average at the run's start is printed beside it, with the share of a core per
+worker the plan measured and how long the (last) plan call took.
 
     python benchmarks/plan_estimate.py               # everything (about 15 min on 2 cores)
     python benchmarks/plan_estimate.py --only compare sweep
@@ -57,6 +58,7 @@ CASES = {
 ESTIMATE = re.compile(r"estimated training time: .*?([\d.]+) s\)? on")
 MEASURED = re.compile(r"training ([\d.]+) s, in all")
 SPREAD = re.compile(r"timed epochs ([\d.]+-[\d.]+x)")
+SHARE = re.compile(r"at ([\d.]+) of a core per worker")
 
 
 def actlab(args: list[str], cwd: str) -> str:
@@ -69,13 +71,21 @@ def actlab(args: list[str], cwd: str) -> str:
     return proc.stdout
 
 
-def estimate(plan_args: list[str], cwd: str) -> tuple[float, str]:
+def estimate(plan_args: list[str], cwd: str) -> tuple[float, str, str, float]:
+    """(the estimate, the spread of the timed epochs, the share per worker, plan's seconds)."""
+    start = time.perf_counter()
     out = actlab(plan_args, cwd)
+    seconds = time.perf_counter() - start
     found = ESTIMATE.search(out)
     if found is None:
         raise RuntimeError(f"no estimate in: {out}")
-    spread = SPREAD.search(out)
-    return float(found.group(1)), spread.group(1) if spread else "?"
+    spread, share = SPREAD.search(out), SHARE.search(out)
+    return (
+        float(found.group(1)),
+        spread.group(1) if spread else "?",
+        share.group(1) if share else "?",
+        seconds,
+    )
 
 
 def main(argv=None) -> int:
@@ -92,13 +102,23 @@ def main(argv=None) -> int:
         f"each spec: plan x{args.plans - args.plans // 2}, run, plan x{args.plans // 2}; "
         "estimate = median of the plans (all shown); measured = the run's 'training N s'"
     )
-    header = ["spec", "estimates s", "measured s", "ratio", "within 1.5x", "epoch spread", "load"]
+    header = [
+        "spec",
+        "estimates s",
+        "measured s",
+        "ratio",
+        "within 1.5x",
+        "epoch spread",
+        "share",
+        "plan s",
+        "load",
+    ]
     rows = []
     for name in names:
         plan_args, run_args = CASES[name]
-        estimates, spread = [], "?"
+        estimates, spread, share, plan_seconds = [], "?", "?", 0.0
         for _ in range(args.plans - args.plans // 2):
-            est, spread = estimate(plan_args, root)
+            est, spread, share, plan_seconds = estimate(plan_args, root)
             estimates.append(est)
         load = _load(1)
         with tempfile.TemporaryDirectory(prefix="actlab-plan-estimate-") as tmp:
@@ -110,7 +130,17 @@ def main(argv=None) -> int:
         ratio = measured / est
         shown = "/".join(f"{e:.1f}" for e in estimates)
         rows.append(
-            [name, shown, f"{measured:.1f}", f"{ratio:.2f}", _yes(ratio), spread, load],
+            [
+                name,
+                shown,
+                f"{measured:.1f}",
+                f"{ratio:.2f}",
+                _yes(ratio),
+                spread,
+                share,
+                f"{plan_seconds:.1f}",
+                load,
+            ],
         )
         print("  " + "  ".join(rows[-1]), f"({time.strftime('%H:%M:%S')})", flush=True)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

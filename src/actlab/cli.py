@@ -322,9 +322,11 @@ def cmd_plan(args) -> int:
             f"estimated training time: {_duration(est.total_seconds, digits=1)} on {est.workers} "
             f"worker(s) ({est.calibrated} group shape(s) timed for up to {est.timed_epochs} epochs "
             f"with probes{'' if spec.probes else ' off'}"
-            f"{', every worker busy' if est.workers > 1 else ''}; a group takes "
-            f"{est.group_seconds:.1f} s on average, start-up and storing "
-            f"{est.fixed_seconds:.1f} s; timed epochs {low:.2f}-{high:.2f}x the per-epoch time)"
+            f"{', every worker busy' if est.workers > 1 else ''}: {est.work_seconds:.1f} CPU s "
+            f"of training at {est.share:.2f} of a core per worker, as this machine gives now; "
+            f"a group takes {est.group_seconds:.1f} s on average, start-up and storing "
+            f"{est.fixed_seconds:.1f} s; timed epochs {low:.2f}-{high:.2f}x the per-epoch CPU "
+            "time)"
         )
     return 0
 
