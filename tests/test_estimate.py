@@ -112,9 +112,9 @@ def test_the_load_changes_the_wall_seconds_not_the_work():
 
 
 def test_window_epochs_time_short_epochs_for_longer():
-    assert estimate.TIMED_EPOCHS == 3 and estimate.WINDOW_CPU == 0.5
-    assert estimate.window_epochs(40, per_epoch=1.0) == 3  # two later epochs span 2 s already
-    assert estimate.window_epochs(40, per_epoch=0.1) == 6  # 5 x 0.1 s = the 0.5 s window
+    assert estimate.TIMED_EPOCHS == 2 and estimate.WINDOW_CPU == 0.25
+    assert estimate.window_epochs(40, per_epoch=1.0) == 2  # one later epoch spans 1 s already
+    assert estimate.window_epochs(40, per_epoch=0.05) == 6  # 5 x 0.05 s = the 0.25 s window
     assert estimate.window_epochs(10, per_epoch=0.01) == 10  # never more than the run's epochs
     assert estimate.window_epochs(2, per_epoch=5.0) == 2
     assert estimate.window_epochs(1, per_epoch=0.01) == 1
@@ -128,17 +128,17 @@ def test_only_shapes_with_short_epochs_are_timed_again_and_both_passes_give_the_
     def clock(group, blas_threads=None):  # relu epochs 0.05 CPU s, tanh 2 s
         calls.append((group.activation, group.epochs))
         per_epoch = 0.05 if group.activation == "relu" else 2.0
-        share = 0.5 if group.epochs == 3 else 0.25  # the load grew before the second pass
+        share = 0.5 if group.epochs == 2 else 0.25  # the load grew before the second pass
         return planted(1.0, per_epoch, group.epochs, 0.0, share=share), []
 
     monkeypatch.setattr(estimate, "timed_group", clock)
     s = spec(epochs=50)
     est = estimate_seconds(s, expand(s), workers=1)
-    assert calls == [("relu", 3), ("tanh", 3), ("relu", 11)]
-    assert est.timed_epochs == 11
-    # CPU / wall of all three timed groups: (1.1 + 5 + 1.5) / (2.2 + 10 + 6), not only of the
-    # two kept for the work (6.5 / 16)
-    share = (1.1 + 5 + 1.5) / (2.2 + 10 + 6)
+    assert calls == [("relu", 2), ("tanh", 2), ("relu", 6)]
+    assert est.timed_epochs == 6
+    # CPU / wall of all three timed groups: (1.05 + 3 + 1.25) / (2.1 + 6 + 5), not only of the
+    # two kept for the work (4.25 / 11)
+    share = (1.05 + 3 + 1.25) / (2.1 + 6 + 5)
     assert est.share == pytest.approx(share)
     work = (1 + 49 * 0.05) + (1 + 49 * 2.0)
     assert est.work_seconds == pytest.approx(work)
@@ -194,7 +194,7 @@ def test_estimate_scales_with_epochs_seeds_and_groups(monkeypatch):
         est = estimate_seconds(s, groups, workers=1)
         assert est.total_seconds == pytest.approx(sum(by_formula(groups)))
         assert est.calibrated == len(groups)
-        assert est.timed_epochs == min(s.epochs, 1 + math.ceil(0.5 / (0.1 * len(s.seeds))))
+        assert est.timed_epochs == min(s.epochs, 1 + math.ceil(0.25 / (0.1 * len(s.seeds))))
     base = estimate_seconds(spec(), expand(spec()), workers=1).total_seconds
     longer = estimate_seconds(spec(epochs=30), expand(spec(epochs=30)), workers=1).total_seconds
     assert longer - base == pytest.approx(2 * 20 * 0.2)  # 2 groups x 20 epochs x 0.2 s
@@ -215,3 +215,25 @@ def test_calibration_keeps_every_pool_worker_busy():
             assert len(t.cpu) == 3 and t.cpu_start <= t.cpu[0] <= t.cpu[-1] <= t.cpu_end
     assert pool_seconds > 0 and len(records) == 2
     assert 0 < pooled_share(timings)
+
+
+def test_plan_prints_the_work_the_share_and_an_estimate_they_allow(capsys):
+    """`actlab plan` on a tiny spec, calibrated: the line names the work and the share, and the
+    estimate is at least the work over the cores the run had (workers x share)."""
+    import re
+
+    from actlab.cli import main
+
+    args = ["plan", "--dataset", "moons", "--hidden", "4", "--epochs", "3", "--seeds", "0,1"]
+    assert main([*args, "--activations", "relu,tanh", "--init", "auto", "--workers", "2"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    found = re.search(
+        r"estimated training time: ([\d.]+) s on 2 worker\(s\) \(2 group shape\(s\) timed for up "
+        r"to 3 epochs with probes, every worker busy: ([\d.]+) CPU s of training at ([\d.]+) of "
+        r"a core per worker",
+        line,
+    )
+    assert found, line
+    total, work, share = map(float, found.groups())
+    assert 0 < share <= 2 and total > 0
+    assert total >= work / (2 * share) * 0.9  # rounding of the printed figures

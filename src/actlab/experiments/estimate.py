@@ -26,10 +26,10 @@ worker busy that is the measured share; a worker left alone at the end of a load
 the cores the run had (the scheduler shares the machine between sessions, not processes: Linux's
 autogroup); on a quiet machine (share 1) it is the plain makespan. Then
 
-    training seconds = pool start-up + the schedule + the trip back of each group's records
-                       + storing (one group's records and weights, timed on a scratch run
-                       directory: once per group in this process; once for a pool, whose
-                       writes overlap the training) + pool shut-down
+    training seconds = pool start-up + the schedule (each group's work with the trip back of
+                       its records) + storing (one group's records and weights, timed on a
+                       scratch run directory: once per group in this process; once for a
+                       pool, whose writes overlap the training) + pool shut-down
 
 which is what ``actlab run`` prints as "training N s". The spread of the timed epochs (the
 cheapest and the dearest in CPU time over their shape's per-epoch time) is reported beside it.
@@ -50,8 +50,8 @@ from .plan import Group
 from .runner import train_group
 from .spec import Spec
 
-TIMED_EPOCHS = 3  # the first (warm-up, set-up) and two more; short epochs are timed again
-WINDOW_CPU = 0.5  # CPU seconds the later epochs of a timed group span, when the run has them
+TIMED_EPOCHS = 2  # the first (warm-up, set-up) and one more; short epochs are timed again
+WINDOW_CPU = 0.25  # CPU seconds the later epochs of a timed group span, when the run has them
 
 
 class _EpochClock:
@@ -222,8 +222,8 @@ def pooled_share(timings: dict[tuple, list[Timing]]) -> float:
 
 def _per_epoch(runs: list[Timing]) -> float:
     """A shape's CPU seconds per epoch: the median over its timed groups of their median."""
-    means = [m for m in (t.per_epoch() for t in runs) if m is not None]
-    return statistics.median(means) if means else 0.0
+    medians = [m for m in (t.per_epoch() for t in runs) if m is not None]
+    return statistics.median(medians) if medians else 0.0
 
 
 def window_epochs(epochs: int, per_epoch: float) -> int:
