@@ -197,6 +197,39 @@ def test_local_pool_and_dask_localcluster_give_the_same_records(tmp_path):
         assert x["train_loss"] == y["train_loss"] and x["test_acc"] == y["test_acc"]
 
 
+def test_a_group_gives_the_same_numbers_in_process_in_a_pool_and_beside_others(tmp_path):
+    """OpenBLAS splits a large product across threads and sums in another order: with the
+    threads the run had, --workers 1 and --workers 2 (and a group alone or beside another)
+    gave numbers 1e-7 apart at 512 units. Every executor trains with one BLAS thread."""
+    wide = {**TINY, "hidden": [[512, 512]], "epochs": 2, "inits": ["auto"]}
+    alone = run_spec(
+        Spec.from_dict({**wide, "activations": ["relu"]}),
+        out=tmp_path / "alone",
+        progress="none",
+        workers=1,
+    )
+    pool = run_spec(
+        Spec.from_dict({**wide, "activations": ["relu", "tanh"]}),
+        out=tmp_path / "pool",
+        progress="none",
+        workers=2,
+    )
+    together = run_spec(
+        Spec.from_dict({**wide, "activations": ["relu", "tanh"]}),
+        out=tmp_path / "in",
+        progress="none",
+        workers=1,
+    )
+    by_key = lambda res: {(r["group_id"], r["seed"]): r for r in res.records}
+    a, p, t = by_key(alone), by_key(pool), by_key(together)
+    assert len(a) == 2 and len(p) == len(t) == 4
+    for key, rec in p.items():
+        assert rec["train_loss"] == t[key]["train_loss"], key
+        assert rec["test_acc"] == t[key]["test_acc"], key
+        if key in a:
+            assert rec["train_loss"] == a[key]["train_loss"], key
+
+
 def test_resume_after_a_real_kill(tmp_path):
     """SIGKILL right after the second group is stored (a record count, not a time: the kill
     lands there on any machine); the rerun keeps both groups byte for byte, trains the rest."""

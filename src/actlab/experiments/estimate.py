@@ -46,6 +46,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from .axes import AXES
+from .executors import BLAS_THREADS
 from .plan import Group
 from .runner import train_group
 from .spec import Spec
@@ -239,7 +240,7 @@ def estimate_seconds(spec: Spec, groups: list[Group], workers: int | None = None
     The data sets are loaded before (pool workers fork with them in memory), as a run does."""
     cores = os.cpu_count() or 1
     workers = max(1, min(workers or spec.workers or cores, len(groups) or 1))
-    threads = max(1, cores // workers) if workers > 1 else cores  # BLAS threads, as the run
+    threads = BLAS_THREADS  # as the run trains (executors.BLAS_THREADS)
     first = {}
     for g in groups:
         first.setdefault(_shape_key(g), replace(g, epochs=min(g.epochs, TIMED_EPOCHS)))
@@ -270,7 +271,7 @@ def _time(probes: dict, workers: int):
 def _in_process(probes: dict):
     timings, records = {}, []
     for key, group in probes.items():
-        timing, records = timed_group(group)
+        timing, records = timed_group(group, BLAS_THREADS)
         timings[key] = [timing]
     return timings, 0.0, records
 

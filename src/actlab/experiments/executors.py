@@ -27,6 +27,14 @@ class SchedulerLost(ActlabError):
     """The Dask scheduler went away during the run (finished groups are stored)."""
 
 
+# A group trains with one BLAS thread wherever it runs (in this process, a pool worker, a Dask
+# task): OpenBLAS splits a large matrix product across threads and sums the parts in another
+# order, so the same group and seed gave other numbers (1e-7 apart at 512 units) with
+# --workers 1 than with --workers 2, or alone than beside other groups. Cores are used by
+# training groups side by side.
+BLAS_THREADS = 1
+
+
 def execute(
     groups, on_done, workers: int | None = None, client=None, on_epoch=None, prints=None
 ) -> None:
@@ -46,9 +54,12 @@ def execute(
 
 
 def in_process(groups, on_done, on_epoch=None) -> None:
+    from threadpoolctl import threadpool_limits
+
     for group in groups:
         try:
-            records = runner.train_group(group, on_epoch=on_epoch)
+            with threadpool_limits(limits=BLAS_THREADS):
+                records = runner.train_group(group, on_epoch=on_epoch)
         except Exception as exc:  # noqa: BLE001 - a failed group is a result, the sweep goes on
             records = runner.failed_records(group, exc)
         on_done(group, records)
@@ -56,7 +67,7 @@ def in_process(groups, on_done, on_epoch=None) -> None:
 
 def make_pool(workers: int):
     """(a pool of ``workers`` processes that die with this one, the BLAS threads each gets)."""
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = BLAS_THREADS
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_init, initargs=(threads, os.getpid())
     )
@@ -226,7 +237,7 @@ def on_dask(groups, on_done, client, prints=None) -> None:
             client.submit(
                 runner.run_group_task,
                 g,
-                1,
+                BLAS_THREADS,
                 prints.get(runner.data_key(*runner.data_source(g))),
                 pure=False,
                 key=f"actlab-{g.id}",
