@@ -237,3 +237,28 @@ def test_plan_prints_the_work_the_share_and_an_estimate_they_allow(capsys):
     total, work, share = map(float, found.groups())
     assert 0 < share <= 2 and total > 0
     assert total >= work / (2 * share) * 0.9  # rounding of the printed figures
+
+
+def test_an_in_process_run_is_charged_the_warm_up_its_fresh_process_pays(monkeypatch):
+    """The second pass (short epochs timed again) runs in a warm process: its first epoch lacks
+    the imports and numba's cache loading that the run's fresh process pays on its first group.
+    The difference of the two first epochs is added once, in process only (a pool's second pass
+    has fresh workers, as the run has)."""
+    seen = set()
+
+    def clock(group, blas_threads=None):  # relu epochs 0.05 CPU s: timed again
+        cold = group.activation not in seen
+        seen.add(group.activation)
+        first = 1.0 + (0.6 if cold and group.activation == "relu" else 0.0)
+        per_epoch = 0.05 if group.activation == "relu" else 2.0
+        return planted(first, per_epoch, group.epochs, 0.0), []
+
+    monkeypatch.setattr(estimate, "timed_group", clock)
+    s = spec(epochs=50)
+    in_process = estimate_seconds(s, expand(s), workers=1)
+    assert in_process.fixed_seconds == pytest.approx(0.6)
+    monkeypatch.setattr(estimate, "_on_pool", lambda probes, workers: estimate._in_process(probes))
+    seen.clear()
+    pooled = estimate_seconds(s, expand(s), workers=2)
+    assert pooled.fixed_seconds == pytest.approx(0.0)
+    assert estimate.warm_up({}, {}) == 0.0
