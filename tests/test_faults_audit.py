@@ -34,24 +34,26 @@ def run_cli(*args, timeout=120, **kw):
         pytest.fail(f"actlab {' '.join(map(str, args))} still running after {timeout} s")
 
 
-def test_a_port_that_accepts_but_is_no_scheduler_is_refused_in_one_line(tmp_path):
-    """A web server's port (it accepts and waits for a request): Dask's connect waited for a
-    handshake for good (more than 10 minutes), whatever its timeout said."""
-    pytest.importorskip("distributed")
+def compare_against_server(tmp_path, on_connection):
+    """``actlab compare --scheduler`` pointed at a server on 127.0.0.1 that hands every
+    connection it accepts to ``on_connection(conn)``: (the finished process, its --out, the
+    connections accepted; each closed by then)."""
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
-    held = []
+    accepted = []
     stop = threading.Event()
 
-    def accept():  # accept every connection and say nothing, as an HTTP server does
+    def serve():
         server.settimeout(0.2)
         while not stop.is_set():
             try:
-                held.append(server.accept()[0])
+                conn = server.accept()[0]
             except TimeoutError:
-                pass
+                continue
+            accepted.append(conn)
+            on_connection(conn)
 
-    thread = threading.Thread(target=accept, daemon=True)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     out = tmp_path / "run"
     try:
@@ -61,13 +63,22 @@ def test_a_port_that_accepts_but_is_no_scheduler_is_refused_in_one_line(tmp_path
     finally:
         stop.set()
         thread.join()
-        for conn in held:
+        for conn in accepted:
             conn.close()
         server.close()
+    return proc, out, accepted
+
+
+def test_a_port_that_accepts_but_is_no_scheduler_is_refused_in_one_line(tmp_path):
+    """A web server's port (it accepts and waits for a request): Dask's connect waited for a
+    handshake for good (more than 10 minutes), whatever its timeout said."""
+    pytest.importorskip("distributed")
+    # accept every connection and say nothing, as an HTTP server does
+    proc, out, accepted = compare_against_server(tmp_path, lambda conn: None)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert "sent no Dask handshake within 5 s" in proc.stderr
-    assert held  # the server was reached
+    assert accepted  # the server was reached
     assert not out.exists()
 
 
@@ -231,34 +242,15 @@ def test_a_port_that_answers_garbage_is_named_as_no_scheduler(tmp_path):
     page): Dask read them as a frame length of exabytes and the line said 'none did within
     5 s: MemoryError', though it failed at once and something did answer."""
     pytest.importorskip("distributed")
-    server = socket.create_server(("127.0.0.1", 0))
-    port = server.getsockname()[1]
-    stop = threading.Event()
 
-    def answer():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn = server.accept()[0]
-            except TimeoutError:
-                continue
-            with conn:
-                try:
-                    conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n" * 8)
-                except OSError:
-                    pass
+    def answer(conn):
+        try:
+            conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n" * 8)
+        except OSError:
+            pass
+        conn.close()
 
-    thread = threading.Thread(target=answer, daemon=True)
-    thread.start()
-    out = tmp_path / "run"
-    try:
-        proc = run_cli(
-            "compare", "--epochs", "1", "--scheduler", f"tcp://127.0.0.1:{port}", "--out", out
-        )
-    finally:
-        stop.set()
-        thread.join()
-        server.close()
+    proc, out, _ = compare_against_server(tmp_path, answer)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "something answered there, but not as a Dask scheduler" in proc.stderr
     assert not out.exists()
