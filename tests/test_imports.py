@@ -33,6 +33,7 @@ FLOORS = {
         "optimizers",
         "schedules",
         "network",
+        "compiled",
         "saving",
     ),
     2: ("training", "probes"),

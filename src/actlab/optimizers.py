@@ -58,9 +58,10 @@ class Optimizer:
             for i, (p, g) in enumerate(zip(params, grads)):
                 self._update(i, p, g, idx)
 
-    def stepper(self, params, grads):
+    def stepper(self, params, grads, compiled=False):
         """``step(params, grads, active)`` as a function of ``active`` alone, for a loop that
-        updates the same arrays every step (the Trainer's); a subclass may do its lookups once."""
+        updates the same arrays every step (the Trainer's); a subclass may do its lookups once
+        (and, with ``compiled``, use a compiled update that gives the same numbers)."""
 
         def step(active=None):
             self.step(params, grads, active)
@@ -97,12 +98,13 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self._velocity: dict[int, np.ndarray] = {}
 
-    def stepper(self, params, grads):
+    def stepper(self, params, grads, compiled=False):
         """As Optimizer.stepper; one array with a scalar lr and momentum (the fused (R, P)
         parameters of a Trainer) gets the momentum update with its buffers looked up once:
-        the numpy calls of ``_update``, so the same numbers. Anything else (several arrays,
-        frozen replicas, per-replica or non-float hyperparameters, no momentum, Nesterov):
-        ``step``. ``lr`` is read at every step (a schedule changes it between epochs)."""
+        the numpy calls of ``_update``, so the same numbers; with ``compiled``, those calls as
+        one compiled pass (actlab.compiled.compiled_sgd, also the same numbers). Anything else
+        (several arrays, frozen replicas, per-replica or non-float hyperparameters, no momentum,
+        Nesterov): ``step``. ``lr`` is read at every step (a schedule changes it)."""
         generic = super().stepper(params, grads)
         if len(params) != 1 or self.nesterov:
             return generic
@@ -111,12 +113,19 @@ class SGD(Optimizer):
             self._velocity[0] = np.zeros_like(p)  # as _update creates it on its first call
         v, lr_g = self._velocity[0], self._scratch(0, p)
         multiply, subtract, add = np.multiply, np.subtract, np.add
+        one_pass = None
+        if compiled and p.flags.c_contiguous and g.flags.c_contiguous:
+            from .compiled import compiled_sgd
+
+            one_pass = compiled_sgd(p, g, v)
 
         def step(active=None):
             lr, mu = self.lr, self.momentum
             if active is not None or type(lr) is not float or type(mu) is not float or mu == 0:
                 return generic(active)
             self.t += 1
+            if one_pass is not None:
+                return one_pass(lr, mu)
             multiply(g, lr, out=lr_g)  # v <- mu v - lr g; w <- w + v, as _update writes it
             multiply(v, mu, out=v)
             subtract(v, lr_g, out=v)

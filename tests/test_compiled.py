@@ -1,0 +1,302 @@
+"""The compiled training step (actlab.compiled): one step against the NumPy step for every
+activation it runs and both dtypes, replicas still independent, trajectories, the compiled SGD
+update (the same bits), BLAS's gemm on row-major matrices, and where it does not apply."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from actlab.activations import jitkernels
+from actlab.errors import ParameterError
+from actlab.network import Network
+from actlab.optimizers import SGD
+from actlab.training import Trainer
+
+pytestmark = pytest.mark.skipif(
+    not jitkernels.available(), reason="numba not installed or ACTLAB_NUMBA=0"
+)
+
+ACTIVATIONS = [
+    "identity",
+    "relu",
+    "leaky_relu",
+    "leaky_relu:-0.5",
+    "elu",
+    "elu:0.5",
+    "selu",
+    "sigmoid",
+    "tanh",
+    "softsign",
+    "softplus",
+    "swish",
+    "swish:0.5",
+    "gelu",
+    "mish",
+    "step",
+    ["tanh", "relu"],  # one per hidden layer
+]
+# one step agrees with the NumPy step to: float32 a few ulp of the largest entry (gemm sums in
+# another order, exp by vecmath's polynomial), float64 1e-12 (issue 15's bound)
+TOLERANCE = {np.float32: 16 * np.finfo(np.float32).eps, np.float64: 1e-12}
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(scale=3, size=(3, 6))
+    y = rng.integers(0, 3, size=300)
+    X = centers[y] + rng.normal(size=(300, 6))
+    return X[:200], y[:200], X[200:], y[200:]
+
+
+def _step_pair(activation, dtype, batch=24, seeds=(0, 1, 2)):
+    """(NumPy's (loss, logits, grads), the compiled step's) on one minibatch, same weights."""
+    from actlab.compiled import CompiledStep, why_not
+
+    rng = np.random.default_rng(5)
+    net = Network(7, [13, 9], 4, activation=activation, seeds=list(seeds), dtype=dtype)
+    assert why_not(net) is None
+    x = rng.standard_normal((len(seeds), batch, 7)).astype(dtype) * 2
+    y = rng.integers(0, 4, (len(seeds), batch))
+    loss, logits = net.loss_and_grad(x, y)
+    ref = (loss.copy(), logits.copy(), net.flat_grads.copy())
+    net.flat_grads[:] = np.nan  # every gradient entry must be written again
+    loss, logits = CompiledStep(net)(x, y)
+    return ref, (loss.copy(), logits.copy(), net.flat_grads.copy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ACTIVATIONS, ids=str)
+def test_one_step_agrees_with_the_numpy_step(activation, dtype):
+    ref, got = _step_pair(activation, dtype)
+    for name, a, b in zip(("loss", "logits", "gradients"), ref, got):
+        assert b.dtype == np.dtype(dtype), name
+        assert np.isfinite(b).all(), name
+        bound = TOLERANCE[dtype] * max(1.0, float(np.abs(a).max()))
+        assert np.abs(a - b).max() <= bound, (name, np.abs(a - b).max(), bound)
+    assert np.abs(ref[2]).max() > 0 or activation == "step"
+
+
+def test_the_comparison_fails_on_a_wrong_activation_loop(monkeypatch):
+    """The check above can fail: tanh's network run on softsign's loops is far off."""
+    from actlab.compiled import mlp_step
+
+    ref, _ = _step_pair("tanh", np.float64)
+    codes = list(mlp_step.CODES)
+    i, j = codes.index("tanh"), codes.index("softsign")
+    codes[i], codes[j] = codes[j], codes[i]
+    monkeypatch.setattr(mlp_step, "CODES", tuple(codes))
+    _, got = _step_pair("tanh", np.float64)
+    assert np.abs(ref[2] - got[2]).max() > 1e-3
+
+
+@pytest.mark.parametrize("batch", [1, 5, 40])
+def test_batches_of_other_sizes_and_growing_buffers(batch):
+    """The last minibatch of an epoch is smaller; a larger one reallocates the buffers."""
+    from actlab.compiled import CompiledStep
+
+    rng = np.random.default_rng(1)
+    net = Network(7, [13], 4, activation="sigmoid", seeds=[0, 1], dtype=np.float64)
+    step = CompiledStep(net)
+    for b in (24, batch):
+        x = rng.standard_normal((2, b, 7))
+        y = rng.integers(0, 4, (2, b))
+        loss, logits = step(x, y)
+        got = (loss.copy(), logits.copy(), net.flat_grads.copy())
+        ref_loss, ref_logits = net.loss_and_grad(x, y)
+        assert logits.shape == (2, b, 4)
+        np.testing.assert_allclose(got[0], ref_loss, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got[1], ref_logits, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got[2], net.flat_grads, rtol=0, atol=1e-12)
+
+
+def test_strided_minibatch_rows_are_read_in_place():
+    """The Trainer's minibatches are views of a gathered chunk: rows a stride apart."""
+    from actlab.compiled import CompiledStep
+
+    rng = np.random.default_rng(2)
+    net = Network(7, [13], 4, activation="relu", seeds=[0, 1], dtype=np.float64)
+    chunk = rng.standard_normal((2, 50, 7))
+    x, y = chunk[:, 10:30], rng.integers(0, 4, (2, 20))
+    loss, _ = CompiledStep(net)(x, y)
+    got = net.flat_grads.copy()
+    ref, _ = net.loss_and_grad(np.ascontiguousarray(x), y)
+    np.testing.assert_allclose(loss, ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got, net.flat_grads, rtol=0, atol=1e-12)
+
+
+def _fit(seeds, blobs, compiled=True, dtype=np.float32, activation="tanh", **kw):
+    Xtr, ytr, Xte, yte = blobs
+    net = Network(6, [16, 16], 3, activation=activation, seeds=seeds, dtype=dtype)
+    trainer = Trainer(
+        "sgd", lr=0.05, momentum=0.9, epochs=6, batch_size=16, compiled=compiled, **kw
+    )
+    hist = trainer.fit(net, Xtr, ytr, X_test=Xte, y_test=yte)
+    return trainer, net, hist
+
+
+def test_replica_r_gives_the_numbers_of_a_single_compiled_run(blobs):
+    trainer, net, hist = _fit([11, 12, 13], blobs)
+    assert trainer.step_kind_ == "compiled"
+    for r, seed in enumerate([11, 12, 13]):
+        _, single, h1 = _fit([seed], blobs)
+        np.testing.assert_array_equal(net.flat_params[r], single.flat_params[0])
+        for m in ("train_loss", "train_acc", "test_loss", "test_acc"):
+            np.testing.assert_array_equal(hist[m][r], h1[m][0])
+
+
+def test_a_float64_trajectory_follows_the_numpy_one(blobs):
+    """Six epochs of 13 steps: the two steps' rounding differs, the training does not."""
+    t1, net1, h1 = _fit([3, 4], blobs, compiled=True, dtype=np.float64)
+    t0, net0, h0 = _fit([3, 4], blobs, compiled=False, dtype=np.float64)
+    assert (t1.step_kind_, t0.step_kind_) == ("compiled", "numpy")
+    assert h1["train_loss"][0, -1] < 0.5 * h1["train_loss"][0, 0]  # it learns
+    np.testing.assert_allclose(h1["train_loss"], h0["train_loss"], rtol=1e-10)
+    np.testing.assert_allclose(net1.flat_params, net0.flat_params, rtol=0, atol=1e-10)
+    assert not np.array_equal(net1.flat_params, net0.flat_params)  # two roundings, really
+
+
+def test_the_compiled_sgd_update_gives_the_numpy_updates_bits():
+    rng = np.random.default_rng(3)
+    p0 = rng.standard_normal((3, 1000)).astype(np.float32)
+    g = rng.standard_normal((3, 1000)).astype(np.float32)
+    p1 = p0.copy()
+    plain, compiled = SGD(0.1, 0.9), SGD(0.1, 0.9)
+    step0, step1 = plain.stepper([p0], [g]), compiled.stepper([p1], [g], compiled=True)
+    for _ in range(5):
+        g[:] = rng.standard_normal(g.shape).astype(np.float32)
+        step0()
+        step1()
+        np.testing.assert_array_equal(p0, p1)
+        np.testing.assert_array_equal(plain._velocity[0], compiled._velocity[0])
+    assert compiled.t == plain.t == 5
+    assert not np.array_equal(p0, rng.standard_normal(p0.shape))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_gemm_on_row_major_matrices_with_row_strides(dtype):
+    from numba import njit
+
+    from actlab.compiled.blas import NO, TRANSPOSE, gemm_address, rows_gemm
+
+    @njit
+    def call(addr, ta, tb, m, n, k, one, zero, a, lda, b, ldb, c, ldc):
+        rows_gemm(
+            addr,
+            ta,
+            tb,
+            m,
+            n,
+            k,
+            one,
+            zero,
+            a.ctypes.data,
+            lda,
+            b.ctypes.data,
+            ldb,
+            c.ctypes.data,
+            ldc,
+        )
+
+    rng = np.random.default_rng(4)
+    m, n, k = 5, 7, 3
+    for ta, tb in ((NO, NO), (TRANSPOSE, NO), (NO, TRANSPOSE)):
+        a_shape = (k, m) if ta == TRANSPOSE else (m, k)
+        b_shape = (n, k) if tb == TRANSPOSE else (k, n)
+        a = rng.standard_normal((a_shape[0], a_shape[1] + 2)).astype(dtype)  # rows 2 longer
+        b = rng.standard_normal((b_shape[0], b_shape[1] + 1)).astype(dtype)
+        c = np.full((m, n + 3), 99.0, dtype=dtype)
+        av, bv = a[:, : a_shape[1]], b[:, : b_shape[1]]
+        one, zero = dtype(1), dtype(0)
+        call(
+            gemm_address(dtype),
+            ta,
+            tb,
+            m,
+            n,
+            k,
+            one,
+            zero,
+            av,
+            a.shape[1],
+            bv,
+            b.shape[1],
+            c,
+            c.shape[1],
+        )
+        want = (av.T if ta == TRANSPOSE else av) @ (bv.T if tb == TRANSPOSE else bv)
+        np.testing.assert_allclose(c[:, :n], want, rtol=1e-5 if dtype == np.float32 else 1e-13)
+        assert (c[:, n:] == 99).all()  # nothing written beyond each row's n entries
+
+
+def test_tanh_loop_to_a_few_ulp_and_at_the_extremes():
+    from actlab.compiled.mlp_step import tanh_fwd
+
+    z = np.concatenate(
+        [np.linspace(-12, 12, 200001), [0.0, -0.0, 1e-30, -1e-30, 1e30, -1e30, np.inf, -np.inf]]
+    ).astype(np.float32)
+    a = np.empty_like(z)
+    with np.errstate(all="raise"):
+        tanh_fwd(z, a)
+    ref = np.tanh(z.astype(np.float64))
+    err = np.abs(a - ref) / (np.finfo(np.float32).eps * np.maximum(np.abs(ref), 1e-38))
+    assert err[np.abs(ref) > 1e-30].max() <= 4
+    assert np.signbit(a[z == 0]).tolist() == np.signbit(z[z == 0]).tolist()
+    nan = np.array([np.nan], np.float32)
+    tanh_fwd(nan, a[:1])
+    assert np.isnan(a[0])
+
+
+@pytest.mark.parametrize(
+    ("net_kw", "fit_kw", "reason"),
+    [
+        ({"activation": "prelu"}, {}, "activation 'prelu' is not one the compiled step runs"),
+        ({"activation": "swish:2"}, {}, "has no compiled loop with these parameters"),
+        ({"activation": "maxout"}, {}, "not one the compiled step runs"),
+        ({"output": "sigmoid"}, {}, "output 'sigmoid' (softmax only)"),
+        ({"arch": "dense:8,act,dense:3"}, {}, "not a dense MLP"),
+        ({}, {"sample_weight": True}, "sample weights"),
+        ({}, {"probe": True}, "a callback watches every step"),
+    ],
+)
+def test_where_it_does_not_apply_the_numpy_step_trains_and_says_why(blobs, net_kw, fit_kw, reason):
+    from actlab.probes import Probes
+
+    Xtr, ytr, _, _ = blobs
+    y = ytr if net_kw.get("output") != "sigmoid" else np.eye(3)[ytr]
+    net = Network(6, [16], 3, seeds=[0], **net_kw)
+    callbacks = [Probes(size=20)] if fit_kw.get("probe") else []
+    trainer = Trainer("sgd", lr=0.05, epochs=2, compiled=True, callbacks=callbacks)
+    weights = np.ones(len(Xtr)) if fit_kw.get("sample_weight") else None
+    hist = trainer.fit(net, Xtr, y, sample_weight=weights)
+    assert trainer.step_kind_.startswith("numpy (not compiled: ")
+    assert reason in trainer.step_kind_
+    assert np.isfinite(hist["train_loss"]).all()
+
+
+def test_without_numba_the_numpy_step_trains_and_says_why():
+    code = (
+        "import numpy as np; from actlab.network import Network; "
+        "from actlab.training import Trainer; "
+        "X = np.random.default_rng(0).normal(size=(40, 3)); y = (X[:, 0] > 0).astype(int); "
+        "t = Trainer(epochs=1, compiled=True); t.fit(Network(3, [4], 2), X, y); "
+        "print(t.step_kind_)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "ACTLAB_NUMBA": "0"},
+        check=True,
+    )
+    assert out.stdout.strip() == "numpy (not compiled: numba is not installed (or ACTLAB_NUMBA=0))"
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_compiled_takes_true_or_false(value):
+    with pytest.raises(ParameterError, match=r"compiled.*allowed: True or False"):
+        Trainer(compiled=value)
