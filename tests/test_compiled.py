@@ -260,16 +260,18 @@ def test_tanh_loop_to_a_few_ulp_and_at_the_extremes():
         ({"output": "sigmoid"}, {}, "output 'sigmoid' (softmax only)"),
         ({"arch": "dense:8,act,dense:3"}, {}, "not a dense MLP"),
         ({}, {"sample_weight": True}, "sample weights"),
-        ({}, {"probe": True}, "a callback watches every step"),
+        ({}, {"probe": True}, "callback Watcher watches every step"),
     ],
 )
 def test_where_it_does_not_apply_the_numpy_step_trains_and_says_why(blobs, net_kw, fit_kw, reason):
-    from actlab.probes import Probes
+    class Watcher:  # an on_step callback that may read the NumPy step's caches
+        def on_step(self, trainer, net, epoch, step):
+            pass
 
     Xtr, ytr, _, _ = blobs
     y = ytr if net_kw.get("output") != "sigmoid" else np.eye(3)[ytr]
     net = Network(6, [16], 3, seeds=[0], **net_kw)
-    callbacks = [Probes(size=20)] if fit_kw.get("probe") else []
+    callbacks = [Watcher()] if fit_kw.get("probe") else []
     trainer = Trainer("sgd", lr=0.05, epochs=2, compiled=True, callbacks=callbacks)
     weights = np.ones(len(Xtr)) if fit_kw.get("sample_weight") else None
     hist = trainer.fit(net, Xtr, y, sample_weight=weights)
@@ -300,3 +302,65 @@ def test_without_numba_the_numpy_step_trains_and_says_why():
 def test_compiled_takes_true_or_false(value):
     with pytest.raises(ParameterError, match=r"compiled.*allowed: True or False"):
         Trainer(compiled=value)
+
+
+def test_probes_watch_the_compiled_step(blobs):
+    """Probes read only parameter gradients per step: the compiled step runs beside them and
+    their series follow the NumPy step's (float64: the two roundings agree to 1e-9)."""
+    from actlab.probes import Probes
+
+    Xtr, ytr, _, _ = blobs
+    series = {}
+    for compiled in (True, False):
+        net = Network(6, [16, 16], 3, activation="tanh", seeds=[0, 1], dtype=np.float64)
+        probes = Probes(size=50)
+        trainer = Trainer("sgd", lr=0.05, epochs=3, compiled=compiled, callbacks=[probes])
+        trainer.fit(net, Xtr, ytr)
+        assert trainer.step_kind_ == ("compiled" if compiled else "numpy")
+        series[compiled] = probes.replica(1)
+    assert set(series[True]) == set(series[False])
+    for name in ("saturation", "act_mean", "grad_W_norm", "flip_fraction"):  # rounded to 1e-8
+        np.testing.assert_allclose(series[True][name], series[False][name], rtol=0, atol=2e-8)
+    assert np.asarray(series[True]["flip_fraction"]).max() > 0
+
+
+def test_a_compiled_spec_trains_compiled_groups_and_says_so_in_its_records():
+    from actlab.experiments.plan import expand
+    from actlab.experiments.runner import train_group
+    from actlab.experiments.spec import Spec
+
+    base = {
+        "datasets": ["moons"],
+        "hidden": [[8]],
+        "activations": ["relu"],
+        "epochs": 2,
+        "seeds": [0, 1],
+    }
+    plain, compiled = (expand(Spec(**base, compiled=c))[0] for c in (False, True))
+    assert plain.id != compiled.id  # never resumed into each other's records
+    assert "compiled" not in plain.config()  # groups made before the field keep their ids
+    records = train_group(compiled)
+    assert [r["step"] for r in records] == ["compiled", "compiled"]
+    assert [r["step"] for r in train_group(plain)] == ["numpy", "numpy"]
+    with pytest.raises(ParameterError, match="compiled: got 'yes'; allowed: true or false"):
+        Spec(**base, compiled="yes").validate()
+
+
+def test_compare_with_the_compiled_flag(tmp_path, capsys):
+    """``actlab compare --compiled``: every group trains on the compiled step, the records say
+    so, and the run line names it; the same command without the flag trains on NumPy's."""
+    import json
+
+    from actlab.cli import main
+
+    common = ["compare", "--activations", "tanh,relu", "--seeds", "2", "--epochs", "3"]
+    common += ["--dataset", "moons", "--workers", "1"]
+    for flag, step in (["--compiled"], "compiled"), ([], "numpy"):
+        out = tmp_path / step
+        assert main([*common, *flag, "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert ("compiled step" in printed) == bool(flag)
+        lines = (out / "records.jsonl").read_text().splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        steps = {r["step"] for r in records if "step" in r}
+        assert steps == {step}, steps

@@ -102,6 +102,8 @@ def _spec_from_flags(args, base):
         data["data_options"] = {**data["data_options"], **options}
     if args.no_probes:
         data["probes"] = False
+    if args.compiled:
+        data["compiled"] = True
     return Spec.from_dict(data).validate()
 
 
@@ -113,7 +115,8 @@ def run_line(spec, kind: str) -> str:
     trains = [a for a in text_order() if a.to and a.to[0] == "trainer"]
     parts = [a.summarize(spec) for a in text_order() if a not in trains]
     parts += [f", {len(spec.seeds)} seeds", *(a.summarize(spec) for a in trains)]
-    return f"actlab {kind}: {''.join(parts).removeprefix(', ')}, {spec.epochs} epochs"
+    step = ", compiled step" if spec.compiled else ""
+    return f"actlab {kind}: {''.join(parts).removeprefix(', ')}, {spec.epochs} epochs{step}"
 
 
 def _run_and_print(spec, args, kind) -> int:
@@ -505,6 +508,12 @@ def _grid_flags(p) -> None:
         "--no-probes",
         action="store_true",
         help="do not record the instruments (saturation, gradients, zig-zag)",
+    )
+    p.add_argument(
+        "--compiled",
+        action="store_true",
+        help="train with the compiled step (numba; about 2x faster on small dense models; "
+        "numbers differ from the default step in the last bits; compiled once per machine)",
     )
     p.add_argument("--workers", help="worker processes (default: one per core)")
     p.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:PORT")

@@ -96,6 +96,10 @@ class Probes:
     every : record every this many epochs (the last epoch is always recorded).
     """
 
+    # on_step reads only the parameter gradients (d.grads["W"]), which the compiled training
+    # step (actlab.compiled) fills as the NumPy step does: the Trainer may use either
+    reads_only_parameter_gradients = True
+
     def __init__(self, size=256, eps=0.01, flip_steps=20, every=1, seed=0):
         self.size, self.eps, self.flip_steps, self.every, self.seed = (
             size,

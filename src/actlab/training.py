@@ -84,8 +84,9 @@ class Trainer:
         NumPy step's in the last bits (one step agrees to a few ulp), so a run's numbers belong
         to the step it used, and numba compiles it once per machine (seconds, then cached).
         Where it does not apply (another architecture or head, an activation without a
-        compiled loop, sample weights, step callbacks) the NumPy step trains; after ``fit``,
-        ``step_kind_`` says which step ran and why.
+        compiled loop, sample weights, an ``on_step`` callback that does not declare
+        ``reads_only_parameter_gradients``, as Probes does) the NumPy step trains; after
+        ``fit``, ``step_kind_`` says which step ran and why.
     callbacks : objects (probes) with any of ``on_train_begin(trainer, network, X, y)``,
         ``on_step(trainer, network, epoch, step)`` (after the gradients, before the update) and
         ``on_epoch_end(trainer, network, epoch, history)``. They read and never write the network.
@@ -296,8 +297,14 @@ class Trainer:
             from .compiled import CompiledStep, why_not
 
             reason = why_not(net)
-            if reason is None and step_hooks:
-                reason = "a callback watches every step (probes read the NumPy step's caches)"
+            watching = [
+                cb for cb in step_hooks if not getattr(cb, "reads_only_parameter_gradients", False)
+            ]
+            if reason is None and watching:
+                reason = (
+                    f"callback {type(watching[0]).__name__} watches every step (only those that "
+                    "set reads_only_parameter_gradients run beside the compiled step)"
+                )
             if reason is None and sample_weight is not None:
                 reason = "sample weights"
             if reason is None:

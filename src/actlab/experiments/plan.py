@@ -43,6 +43,7 @@ class Group:
     l2: float = 0.0
     weight_decay: float = 0.0
     schedule: str = "constant"
+    compiled: bool = False
 
     @property
     def id(self) -> str:
@@ -70,7 +71,9 @@ class Group:
         return axes.label(self)
 
 
-_OPTIONAL = {"l2": 0.0, "weight_decay": 0.0, "schedule": "constant"}
+# left out of config() and the id at these values: groups made before the field keep their ids
+# (a compiled group's id differs: its numbers are the compiled step's, never mixed on resume)
+_OPTIONAL = {"l2": 0.0, "weight_decay": 0.0, "schedule": "constant", "compiled": False}
 
 
 def expand(spec: Spec) -> list[Group]:
@@ -88,6 +91,7 @@ def expand(spec: Spec) -> list[Group]:
         "l2": float(spec.l2),
         "weight_decay": float(spec.weight_decay),
         "schedule": spec.schedule,
+        "compiled": spec.compiled,
     }
     grid = itertools.product(*(axis.choices(spec) for axis in axes.expand_order()))
     return [

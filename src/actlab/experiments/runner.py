@@ -226,6 +226,7 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
         l2=group.l2,
         weight_decay=group.weight_decay,
         schedule=group.schedule,
+        compiled=group.compiled,
         **trainer_kwargs(group),
     )
     start = time.perf_counter()
@@ -241,6 +242,7 @@ def train_group(group: Group, on_epoch=None) -> list[dict]:
                 "init_resolved": resolved,
                 "group_seconds": seconds,
                 "n_parameters": net.n_parameters(),
+                "step": trainer.step_kind_,  # "numpy", "compiled" or why not compiled
             }
         )
         rec.update(hist.replica(r))

@@ -68,6 +68,7 @@ class Spec:
     target_loss: float | None = None
     dtype: str = "float32"
     probes: bool = True
+    compiled: bool = False  # Trainer(compiled=True): the compiled step where it applies
     workers: int | None = None
     scheduler: str | None = None
 
@@ -104,6 +105,8 @@ class Spec:
             raise ParameterError("dtype", self.dtype, "float32 or float64")
         if not isinstance(self.probes, bool):
             raise ParameterError("probes", self.probes, "true or false")
+        if not isinstance(self.compiled, bool):
+            raise ParameterError("compiled", self.compiled, "true or false")
         if self.workers is not None:
             check_int("workers", self.workers)
         if self.scheduler is not None:
