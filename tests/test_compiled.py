@@ -364,3 +364,31 @@ def test_compare_with_the_compiled_flag(tmp_path, capsys):
         records = [json.loads(line) for line in lines if line.startswith("{")]
         steps = {r["step"] for r in records if "step" in r}
         assert steps == {step}, steps
+
+
+def test_the_estimator_trains_compiled_where_it_applies(monkeypatch):
+    """MLPClassifier(compiled=True): a multi-class model on the compiled step, predictions as
+    the default step's (float64: the two roundings agree)."""
+    from actlab.estimators import MLPClassifier
+
+    kinds = []
+    plan = Trainer._training_step
+
+    def spy(self, *args):
+        step = plan(self, *args)
+        kinds.append(self.step_kind_)
+        return step
+
+    monkeypatch.setattr(Trainer, "_training_step", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    kw = {"hidden_layer_sizes": (10,), "solver": "sgd", "max_iter": 5, "random_state": 0}
+    kw.update(activation="tanh", dtype="float64")
+    fast = MLPClassifier(compiled=True, **kw).fit(X, y)
+    assert kinds == ["compiled"] * 5  # one Trainer.fit per epoch
+    plain = MLPClassifier(**kw).fit(X, y)
+    assert kinds[5:] == ["numpy"] * 5
+    np.testing.assert_allclose(fast.loss_curve_, plain.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(fast.predict_proba(X), plain.predict_proba(X), atol=1e-10)
+    assert fast.get_params()["compiled"] is True

@@ -220,6 +220,7 @@ class _BaseMLP(BaseEstimator):
         init="sklearn",
         dtype=None,
         weight_decay=0.0,
+        compiled=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -247,6 +248,7 @@ class _BaseMLP(BaseEstimator):
         self.init = init
         self.dtype = dtype
         self.weight_decay = weight_decay
+        self.compiled = compiled
 
     # --- checks ---------------------------------------------------------------------------
     def _check_params(self) -> dict:
@@ -431,6 +433,7 @@ class _BaseMLP(BaseEstimator):
             shuffle=self.shuffle,
             l2=float(self.alpha),
             weight_decay=float(self.weight_decay),
+            compiled=self.compiled,
         )
         maximize = self.early_stopping
         plateau = Plateau(1, self.tol, self.n_iter_no_change, maximize=maximize)
@@ -733,6 +736,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         float64 from the weights.
     weight_decay : float >= 0, default 0.0
         Decoupled weight decay (AdamW's form): W <- W (1 - lr weight_decay) before every step.
+    compiled : bool, default False
+        Train with the compiled step (actlab.compiled; numba) where it applies: a multi-class
+        softmax model without sample weights. Faster on small models; the numbers differ from
+        the default step's in the last bits (see Trainer's ``compiled``).
 
     Binary targets use one sigmoid output, multi-class targets a softmax output, a 2-D 0/1
     indicator matrix (multi-label) one sigmoid output per label, as in scikit-learn.
