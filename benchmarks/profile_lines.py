@@ -156,9 +156,11 @@ def sweep_lines(sweep: dict, calls: dict | None) -> list[str]:
 def lines(goals, only, counts: bool = True, sweep: dict | None = None) -> dict[str, list[str]]:
     """{goal text: lines to print under it} for the goals of figures 1-3 that are not met."""
     not_met = [g for g, _, ok in goals if ok is False]
-    small = [g for g in not_met if g.startswith("1. small model") and "accuracy" not in g]
+    small = [  # small_model_lines profiles the default step
+        g for g in not_met if g.startswith("1. small model, default") and "accuracy" not in g
+    ]
     kern = [g for g in not_met if g.startswith("2. kernel ")]
-    swp = [g for g in not_met if g.startswith("3. sweep")]
+    swp = [g for g in not_met if g.startswith("3. sweep, default")]  # sweep_lines: its profile
     why: dict[str, list[str]] = {}
     calls = _step_calls(counts) if (small or swp) else None
     if small and "small" in only:

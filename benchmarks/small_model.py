@@ -46,8 +46,9 @@ def digits():
     )
 
 
-def actlab_fit(activation: str, epochs: int, seeds=(0,), init: str = ACTLAB_INIT):
-    """Train R = len(seeds) replicas in lockstep; test accuracy per replica, shape (R,)."""
+def actlab_fit(activation: str, epochs: int, seeds=(0,), init: str = ACTLAB_INIT, compiled=False):
+    """Train R = len(seeds) replicas in lockstep; test accuracy per replica, shape (R,).
+    ``compiled``: the compiled step (Trainer(compiled=True), opt-in), else the default."""
     from actlab.network import Network
     from actlab.training import Trainer, evaluate
 
@@ -61,8 +62,11 @@ def actlab_fit(activation: str, epochs: int, seeds=(0,), init: str = ACTLAB_INIT
         seeds=list(seeds),
         dtype=np.float32,
     )
-    trainer = Trainer("sgd", lr=LR, momentum=MOMENTUM, epochs=epochs, batch_size=BATCH)
+    trainer = Trainer(
+        "sgd", lr=LR, momentum=MOMENTUM, epochs=epochs, batch_size=BATCH, compiled=compiled
+    )
     hist = trainer.fit(net, X_tr, y_tr)
+    assert trainer.step_kind_ == ("compiled" if compiled else "numpy"), trainer.step_kind_
     acc = evaluate(net, X_te, y_te)[1]
     return np.where([s == "ok" for s in hist.status], acc, np.nan)
 
@@ -138,7 +142,10 @@ def accuracy(epochs: int, peers, activation: str, seeds: int = ACCURACY_SEEDS) -
     """{system: test accuracies of ``seeds`` seeds}; actlab trains them as one lockstep stack
     (replica r gives the numbers of a single run with seed r), torch at 1 thread (2 threads
     computes the same), scikit-learn one by one."""
-    out = {"actlab": actlab_fit(activation, epochs, seeds=tuple(range(seeds)))}
+    out = {
+        "actlab": actlab_fit(activation, epochs, seeds=tuple(range(seeds))),
+        "actlab compiled": actlab_fit(activation, epochs, seeds=tuple(range(seeds)), compiled=True),
+    }
     if any(p.startswith("torch") for p in peers):
         out["torch"] = np.array([torch_fit(activation, epochs, s, threads=1) for s in range(seeds)])
     if "sklearn" in peers:
@@ -149,26 +156,32 @@ def accuracy(epochs: int, peers, activation: str, seeds: int = ACCURACY_SEEDS) -
 def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"), activations=ACTIVATIONS):
     """Time every system per activation, interleaved: repeat k trains every system with seed k.
 
-    ``gaps``: per activation, the best peer's median test accuracy over ACCURACY_SEEDS seeds
-    minus actlab's (the goal: at most 0.01); see the module docstring for why the median.
+    actlab twice: the default (NumPy) step and the compiled step (opt-in, ``compiled=True``).
+    ``worst``: per actlab step ("actlab", "actlab_c"), per peer, the smallest peer / actlab
+    time ratio over the activations. ``gaps``: per actlab step and activation, the best peer's
+    median test accuracy over ACCURACY_SEEDS seeds minus actlab's (the goal: at most 0.01);
+    see the module docstring for why the median.
     """
     import statistics
     import time
 
     fits = {
         "actlab": lambda a, s: float(actlab_fit(a, epochs, seeds=(s,))[0]),
+        "actlab_c": lambda a, s: float(actlab_fit(a, epochs, seeds=(s,), compiled=True)[0]),
         "torch1": lambda a, s: torch_fit(a, epochs, s, threads=1),
         "torch2": lambda a, s: torch_fit(a, epochs, s, threads=2),
         "sklearn": lambda a, s: sklearn_fit(a, epochs, s),
     }
     names = {
         "actlab": "actlab",
+        "actlab_c": "actlab compiled",
         "torch1": "torch 1 thr",
         "torch2": "torch 2 thr",
         "sklearn": "sklearn",
     }
-    systems = ["actlab", *peers]
-    rows, worst, gaps = [], {}, {}
+    ours = ("actlab", "actlab_c")
+    systems = [*ours, *peers]
+    rows, worst, gaps = [], {o: {} for o in ours}, {o: {} for o in ours}
     for act in activations:
         for s in systems:  # warm-up
             fits[s](act, 0)
@@ -183,21 +196,24 @@ def run(epochs: int, repeats: int, peers=("torch1", "torch2", "sklearn"), activa
         median = {s: float(np.nanmedian(v)) for s, v in accs.items()}
         row = [act] + [f"{t[s]:.3f}" for s in systems]
         for p in peers:
-            worst[p] = min(worst.get(p, np.inf), t[p] / t["actlab"])
-            row.append(f"{t[p] / t['actlab']:.2f}x")
+            for o in ours:
+                worst[o][p] = min(worst[o].get(p, np.inf), t[p] / t[o])
+            row.append(" / ".join(f"{t[p] / t[o]:.2f}x" for o in ours))
         row.append(
             " / ".join(
                 f"{median[s]:.3f} [{int(np.sum(~(np.asarray(v) >= COLLAPSED)))}]"
                 for s, v in accs.items()
             )
         )
-        if len(accs) > 1:
-            gaps[act] = max(m for s, m in median.items() if s != "actlab") - median["actlab"]
+        best_peer = max((m for s, m in median.items() if not s.startswith("actlab")), default=None)
+        if best_peer is not None:
+            gaps["actlab"][act] = best_peer - median["actlab"]
+            gaps["actlab_c"][act] = best_peer - median["actlab compiled"]
         rows.append(row)
     header = (
         ["activation"]
         + [f"{names[s]} s" for s in systems]
-        + [f"{names[p]} / actlab" for p in peers]
+        + [f"{names[p]} / actlab (numpy / compiled)" for p in peers]
         + [
             f"test acc, median of {ACCURACY_SEEDS} seeds [collapsed < {COLLAPSED}] ("
             + " / ".join(accs)

@@ -12,8 +12,11 @@ still gives the numbers of a single run with seed r, as in the NumPy step.
 It applies to a dense MLP (no ``arch``) with a softmax head, float32 or float64, and hidden
 activations with a compiled loop (``CODES`` of mlp_step.py, fixed parameters); ``why_not``
 says what keeps a network on the NumPy step. numba compiles it once per machine and dtype
-(about N s, cached on disk with numba's cache); a fresh process then loads it in a fraction
-of a second.
+and caches it on disk (numba's cache, ``NUMBA_CACHE_DIR``): with an empty cache the first
+float32 step took 11.3 s here and the first float64 step 8.1 s more (every activation's loops
+are compiled with it); a fresh process then imports numba and loads it in about 0.4 s. That
+is why it is not the default: the first ``actlab compare`` would wait for it (issue 15's
+condition on a compiler), and its numbers are not the NumPy step's bits.
 """
 
 from __future__ import annotations
