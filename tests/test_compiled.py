@@ -344,6 +344,10 @@ def test_a_compiled_spec_trains_compiled_groups_and_says_so_in_its_records():
     assert [r["step"] for r in train_group(plain)] == ["numpy", "numpy"]
     with pytest.raises(ParameterError, match="compiled: got 'yes'; allowed: true or false"):
         Spec(**base, compiled="yes").validate()
+    from actlab.experiments.plan import describe_plan
+
+    assert describe_plan(Spec(**base, compiled=True))[0].endswith("of 2 epochs, compiled step")
+    assert describe_plan(Spec(**base))[0].endswith("of 2 epochs")
 
 
 def test_compare_with_the_compiled_flag(tmp_path, capsys):

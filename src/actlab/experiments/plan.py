@@ -116,6 +116,7 @@ def describe_plan(spec: Spec, groups: list[Group] | None = None) -> list[str]:
         (
             f"spec {spec.name!r}: {n} groups x {n_seeds} seeds = "
             f"{n * n_seeds} trainings of {spec.epochs} epochs"
+            + (", compiled step" if spec.compiled else "")
         )
     ]
     for name, values in [*(a.plan_line(spec) for a in axes.expand_order()), ("seeds", spec.seeds)]:
