@@ -41,6 +41,20 @@ def _step_calls(counts: bool) -> dict | None:
 SPLIT: dict = {}  # per activation: (numpy's, the interpreter's) instructions a step, counted
 
 
+def _counted_line(act, step, gemm, rest, n, per_call) -> str:
+    numpy_ins, python_ins = SPLIT.get(act, (0, 0))
+    share = numpy_ins / max(numpy_ins + python_ins, 1)
+    return (
+        f"{act}: a step {step:.0f} us = GEMMs alone {gemm:.0f} us + the rest {rest:.0f} us "
+        f"for {n:.1f} numpy calls (counted; the simplest call alone: {per_call:.2f} us); "
+        f"of the rest's instructions (callgrind, outside BLAS) {share:.0%} are numpy's "
+        f"compiled code, {numpy_ins / n / 1e3:.1f} thousand a call (dispatch, iterators, "
+        f"broadcasting and reductions, the loops), {1 - share:.0%} the interpreter (this "
+        f"code, numpy's Python wrappers such as np.errstate, objects): fewer calls need "
+        f"fused, compiled steps"
+    )
+
+
 def small_model_lines(calls: dict | None) -> list[str]:
     per_call = profile_step.call_overhead_us()
     out = []
@@ -53,19 +67,15 @@ def small_model_lines(calls: dict | None) -> list[str]:
                 f"{act}: a step {step:.0f} us, the GEMMs alone {gemm:.0f} us, the other "
                 f"{rest:.0f} us numpy calls and Python (no valgrind: calls not counted)"
             )
-            continue
-        n = calls[act]
-        numpy_ins, python_ins = SPLIT.get(act, (0, 0))
-        share = numpy_ins / max(numpy_ins + python_ins, 1)
-        out.append(
-            f"{act}: a step {step:.0f} us = GEMMs alone {gemm:.0f} us + the rest {rest:.0f} us "
-            f"for {n:.1f} numpy calls (counted; the simplest call alone: {per_call:.2f} us); "
-            f"of the rest's instructions (callgrind, outside BLAS) {share:.0%} are numpy's "
-            f"compiled code, {numpy_ins / n / 1e3:.1f} thousand a call (dispatch, iterators, "
-            f"broadcasting and reductions, the loops), {1 - share:.0%} the interpreter (this "
-            f"code, numpy's Python wrappers such as np.errstate, objects): fewer calls need "
-            f"fused, compiled steps"
-        )
+        else:
+            out.append(_counted_line(act, step, gemm, rest, calls[act], per_call))
+        if "compiled step (as trained)" in st:
+            c, c_gemm = st["compiled step (as trained)"], st["compiled GEMMs alone"]
+            out.append(
+                f"{act}: the compiled step (opt-in, Trainer(compiled=True) / --compiled) is one "
+                f"such: a step {c:.0f} us = the same GEMMs called from compiled code "
+                f"{c_gemm:.0f} us + {c - c_gemm:.0f} us for everything else"
+            )
     return out
 
 

@@ -83,6 +83,112 @@ def stages(activation: str, number=500, repeat=9) -> dict[str, float]:
                 np.matmul(g, W.transpose(0, 2, 1))
 
     out["GEMMs alone"] = _t(gemms, **n)
+    out.update(compiled_stages(activation, xb, yb, number, repeat))
+    return out
+
+
+def compiled_stages(activation: str, xb, yb, number=500, repeat=9) -> dict[str, float]:
+    """The compiled step (Trainer(compiled=True)) on the same minibatch: the step as trained
+    (forward, loss, backward in one call, then the one-pass update), and its GEMMs alone (the
+    same BLAS calls from compiled code: actlab.compiled.blas). Empty without numba."""
+    from actlab.activations.jitkernels import available
+
+    if not available():
+        return {}
+    from numba import njit
+
+    from actlab.compiled import CompiledStep
+    from actlab.compiled.blas import NO, TRANSPOSE, gemm_address, rows_gemm
+    from actlab.network import Network
+    from actlab.training import Trainer
+
+    net = Network(xb.shape[-1], list(HIDDEN), 10, activation=activation, init="standard", seeds=[0])
+    opt = Trainer("sgd", lr=LR, momentum=MOMENTUM).optimizer
+    params, grads = net.fused_parameters()
+    train_step, update = CompiledStep(net), opt.stepper([params], [grads], compiled=True)
+
+    def step():
+        train_step(xb, yb)
+        update(None)
+
+    out = {"compiled step (as trained)": _t(step, number, repeat)}
+    sizes = [xb.shape[-1], *HIDDEN, 10]
+    rng = np.random.default_rng(0)
+    mats = [
+        (
+            rng.random((BATCH, a), np.float32),
+            rng.random((a, b), np.float32),
+            rng.random((BATCH, b), np.float32),
+            np.empty((BATCH, b), np.float32),
+            np.empty((a, b), np.float32),
+            np.empty((BATCH, a), np.float32),
+        )
+        for a, b in itertools.pairwise(sizes)
+    ]
+
+    @njit
+    def gemms(addr, mats, n):
+        one, zero = np.float32(1), np.float32(0)
+        for _ in range(n):
+            for i in range(len(mats)):  # forward; dW = x^T g; g W^T on a transposed copy
+                x, W, g, z, dW, dx = mats[i]
+                B, a = x.shape
+                b = W.shape[1]
+                rows_gemm(
+                    addr,
+                    NO,
+                    NO,
+                    B,
+                    b,
+                    a,
+                    one,
+                    zero,
+                    x.ctypes.data,
+                    a,
+                    W.ctypes.data,
+                    b,
+                    z.ctypes.data,
+                    b,
+                )
+                rows_gemm(
+                    addr,
+                    TRANSPOSE,
+                    NO,
+                    a,
+                    b,
+                    B,
+                    one,
+                    zero,
+                    x.ctypes.data,
+                    a,
+                    g.ctypes.data,
+                    b,
+                    dW.ctypes.data,
+                    b,
+                )
+                if i:
+                    rows_gemm(
+                        addr,
+                        NO,
+                        NO,
+                        B,
+                        a,
+                        b,
+                        one,
+                        zero,
+                        g.ctypes.data,
+                        b,
+                        dW.ctypes.data,
+                        a,
+                        dx.ctypes.data,
+                        a,
+                    )
+
+    addr, typed_mats = gemm_address(np.float32), tuple(mats)
+    gemms(addr, typed_mats, 1)
+    out["compiled GEMMs alone"] = (
+        _t(lambda: gemms(addr, typed_mats, 100), number // 100 + 1, repeat) / 100
+    )
     return out
 
 
