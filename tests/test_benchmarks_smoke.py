@@ -101,7 +101,10 @@ def test_small_model_and_sweep_paths_on_tiny_runs():
         "step (sum)",
         "step (as trained)",
         "GEMMs alone",
+        "compiled step (as trained)",
+        "compiled GEMMs alone",
     }
+    assert 0 < st["compiled GEMMs alone"] < st["compiled step (as trained)"]
     assert st["step (sum)"] == pytest.approx(
         st["forward"] + st["loss+grad"] + st["backward"] + st["optimizer"]
     )
