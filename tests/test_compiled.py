@@ -396,3 +396,20 @@ def test_the_estimator_trains_compiled_where_it_applies(monkeypatch):
     np.testing.assert_allclose(fast.loss_curve_, plain.loss_curve_, rtol=1e-10)
     np.testing.assert_allclose(fast.predict_proba(X), plain.predict_proba(X), atol=1e-10)
     assert fast.get_params()["compiled"] is True
+
+
+def test_a_diverged_replica_is_frozen_and_its_siblings_keep_the_numbers_of_their_own_runs(blobs):
+    """Per-replica learning rates (the update falls back to NumPy's, the step stays compiled):
+    replica 1's absurd one makes it diverge; NaN and inf in its rows do not reach replica 0,
+    which trains as it does alone."""
+    Xtr, ytr, Xte, yte = blobs
+    out = {}
+    for lrs in ([0.01, 1e6], [0.01]):
+        net = Network(6, [16, 16], 3, activation="relu", init="prototype", seeds=[0, 1][: len(lrs)])
+        trainer = Trainer("sgd", lr=np.array(lrs), epochs=4, batch_size=16, compiled=True)
+        out[len(lrs)] = (trainer.fit(net, Xtr * 100, ytr, X_test=Xte, y_test=yte), net)
+        assert trainer.step_kind_ == "compiled"
+    (hist, net), (alone, net1) = out[2], out[1]
+    assert hist.status == ["ok", "diverged"] and hist.diverged_epoch[1] == 1
+    np.testing.assert_array_equal(hist["train_loss"][0], alone["train_loss"][0])
+    np.testing.assert_array_equal(net.flat_params[0], net1.flat_params[0])
