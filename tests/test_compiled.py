@@ -370,6 +370,7 @@ def test_compare_with_the_compiled_flag(tmp_path, capsys):
         assert steps == {step}, steps
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 5 epochs
 def test_the_estimator_trains_compiled_where_it_applies(monkeypatch):
     """MLPClassifier(compiled=True): a multi-class model on the compiled step, predictions as
     the default step's (float64: the two roundings agree)."""
