@@ -125,28 +125,45 @@ def backward(code, z, a, g, p):
 @njit(**JIT)
 def softmax_cross_entropy(z, y, g, loss):
     """Per replica r: loss[r] = mean over rows of -log softmax(z)[y]; g = dL/dz (softmax -
-    onehot) / B, as SoftmaxCrossEntropy.loss_and_grad computes it (losses.py)."""
+    onehot) / B, as SoftmaxCrossEntropy.loss_and_grad computes it (losses.py): the shifted
+    logits z - max first, then e^shifted in one loop over every row (so it vectorizes), then
+    per row the sum s, log s - shifted[y], e / s - onehot, / B."""
     R, B, K = z.shape
     for r in range(R):
-        total = 0.0
-        for i in range(B):
+        for i in range(B):  # shifted = z - max(z), into g
             row, out = z[r, i], g[r, i]
             m = row[0]
             for j in range(1, K):
                 m = max(m, row[j])
-            s = typed(m, 0.0)
             for j in range(K):
-                e = exp_neg(row[j] - m)
-                out[j] = e
-                s += e
+                out[j] = row[j] - m
+    flat = g.reshape(-1)
+    for k in range(flat.size):
+        flat[k] = exp_neg(flat[k])
+    for r in range(R):
+        total = 0.0
+        for i in range(B):
+            row, out = z[r, i], g[r, i]
+            s = out[0]
+            for j in range(1, K):
+                s += out[j]
             t = y[r, i]
-            total += math.log(s) - (row[t] - m)
+            total += math.log(s) - _shifted(row, t)
             for j in range(K):
                 out[j] = out[j] / s
-            out[t] = out[t] - typed(m, 1.0)
+            out[t] = out[t] - typed(s, 1.0)
             for j in range(K):
-                out[j] = out[j] / typed(m, B)
+                out[j] = out[j] / typed(s, B)
         loss[r] = total / B
+
+
+@njit(inline="always")
+def _shifted(row, t):
+    """row[t] - max(row): the target's shifted logit (g holds its exponential by now)."""
+    m = row[0]
+    for j in range(1, row.size):
+        m = max(m, row[j])
+    return row[t] - m
 
 
 @njit(inline="always")
