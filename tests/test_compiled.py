@@ -83,13 +83,13 @@ def test_one_step_agrees_with_the_numpy_step(activation, dtype):
 
 def test_the_comparison_fails_on_a_wrong_activation_loop(monkeypatch):
     """The check above can fail: tanh's network run on softsign's loops is far off."""
-    from actlab.compiled import mlp_step
+    import actlab.compiled
 
     ref, _ = _step_pair("tanh", np.float64)
-    codes = list(mlp_step.CODES)
-    i, j = codes.index("tanh"), codes.index("softsign")
+    codes = list(actlab.compiled.CODES)
+    i, j = codes.index("Tanh"), codes.index("Softsign")
     codes[i], codes[j] = codes[j], codes[i]
-    monkeypatch.setattr(mlp_step, "CODES", tuple(codes))
+    monkeypatch.setattr(actlab.compiled, "CODES", tuple(codes))
     _, got = _step_pair("tanh", np.float64)
     assert np.abs(ref[2] - got[2]).max() > 1e-3
 
@@ -114,19 +114,79 @@ def test_batches_of_other_sizes_and_growing_buffers(batch):
         np.testing.assert_allclose(got[2], net.flat_grads, rtol=0, atol=1e-12)
 
 
-def test_strided_minibatch_rows_are_read_in_place():
-    """The Trainer's minibatches are views of a gathered chunk: rows a stride apart."""
+@pytest.mark.parametrize(
+    "take",
+    [
+        lambda wide: wide[:, 3:27, :7],  # rows 10 apart (leading dimension 10 > 7 features)
+        lambda wide: wide[:, 26:2:-1, :7],  # rows in reverse: a negative stride, copied
+        lambda wide: np.broadcast_to(wide[:1, 3:27, :7], (3, 24, 7)),  # replicas share rows
+    ],
+    ids=["row-stride", "reversed", "broadcast"],
+)
+def test_minibatch_views_give_the_numbers_of_their_copies(take):
+    """The Trainer's minibatches are views of a gathered chunk; any view gives the numbers of
+    its contiguous copy (the rows BLAS reads in place, or a copy where it cannot)."""
     from actlab.compiled import CompiledStep
 
     rng = np.random.default_rng(2)
-    net = Network(7, [13], 4, activation="relu", seeds=[0, 1], dtype=np.float64)
-    chunk = rng.standard_normal((2, 50, 7))
-    x, y = chunk[:, 10:30], rng.integers(0, 4, (2, 20))
-    loss, _ = CompiledStep(net)(x, y)
-    got = net.flat_grads.copy()
+    net = Network(7, [13], 4, activation="relu", seeds=[0, 1, 2], dtype=np.float64)
+    x, y = take(rng.standard_normal((3, 30, 10))), rng.integers(0, 4, (3, 24))
+    step = CompiledStep(net)
+    loss, _ = step(x, y)
+    got = (loss.copy(), net.flat_grads.copy())
+    loss, _ = step(np.ascontiguousarray(x), y)
+    np.testing.assert_array_equal(got[0], loss)
+    np.testing.assert_array_equal(got[1], net.flat_grads)
     ref, _ = net.loss_and_grad(np.ascontiguousarray(x), y)
-    np.testing.assert_allclose(loss, ref, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(got, net.flat_grads, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got[0], ref, rtol=0, atol=1e-12)
+
+
+def test_deeper_networks_and_batches_that_shrink_and_grow():
+    """Three hidden layers of other widths and activations, R = 3, minibatches of 24, 5, 1,
+    40, 3, 40, 17 rows: every step as the NumPy step's."""
+    from actlab.compiled import CompiledStep
+
+    rng = np.random.default_rng(6)
+    acts = ["tanh", "relu", "swish"]
+    net = Network(7, [13, 3, 21], 4, activation=acts, seeds=[0, 1, 2], dtype=np.float64)
+    step = CompiledStep(net)
+    for b in (24, 5, 1, 40, 3, 40, 17):
+        x, y = rng.standard_normal((3, b, 7)), rng.integers(0, 4, (3, b))
+        loss, logits = step(x, y)
+        got = (loss.copy(), logits.copy(), net.flat_grads.copy())
+        ref_loss, ref_logits = net.loss_and_grad(x, y)
+        np.testing.assert_allclose(got[0], ref_loss, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got[1], ref_logits, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got[2], net.flat_grads, rtol=0, atol=1e-12)
+
+
+def test_bad_inputs_are_refused_in_one_line():
+    from actlab.compiled import CompiledStep
+    from actlab.errors import DataError
+
+    net = Network(5, [6], 3, seeds=[0, 1], dtype=np.float64)
+    step = CompiledStep(net)
+    rng = np.random.default_rng(0)
+    good_x, good_y = rng.standard_normal((2, 4, 5)), rng.integers(0, 3, (2, 4))
+    for x, y in (
+        (good_x[..., :4], good_y),  # 4 features for 5 inputs
+        (good_x[:1], good_y[:1]),  # 1 replica of 2
+        (good_x, good_y[:, :3]),  # 3 targets for 4 rows
+        (good_x[:, :0], good_y[:, :0]),  # no rows
+    ):
+        with pytest.raises(DataError, match=r"compiled step: expected x of shape \(R=2, B, 5\)"):
+            step(x, y)
+    with pytest.raises(IndexError, match="target class outside 0..K-1"):
+        step(good_x, np.where(good_y == 0, 3, good_y))
+
+
+def test_one_machine_code_per_dtype_for_any_number_of_replicas(blobs):
+    from actlab.compiled import mlp_step
+
+    for seeds in ([0], [0, 1, 2]):  # R = 1's minibatch is contiguous, R = 3's is a view
+        trainer, _, _ = _fit(seeds, blobs)
+        assert trainer.step_kind_ == "compiled"
+    assert len(mlp_step.train_step(np.dtype(np.float32)).signatures) == 1
 
 
 def _fit(seeds, blobs, compiled=True, dtype=np.float32, activation="tanh", **kw):
@@ -414,3 +474,154 @@ def test_a_diverged_replica_is_frozen_and_its_siblings_keep_the_numbers_of_their
     assert hist.status == ["ok", "diverged"] and hist.diverged_epoch[1] == 1
     np.testing.assert_array_equal(hist["train_loss"][0], alone["train_loss"][0])
     np.testing.assert_array_equal(net.flat_params[0], net1.flat_params[0])
+
+
+@pytest.mark.parametrize(
+    "trainer_kw",
+    [
+        {"l2": 0.01},
+        {"weight_decay": 0.01},
+        {"optimizer": "nesterov"},
+        {"optimizer": "adam", "lr": 0.01},
+        {"schedule": "invscaling"},
+        {"schedule": "adaptive"},
+        {"momentum": 0.0},
+        {"early_stopping": True, "validation_fraction": 0.2},
+    ],
+    ids=str,
+)
+def test_every_optimizer_and_penalty_follows_the_numpy_step(blobs, trainer_kw):
+    """The compiled step fills the same gradients: whatever is done with them after it (L2,
+    decay, another optimizer, a schedule, early stopping) gives the NumPy step's trajectory."""
+    Xtr, ytr, _, _ = blobs
+    out = {}
+    for compiled in (True, False):
+        kw = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, **trainer_kw}
+        net = Network(6, [16, 16], 3, activation="tanh", seeds=[0, 1], dtype=np.float64)
+        trainer = Trainer(epochs=4, batch_size=16, compiled=compiled, **kw)
+        out[compiled] = (trainer.fit(net, Xtr, ytr), net, trainer.step_kind_)
+    assert (out[True][2], out[False][2]) == ("compiled", "numpy")
+    np.testing.assert_allclose(out[True][0]["train_loss"], out[False][0]["train_loss"], rtol=1e-9)
+    np.testing.assert_allclose(out[True][1].flat_params, out[False][1].flat_params, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        ("relu_subclass", "has no compiled loop with these parameters"),
+        ("gelu_tanh", "has no compiled loop with these parameters"),
+        ("trainable_swish", "has no compiled loop with these parameters"),
+    ],
+)
+def test_activations_the_compiled_loops_do_not_cover_stay_on_the_numpy_step(make, reason):
+    from actlab.activations import get_activation
+    from actlab.activations.relu_like import ReLU
+    from actlab.compiled import why_not
+
+    class MyReLU(ReLU):  # a subclass may have its own formulas: never another class's loop
+        name = "my_relu"
+
+    act = {
+        "relu_subclass": lambda: MyReLU(),
+        "gelu_tanh": lambda: get_activation("gelu", approximate="tanh"),
+        "trainable_swish": lambda: get_activation("swish", trainable=True),
+    }[make]()
+    net = Network(4, [5], 3, activation=act, seeds=[0])
+    assert reason in why_not(net)
+
+
+def test_a_probes_subclass_with_its_own_on_step_does_not_inherit_the_promise(blobs):
+    from actlab.probes import Probes
+
+    class MyProbes(Probes):
+        def on_step(self, trainer, net, epoch, step):  # may read anything
+            super().on_step(trainer, net, epoch, step)
+
+    Xtr, ytr, _, _ = blobs
+    for probes, kind in ((Probes(size=20), "compiled"), (MyProbes(size=20), "numpy (not")):
+        trainer = Trainer(epochs=1, compiled=True, callbacks=[probes])
+        trainer.fit(Network(6, [8], 3, seeds=[0]), Xtr, ytr)
+        assert trainer.step_kind_.startswith(kind)
+
+
+def test_a_blas_thread_limit_reaches_the_compiled_steps_blas():
+    """scipy's BLAS (the compiled step's) is loaded before the limit is set, so it applies to
+    it from the first fit of a fresh process, as to numpy's."""
+    code = """
+import numpy as np
+from threadpoolctl import threadpool_info
+from actlab.network import Network
+from actlab.training import Trainer
+seen = {}
+class Spy:
+    reads_only_parameter_gradients = True
+    def on_step(self, trainer, net, epoch, step):
+        seen.update((lib["filepath"], lib["num_threads"]) for lib in threadpool_info())
+X = np.random.default_rng(0).normal(size=(64, 4)); y = (X[:, 0] > 0).astype(int)
+t = Trainer(epochs=1, compiled=True, blas_threads=1, callbacks=[Spy()])
+t.fit(Network(4, [8], 2), X, y)
+print(t.step_kind_, sorted(set(seen.values())), len(seen))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("compiled [1] ")
+    assert int(out.stdout.split()[-1]) >= 2  # numpy's and scipy's OpenBLAS
+
+
+def test_a_compiled_run_names_the_groups_on_the_numpy_step_and_needs_numba(tmp_path, capsys):
+    from actlab.cli import main
+
+    args = ["compare", "--activations", "prelu,relu", "--seeds", "2", "--epochs", "1"]
+    args += ["--dataset", "moons", "--workers", "1", "--compiled"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith(
+        ", compiled step (NumPy step for prelu: activation 'prelu' is not one the compiled "
+        "step runs)"
+    )
+    code = (
+        "import sys; from actlab.cli import main; "
+        f"sys.exit(main({[*args, '--out', str(tmp_path / 'a')]!r}))"
+    )
+    env = {**__import__("os").environ, "ACTLAB_NUMBA": "0"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2  # the resume refused: its groups would train on NumPy's step
+    assert proc.stderr == (
+        "actlab: error: compiled: got True; allowed: false here (numba is not installed or "
+        "ACTLAB_NUMBA=0)\n"
+    )
+    assert main([*args, "--no-compiled", "--out", str(tmp_path / "b")]) == 0
+    assert "compiled step" not in capsys.readouterr().out
+
+
+def test_the_cache_follows_an_edit_to_a_file_the_compiled_code_comes_from(tmp_path):
+    """numba alone keeps a cached function whose callee, in another file, changed; refresh()
+    drops it (activations/jitcache.py). Without refresh the old code would run: shown too."""
+    pkg = tmp_path / "toy"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "loops.py").write_text(
+        "from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x * 2.0\n"
+    )
+    (pkg / "step.py").write_text(
+        "import os\nfrom numba import njit\nfrom . import loops\n"
+        "@njit(cache=True)\ndef g(x):\n    return loops.f(x) + 1.0\n"
+        "if os.environ.get('REFRESH') == '1':\n"
+        "    from actlab.activations.jitcache import refresh\n"
+        "    refresh(__import__('sys').modules[__name__], [__file__, loops.__file__])\n"
+    )
+
+    def g(refresh):
+        env = {**__import__("os").environ, "REFRESH": refresh, "PYTHONPATH": str(tmp_path)}
+        env.pop("NUMBA_CACHE_DIR", None)
+        code = "from toy import step; print(step.g(1.0))"
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        return float(run.stdout)
+
+    assert g("1") == 3.0
+    (pkg / "loops.py").write_text(
+        "from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x * 5.0\n"
+    )
+    assert g("0") == 3.0  # numba's own check: the stale cached g
+    assert g("1") == 6.0  # refreshed: g compiled again on the new f
+    assert g("1") == 6.0  # and cached again

@@ -102,8 +102,8 @@ def _spec_from_flags(args, base):
         data["data_options"] = {**data["data_options"], **options}
     if args.no_probes:
         data["probes"] = False
-    if args.compiled:
-        data["compiled"] = True
+    if args.compiled is not None:
+        data["compiled"] = args.compiled
     return Spec.from_dict(data).validate()
 
 
@@ -115,8 +115,10 @@ def run_line(spec, kind: str) -> str:
     trains = [a for a in text_order() if a.to and a.to[0] == "trainer"]
     parts = [a.summarize(spec) for a in text_order() if a not in trains]
     parts += [f", {len(spec.seeds)} seeds", *(a.summarize(spec) for a in trains)]
-    step = ", compiled step" if spec.compiled else ""
-    return f"actlab {kind}: {''.join(parts).removeprefix(', ')}, {spec.epochs} epochs{step}"
+    from .experiments.plan import compiled_note
+
+    text = "".join(parts).removeprefix(", ")
+    return f"actlab {kind}: {text}, {spec.epochs} epochs{compiled_note(spec)}"
 
 
 def _run_and_print(spec, args, kind) -> int:
@@ -511,9 +513,10 @@ def _grid_flags(p) -> None:
     )
     p.add_argument(
         "--compiled",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="train with the compiled step (numba; about 2x faster on small dense models; "
-        "numbers differ from the default step in the last bits; compiled once per machine)",
+        "numbers differ from the default step in the last bits; compiled once per machine); "
+        "--no-compiled overrides a spec file's compiled = true",
     )
     p.add_argument("--workers", help="worker processes (default: one per core)")
     p.add_argument("--scheduler", help="a Dask scheduler address, tcp://HOST:PORT")

@@ -153,9 +153,7 @@ class Trainer:
         args = (net, X, y, X_val, y_val, X_test, y_test, sample_weight)
         if self.blas_threads is None:
             return self._fit(*args)
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=self.blas_threads, user_api="blas"):
+        with blas_limits(self.blas_threads):
             return self._fit(*args)
 
     def _fit(self, net, X, y, X_val, y_val, X_test, y_test, sample_weight=None) -> History:
@@ -297,9 +295,7 @@ class Trainer:
             from .compiled import CompiledStep, why_not
 
             reason = why_not(net)
-            watching = [
-                cb for cb in step_hooks if not getattr(cb, "reads_only_parameter_gradients", False)
-            ]
+            watching = [cb for cb in step_hooks if not _reads_only_parameter_gradients(cb)]
             if reason is None and watching:
                 reason = (
                     f"callback {type(watching[0]).__name__} watches every step (only those that "
@@ -364,6 +360,26 @@ class Trainer:
                 if hist.status[r] == "ok" and hist.best_epoch[r] is not None:
                     for saved, p in zip(best_params, params):
                         p[r] = saved[r]
+
+
+def _reads_only_parameter_gradients(callback) -> bool:
+    """Whether ``callback``'s on_step is declared (by the class that defines it, so a subclass
+    with its own on_step does not inherit the promise) to read only parameter gradients."""
+    for klass in type(callback).__mro__:
+        if "on_step" in vars(klass):
+            return bool(vars(klass).get("reads_only_parameter_gradients", False))
+    return False
+
+
+def blas_limits(threads: int):
+    """threadpoolctl's limit of ``threads`` on every BLAS a training step calls: numpy's, and
+    scipy's, which the compiled step calls (actlab.compiled.blas). A limit applies only to the
+    libraries loaded when it is set, so scipy's is loaded first. A context manager; also in
+    force without ``with`` (a pool worker's setting for its life)."""
+    import scipy.linalg.cython_blas  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads)
 
 
 GATHER_BYTES = 8 << 20  # rows gathered at once for an epoch's minibatches (per chunk)

@@ -58,6 +58,11 @@ def _loops():
             from . import jitloops as module
         except ImportError:  # a broken numba / llvmlite: the NumPy kernels
             module = None
+        if module is not None:  # cached loops built from an older vecmath.py: compile again
+            from . import vecmath
+            from .jitcache import refresh
+
+            refresh(module, [module.__file__, vecmath.__file__])
         _LOOPS.append(module)
     return _LOOPS[0]
 

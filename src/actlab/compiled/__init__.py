@@ -24,38 +24,55 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations.jitkernels import available as numba_available
+from ..errors import DataError
 
-FIELDS = 7
-_CODE_OF = {  # jitkernels class name -> mlp_step code name
-    "ReLU": "relu",
-    "LeakyReLU": "leaky_relu",
-    "ELU": "elu",
-    "SELU": "elu",
-    "Sigmoid": "sigmoid",
-    "Tanh": "tanh",
-    "Softsign": "softsign",
-    "Softplus": "softplus",
-    "Swish": "swish",
-    "GELU": "gelu",
-    "Mish": "mish",
-    "Step": "step",
-}
+# activation codes of mlp_step, named by the jitkernels class whose loops each runs (SELU runs
+# ELU's, with its scale: a subclass takes its first base's code); Identity runs no loop
+CODES = (
+    "Identity",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Sigmoid",
+    "Tanh",
+    "Softsign",
+    "Softplus",
+    "Swish",
+    "GELU",
+    "Mish",
+    "Step",
+)
+SCALARS = 3  # forward scalars, then as many backward scalars, per layer (mlp_step's act_p)
 
 
 def _activation_entry(act, dtype):
-    """(code name, forward scalars, backward scalars) of ``act``, or a reason it has none."""
+    """(code, forward scalars, backward scalars) of activation ``act``, or why it has none."""
     from ..activations.kernels import kernel_for
     from ..activations.relu_like import Identity
 
     if type(act) is Identity:
-        return "identity", (), ()
+        return CODES.index("Identity"), (), ()
     kernel = kernel_for(act)
     if kernel is None or not kernel.__module__.endswith("jitkernels"):
         return f"activation {act.name!r} has no compiled loop with these parameters"
-    name = _CODE_OF.get(kernel.__name__)
+    name = next((k.__name__ for k in kernel.__mro__ if k.__name__ in CODES), None)
     if name is None:
         return f"activation {act.name!r} is not one the compiled step runs"
-    return name, kernel.fargs(act, dtype), kernel.bargs(act, dtype)
+    fargs, bargs = kernel.fargs(act, dtype), kernel.bargs(act, dtype)
+    assert len(fargs) <= SCALARS and len(bargs) <= SCALARS, kernel
+    return CODES.index(name), fargs, bargs
+
+
+def why_not_activation(activation, dtype) -> str | None:
+    """Why a dense MLP of this activation (a name such as "leaky_relu:0.1") and dtype trains
+    on the NumPy step with ``compiled=True``, or None: what a spec's groups are checked with
+    before they train (``why_not`` checks a built network by the same rules)."""
+    from ..activations import get_activation
+
+    if not numba_available():
+        return "numba is not installed (or ACTLAB_NUMBA=0)"
+    entry = _activation_entry(get_activation(activation), np.dtype(dtype))
+    return entry if isinstance(entry, str) else None
 
 
 def why_not(net) -> str | None:
@@ -71,8 +88,8 @@ def why_not(net) -> str | None:
         return f"dtype {net.dtype} (float32 or float64 only)"
     if net.head.name != "softmax_cross_entropy":
         return f"output {net.head.output!r} (softmax only)"
-    kinds = [isinstance(layer, Dense) for layer in net.layers]
-    if kinds != [i % 2 == 0 for i in range(len(kinds))] or not kinds[-1]:
+    dense = [type(layer) is Dense for layer in net.layers]
+    if dense != [i % 2 == 0 for i in range(len(dense))] or not dense[-1]:
         return "not Dense and activation layers in turn"
     if any(not isinstance(layer, Activation) for layer in net.layers[1::2]):
         return "a layer that is not an activation between two Dense layers"
@@ -80,9 +97,35 @@ def why_not(net) -> str | None:
         entry = _activation_entry(act, net.dtype)
         if isinstance(entry, str):
             return entry
+    if max(net.sizes) >= 2**31:
+        return "a layer of 2^31 units or more (BLAS's int32 dimensions)"
     if net.fused_parameters() is None:
         return "the parameters are not one fused array"
     return None
+
+
+_READY: list = []
+
+
+def _mlp_step():
+    """mlp_step, its disk cache checked against its sources first (activations/jitcache.py):
+    numba does not notice an edit to the loops it calls from other files."""
+    if not _READY:
+        from ..activations import jitkernels, jitloops, vecmath
+        from ..activations.jitcache import refresh
+        from . import blas, mlp_step
+
+        jitkernels._loops()  # the loops' own cache, checked against vecmath.py
+        refresh(mlp_step, [mlp_step.__file__, blas.__file__, jitloops.__file__, vecmath.__file__])
+        _READY.append(mlp_step)
+    return _READY[0]
+
+
+def preload_blas() -> None:
+    """Load the BLAS the compiled step calls (scipy's, another library than numpy's) now: a
+    thread limit (threadpoolctl, ``blas_threads``) applies only to the libraries loaded when it
+    is set, so this runs before it."""
+    import scipy.linalg.cython_blas  # noqa: F401
 
 
 class CompiledStep:
@@ -91,34 +134,32 @@ class CompiledStep:
     step (as with ``reuse=True``)."""
 
     def __init__(self, net):
-        from . import blas, mlp_step
+        from . import blas
 
-        self.kernel = mlp_step.train_step
+        mlp_step = _mlp_step()
+        self.FIELDS, self.Z_AT = mlp_step.FIELDS, mlp_step.Z_AT
+        self.kernel = mlp_step.train_step(net.dtype)
         self.dtype = net.dtype
         self.addr = blas.gemm_address(net.dtype)
         self.params, self.grads = net.fused_parameters()
         self.R = net.n_replicas
         dense = net.layers[0::2]
-        acts = [*net.layers[1::2], None]
         self.sizes = [d.params["W"].shape[1:] for d in dense]  # (n_in, n_out) per layer
-        offsets = self._offsets(net, dense)
-        codes, act_p = [], np.zeros((len(dense), 6), dtype=net.dtype)
-        for i, act in enumerate(acts):
-            name, fargs, bargs = (
-                ("identity", (), ()) if act is None else _activation_entry(act, net.dtype)
-            )
-            codes.append(mlp_step.CODES.index(name))
-            act_p[i, : len(fargs)] = fargs
-            act_p[i, 3 : 3 + len(bargs)] = bargs
-        self.codes, self.act_p, self.w_b = codes, act_p, offsets
+        self.offsets = self._offsets(dense)
+        self.codes, self.act_p = [], np.zeros((len(dense), 2 * SCALARS), dtype=net.dtype)
+        for i, act in enumerate(net.layers[1::2]):
+            code, fargs, bargs = _activation_entry(act, net.dtype)
+            self.codes.append(code)
+            self.act_p[i, : len(fargs)] = fargs
+            self.act_p[i, SCALARS : SCALARS + len(bargs)] = bargs
+        self.codes.append(CODES.index("Identity"))  # the logits: the head follows
         self.loss = np.zeros(self.R, dtype=net.dtype)
         self.batch = 0
         self.views: dict[int, np.ndarray] = {}
 
-    def _offsets(self, net, dense):
-        """(W offset, b offset) of each Dense layer in the fused (R, P) parameter array."""
-        base = self.params.__array_interface__["data"][0]
-        row = self.params.strides[0]
+    def _offsets(self, dense):
+        """(W offset, b offset) of each Dense layer in a replica's row of the fused array."""
+        base, row = self.params.__array_interface__["data"][0], self.params.strides[0]
         out = []
         for d in dense:
             w_at = (d.params["W"].__array_interface__["data"][0] - base) % row
@@ -127,30 +168,50 @@ class CompiledStep:
         return out
 
     def _allocate(self, batch):
-        """The work buffer and meta for minibatches of up to ``batch`` rows."""
+        """The work buffer and meta for minibatches of up to ``batch`` rows: per layer z, a
+        (hidden layers) and g, each R x batch x n_out; then a scratch for the largest W^T."""
         R, at, meta = self.R, 0, []
-        for (n_in, n_out), (w_off, b_off), code in zip(self.sizes, self.w_b, self.codes):
+        for k, ((n_in, n_out), (w_at, b_at), code) in enumerate(
+            zip(self.sizes, self.offsets, self.codes)
+        ):
             block = R * batch * n_out
-            meta += [n_in, n_out, w_off, b_off, at, at + block, code]
-            at += 3 * block  # z, a, g
-        meta.append(at)  # then the scratch for W^T
+            hidden = k < len(self.sizes) - 1
+            z_at, a_at = at, at + block if hidden else -1
+            g_at = at + (2 if hidden else 1) * block
+            meta += [n_in, n_out, w_at, b_at, z_at, a_at, g_at, code]  # mlp_step.N_IN ... CODE
+            at = g_at + block
+        meta.append(at)
         at += max(n_in * n_out for n_in, n_out in self.sizes)
         self.work = np.zeros(at, dtype=self.dtype)
         self.meta = np.array(meta, dtype=np.int64)
         self.batch, self.views = batch, {}
 
     def __call__(self, x, y):
-        R, B = x.shape[:2]
+        R, B = x.shape[0], x.shape[1]
+        if x.shape != (self.R, B, self.sizes[0][0]) or y.shape != (self.R, B) or B == 0:
+            raise DataError(
+                f"compiled step: expected x of shape (R={self.R}, B, {self.sizes[0][0]}) and y of "
+                f"shape (R, B) with B >= 1; got x {x.shape}, y {np.shape(y)}"
+            )
         if B > self.batch:
             self._allocate(B)
-        if x.dtype != self.dtype or x.strides[2] != x.itemsize or x.strides[1] % x.itemsize:
+        if (
+            x.dtype != self.dtype
+            or not x.flags.writeable  # (np.broadcast_to's read-only views: another type)
+            or x.strides[2] != x.itemsize
+            or x.strides[1] < x.shape[2] * x.itemsize  # 0 or negative: not rows BLAS reads
+            or x.strides[1] % x.itemsize
+            or x.strides[1] >= 2**31 * x.itemsize
+        ):
             x = np.ascontiguousarray(x, dtype=self.dtype)
+        if y.dtype != np.int64 or not y.flags.writeable:
+            y = y.astype(np.int64)
         self.kernel(
             self.addr, x, y, self.params, self.grads, self.work, self.meta, self.act_p, self.loss
         )
         logits = self.views.get(B)
         if logits is None:
-            z_at, k = self.meta[-FIELDS - 1 + 4], self.sizes[-1][1]
+            z_at, k = self.meta[-1 - self.FIELDS + self.Z_AT], self.sizes[-1][1]
             logits = self.views[B] = self.work[z_at : z_at + R * B * k].reshape(R, B, k)
         return self.loss, logits
 
@@ -158,8 +219,7 @@ class CompiledStep:
 def compiled_sgd(p, g, v):
     """update(lr, mu): SGD momentum on flat arrays in one compiled pass (mlp_step.sgd_momentum:
     the same numbers as the NumPy update)."""
-    from .mlp_step import sgd_momentum
-
+    sgd_momentum = _mlp_step().sgd_momentum
     pf, gf, vf = p.reshape(-1), g.reshape(-1), v.reshape(-1)
 
     def update(lr, mu):

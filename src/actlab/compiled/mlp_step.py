@@ -14,11 +14,13 @@ Head (softmax cross-entropy): L = mean_rows log sum_j e^{z_j - m} - (z_y - m),  
                               dL/dz = (softmax(z) - onehot(y)) / B
 Backward: dW_l = h_{l-1}^T g_l;  db_l = sum_rows g_l;  g_{l-1} = (g_l W_l^T) * f'_{l-1}(z_{l-1})
 
-``meta`` (int64) holds, per weighted layer l: [n_in, n_out, W offset, b offset, z offset,
-a offset, activation code], and last the offset of a scratch for W^T; ``act_p`` (dtype) per layer the activation's forward and backward
-scalars (jitkernels' fargs then bargs). Buffers (``work``, dtype): per layer z, a and the
-gradient g, each R x B x n_out, replica after replica (so one replica's rows are contiguous and
-the activation loop runs over every replica at once).
+``meta`` (int64) holds, per weighted layer, FIELDS entries (indices N_IN ... CODE): n_in,
+n_out, the offsets of W and b in a replica's row of the fused parameters, the offsets in
+``work`` of the layer's z, a (hidden layers only) and gradient g = dL/dz, each R x B x n_out,
+replica after replica (one replica's rows are contiguous, and an activation loop runs over every
+replica at once), and the activation code; last, the offset of a scratch for W^T. ``act_p``
+(dtype) per layer: the activation's forward scalars, then from column 3 its backward scalars
+(jitkernels' fargs and bargs).
 """
 
 from __future__ import annotations
@@ -26,29 +28,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import from_dtype, njit, types
 
 from ..activations import jitloops as loops
 from ..activations.vecmath import exp_neg, expm1_neg, typed
+from . import CODES, SCALARS
 from .blas import NO, TRANSPOSE, rows_gemm
 
 JIT = {"cache": True, "error_model": "numpy"}  # no fastmath: IEEE operations as written
-FIELDS = 7  # meta entries per layer
-# activation codes: the loops of jitloops each one runs (see ``forward`` / ``backward``)
-CODES = (
-    "identity",
-    "relu",
-    "leaky_relu",
-    "elu",  # and SELU: scale, alpha, cap
-    "sigmoid",
-    "tanh",
-    "softsign",
-    "softplus",
-    "swish",
-    "gelu",
-    "mish",
-    "step",
-)
+N_IN, N_OUT, W_AT, B_AT, Z_AT, A_AT, G_AT, CODE = range(8)  # a layer's entries in ``meta``
+FIELDS = 8
+# the activation codes (compiled/__init__.py: CODES), as constants of the loops below
 IDENTITY, RELU, LEAKY, ELU, SIGMOID, TANH, SOFTSIGN, SOFTPLUS, SWISH, GELU, MISH, STEP = range(
     len(CODES)
 )
@@ -124,53 +114,60 @@ def backward(code, z, a, g, p):
 
 @njit(**JIT)
 def softmax_cross_entropy(z, y, g, loss):
-    """Per replica r: loss[r] = mean over rows of -log softmax(z)[y]; g = dL/dz (softmax -
-    onehot) / B, as SoftmaxCrossEntropy.loss_and_grad computes it (losses.py): the shifted
-    logits z - max first, then e^shifted in one loop over every row (so it vectorizes), then
-    per row the sum s, log s - shifted[y], e / s - onehot, / B."""
+    """Per replica r: loss[r] = mean over rows of -log softmax(z)[y]; g = dL/dz = (softmax -
+    onehot) / B, the formulas of SoftmaxCrossEntropy.loss_and_grad (losses.py): the shifted
+    logits z - max first, then e^shifted in one loop over every row (so it vectorizes), then per
+    row the sum s, log s - shifted[y], e / s - onehot, / B. The loss is summed in float64 (losses.py
+    sums in the logits' dtype). A target outside 0..K-1 raises IndexError."""
     R, B, K = z.shape
     for r in range(R):
+        total = 0.0
         for i in range(B):  # shifted = z - max(z), into g
             row, out = z[r, i], g[r, i]
+            t = y[r, i]
+            if t < 0 or t >= K:
+                raise IndexError("a target class outside 0..K-1")
             m = row[0]
             for j in range(1, K):
                 m = max(m, row[j])
             for j in range(K):
                 out[j] = row[j] - m
+            total -= out[t]
+        loss[r] = total
     flat = g.reshape(-1)
     for k in range(flat.size):
         flat[k] = exp_neg(flat[k])
     for r in range(R):
         total = 0.0
         for i in range(B):
-            row, out = z[r, i], g[r, i]
+            out = g[r, i]
             s = out[0]
             for j in range(1, K):
                 s += out[j]
-            t = y[r, i]
-            total += math.log(s) - _shifted(row, t)
+            total += math.log(s)
             for j in range(K):
                 out[j] = out[j] / s
+            t = y[r, i]
             out[t] = out[t] - typed(s, 1.0)
             for j in range(K):
                 out[j] = out[j] / typed(s, B)
-        loss[r] = total / B
-
-
-@njit(inline="always")
-def _shifted(row, t):
-    """row[t] - max(row): the target's shifted logit (g holds its exponential by now)."""
-    m = row[0]
-    for j in range(1, row.size):
-        m = max(m, row[j])
-    return row[t] - m
+        loss[r] = (loss[r] + total) / B
 
 
 @njit(inline="always")
 def fields(meta, k):
-    """(n_in, n_out, W offset, b offset, z offset, a offset, activation code) of layer k."""
+    """Layer k's entries of ``meta``: (n_in, n_out, W at, b at, z at, a at, g at, code)."""
     i = k * FIELDS
-    return meta[i], meta[i + 1], meta[i + 2], meta[i + 3], meta[i + 4], meta[i + 5], meta[i + 6]
+    return (
+        meta[i + N_IN],
+        meta[i + N_OUT],
+        meta[i + W_AT],
+        meta[i + B_AT],
+        meta[i + Z_AT],
+        meta[i + A_AT],
+        meta[i + G_AT],
+        meta[i + CODE],
+    )
 
 
 @njit(inline="always")
@@ -185,7 +182,7 @@ def layer_input(x, work, meta, k, r, B):
     layer's activations a_{k-1}."""
     if k == 0:  # addresses as int64 in both branches (uintp and int64 would unify to float)
         return np.int64(x[r].ctypes.data), np.int64(x.strides[1] // x.itemsize)
-    n_in, a_off = meta[k * FIELDS], meta[(k - 1) * FIELDS + 5]
+    n_in, a_off = meta[k * FIELDS + N_IN], meta[(k - 1) * FIELDS + A_AT]
     return np.int64(work[a_off + r * B * n_in :].ctypes.data), n_in
 
 
@@ -224,8 +221,7 @@ def bias_grad(g, grads, b_off):
                 db[j] = db[j] + row[j]
 
 
-@njit(**JIT)
-def train_step(addr, x, y, params, grads, work, meta, act_p, loss):
+def _train_step(addr, x, y, params, grads, work, meta, act_p, loss):
     """One step on the minibatch x (R, B, n_0) with targets y (R, B): fills ``grads`` and
     ``loss`` (R,); the logits are left in ``work`` (the last layer's z)."""
     R, B = x.shape[0], x.shape[1]
@@ -233,37 +229,33 @@ def train_step(addr, x, y, params, grads, work, meta, act_p, loss):
     wt = work[meta[-1] :]  # room for the largest W^T
     L = (meta.size - 1) // FIELDS
     for k in range(L):  # forward: z_k = h W_k + b_k, a_k = f_k(z_k)
-        n_in, n_out, w_off, b_off, z_off, a_off, code = fields(meta, k)
-        z = block(work, z_off, R, B, n_out)
+        n_in, n_out, w_at, b_at, z_at, a_at, _, code = fields(meta, k)
+        z = block(work, z_at, R, B, n_out)
         for r in range(R):
             h, ldh = layer_input(x, work, meta, k, r, B)
-            w = params[r, w_off:].ctypes.data
+            w = params[r, w_at:].ctypes.data
             rows_gemm(
                 addr, NO, NO, B, n_out, n_in, one, zero, h, ldh, w, n_out, z[r].ctypes.data, n_out
             )
-        add_bias(z, params, b_off)
+        add_bias(z, params, b_at)
         if k < L - 1:
-            forward(code, z.reshape(-1), block(work, a_off, R, B, n_out).reshape(-1), act_p[k])
-    n_out, z_off, a_off = (
-        meta[(L - 1) * FIELDS + 1],
-        meta[(L - 1) * FIELDS + 4],
-        meta[(L - 1) * FIELDS + 5],
-    )
-    g_last = block(work, a_off + R * B * n_out, R, B, n_out)
-    softmax_cross_entropy(block(work, z_off, R, B, n_out), y, g_last, loss)
+            forward(code, z.reshape(-1), block(work, a_at, R, B, n_out).reshape(-1), act_p[k])
+    _, n_out, _, _, z_at, _, g_at, _ = fields(meta, L - 1)
+    softmax_cross_entropy(block(work, z_at, R, B, n_out), y, block(work, g_at, R, B, n_out), loss)
     for k in range(L - 1, -1, -1):  # backward, from g_k = dL/dz_k
-        n_in, n_out, w_off, b_off, z_off, a_off, code = fields(meta, k)
-        g = block(work, a_off + R * B * n_out, R, B, n_out)
+        n_in, n_out, w_at, b_at, _, _, g_at, _ = fields(meta, k)
+        g = block(work, g_at, R, B, n_out)
+        g_prev, z_prev, a_prev, code_prev = g, 0, 0, 0  # (the input's gradient: not needed)
         if k > 0:
-            _, _, _, _, z_prev, a_prev, code_prev = fields(meta, k - 1)
-            g_prev = block(work, a_prev + R * B * n_in, R, B, n_in)
+            _, _, _, _, z_prev, a_prev, g_prev_at, code_prev = fields(meta, k - 1)
+            g_prev = block(work, g_prev_at, R, B, n_in)
         for r in range(R):
             h, ldh = layer_input(x, work, meta, k, r, B)
             gr = g[r].ctypes.data
-            dw = grads[r, w_off:].ctypes.data  # dW_k = h^T g_k
+            dw = grads[r, w_at:].ctypes.data  # dW_k = h^T g_k
             rows_gemm(addr, TRANSPOSE, NO, n_in, n_out, B, one, zero, h, ldh, gr, n_out, dw, n_out)
             if k > 0:  # g W_k^T, into the previous layer's gradient rows
-                transpose(params[r, w_off : w_off + n_in * n_out].reshape(n_in, n_out), wt)
+                transpose(params[r, w_at : w_at + n_in * n_out].reshape(n_in, n_out), wt)
                 dh = g_prev[r].ctypes.data
                 rows_gemm(
                     addr,
@@ -281,11 +273,29 @@ def train_step(addr, x, y, params, grads, work, meta, act_p, loss):
                     dh,
                     n_in,
                 )
-        bias_grad(g, grads, b_off)
+        bias_grad(g, grads, b_at)
         if k > 0:  # g_{k-1} = (g_k W_k^T) * f'(z_{k-1})
             m = R * B * n_in
             z_k, a_k = work[z_prev : z_prev + m], work[a_prev : a_prev + m]
-            backward(code_prev, z_k, a_k, g_prev.reshape(-1), act_p[k - 1, 3:])
+            backward(code_prev, z_k, a_k, g_prev.reshape(-1), act_p[k - 1, SCALARS:])
+
+
+_TRAIN_STEPS: dict = {}
+
+
+def train_step(dtype):
+    """The compiled ``_train_step`` for float32 or float64, one machine code per dtype: x and y
+    as strided arrays (a lockstep stack's minibatch is a view; R = 1's is contiguous, and
+    without the signature numba would compile a second code for it), the rest contiguous."""
+    step = _TRAIN_STEPS.get(dtype)
+    if step is None:
+        f = from_dtype(dtype)
+        i64 = types.int64
+        sig = types.void(
+            i64, f[:, :, :], i64[:, :], f[:, ::1], f[:, ::1], f[::1], i64[::1], f[:, ::1], f[::1]
+        )
+        step = _TRAIN_STEPS[dtype] = njit(sig, **JIT)(_train_step)
+    return step
 
 
 @njit(**JIT)

@@ -110,9 +110,9 @@ def timed_group(group: Group, blas_threads: int | None = None):
     without ``received``, records). Module level, so a pool worker can run it."""
     clock = _EpochClock()
     if blas_threads:
-        from threadpoolctl import threadpool_limits
+        from ..training import blas_limits
 
-        with threadpool_limits(limits=blas_threads):
+        with blas_limits(blas_threads):
             return _timed(group, clock)
     return _timed(group, clock)
 

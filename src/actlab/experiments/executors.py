@@ -54,11 +54,11 @@ def execute(
 
 
 def in_process(groups, on_done, on_epoch=None) -> None:
-    from threadpoolctl import threadpool_limits
+    from ..training import blas_limits
 
     for group in groups:
         try:
-            with threadpool_limits(limits=BLAS_THREADS):
+            with blas_limits(BLAS_THREADS):
                 records = runner.train_group(group, on_epoch=on_epoch)
         except Exception as exc:  # noqa: BLE001 - a failed group is a result, the sweep goes on
             records = runner.failed_records(group, exc)
@@ -109,14 +109,13 @@ def _terminate_raises():
 
 
 def _worker_init(threads: int, parent: int) -> None:
-    from threadpoolctl import threadpool_limits
-
+    from ..training import blas_limits
     from .store import release_inherited_locks
 
     release_inherited_locks()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
-    threadpool_limits(limits=threads)
+    blas_limits(threads)
 
 
 def die_with_parent(parent: int) -> None:

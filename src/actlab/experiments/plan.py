@@ -106,6 +106,22 @@ def n_groups(spec: Spec) -> int:
     return math.prod(axis.count(spec) for axis in axes.expand_order())
 
 
+def compiled_note(spec: Spec) -> str:
+    """ ", compiled step" for a compiled spec, with the groups that will train on the NumPy step
+    instead and why (an arch, an activation without a compiled loop: actlab.compiled's rules,
+    checked before anything trains); "" otherwise. The run line and the plan print it."""
+    if not spec.compiled:
+        return ""
+    from ..compiled import why_not_activation
+
+    off = ["archs: not a dense MLP"] if spec.archs else []
+    for name in spec.activations:
+        reason = why_not_activation(name, spec.dtype)
+        if reason is not None:
+            off.append(f"{name}: {reason}")
+    return ", compiled step" + (f" (NumPy step for {'; '.join(off)})" if off else "")
+
+
 def describe_plan(spec: Spec, groups: list[Group] | None = None) -> list[str]:
     """The plan in a few lines: its size, then each grid axis with its values (a long list
     shows its first and last values and its length). Counted from the axes: the grid is not
@@ -115,8 +131,7 @@ def describe_plan(spec: Spec, groups: list[Group] | None = None) -> list[str]:
     lines = [
         (
             f"spec {spec.name!r}: {n} groups x {n_seeds} seeds = "
-            f"{n * n_seeds} trainings of {spec.epochs} epochs"
-            + (", compiled step" if spec.compiled else "")
+            f"{n * n_seeds} trainings of {spec.epochs} epochs{compiled_note(spec)}"
         )
     ]
     for name, values in [*(a.plan_line(spec) for a in axes.expand_order()), ("seeds", spec.seeds)]:

@@ -19,7 +19,7 @@ from ..initializers import resolve_init
 from ..network import Network
 from ..probes import Probes
 from ..saving import network_bytes
-from ..training import Trainer
+from ..training import Trainer, blas_limits
 from .axes import network_kwargs, trainer_kwargs
 from .plan import Group
 
@@ -204,7 +204,17 @@ def _physical_memory() -> int | None:
 
 
 def train_group(group: Group, on_epoch=None) -> list[dict]:
-    """Train every seed of ``group`` in lockstep; one record per seed."""
+    """Train every seed of ``group`` in lockstep; one record per seed. A compiled group on a
+    process without numba (a Dask worker) fails instead of training on the NumPy step: its
+    records would join, under the compiled group's id, those of the compiled step."""
+    if group.compiled:
+        from ..activations.jitkernels import available
+
+        if not available():
+            raise ActlabError(
+                "compiled: this process has no numba (or ACTLAB_NUMBA=0); a compiled group "
+                "trains only where the compiled step runs"
+            )
     data = check_data(*data_source(group))  # in the training dtype (float64 not rounded)
     X_tr, y_tr, X_te, y_te = data
     net = Network(  # hidden, arch, activation, init: the grid axes' (axes.py)
@@ -286,9 +296,7 @@ def run_group_task(
         check_fingerprint(group, data_print)
     try:
         if blas_threads:
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(limits=blas_threads):
+            with blas_limits(blas_threads):
                 return train_group(group)
         return train_group(group)
     except Exception as exc:  # noqa: BLE001 - a failed group is a result, the sweep goes on

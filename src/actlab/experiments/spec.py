@@ -107,6 +107,13 @@ class Spec:
             raise ParameterError("probes", self.probes, "true or false")
         if not isinstance(self.compiled, bool):
             raise ParameterError("compiled", self.compiled, "true or false")
+        if self.compiled:
+            from ..activations.jitkernels import available
+
+            if not available():  # before any work: never a run of NumPy-step groups so named
+                raise ParameterError(
+                    "compiled", True, "false here (numba is not installed or ACTLAB_NUMBA=0)"
+                )
         if self.workers is not None:
             check_int("workers", self.workers)
         if self.scheduler is not None:
