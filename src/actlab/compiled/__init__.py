@@ -3,7 +3,8 @@
 Opt-in (``Trainer(compiled=True)``, ``compiled = true`` in a spec, ``--compiled``): the NumPy
 step (Network.training_step) is the reference and the default. The compiled step computes the
 same formulas (every activation loop is one of activations/jitloops.py, tested against the
-readable f / df) with its own rounding: BLAS called directly, exp by vecmath's polynomial, sums
+readable f / df; tanh's forward, np.tanh in the NumPy kernels, is jitloops' expm1 form) with its
+own rounding: BLAS called directly, exp by vecmath's polynomial, sums
 in another order. One step agrees with the NumPy step to a few ulp (float32) or 1e-12 (float64);
 a trajectory of many steps drifts apart as those of two BLAS builds do, so a run's numbers are
 those of the step it used (``Trainer.step_kind_`` says which). Replica r of a lockstep stack
@@ -13,8 +14,9 @@ It applies to a dense MLP (no ``arch``) with a softmax head, float32 or float64,
 activations with a compiled loop (``CODES`` of mlp_step.py, fixed parameters); ``why_not``
 says what keeps a network on the NumPy step. numba compiles it once per machine and dtype
 and caches it on disk (numba's cache, ``NUMBA_CACHE_DIR``): with an empty cache the first
-float32 step took 11.3 s here and the first float64 step 8.1 s more (every activation's loops
-are compiled with it); a fresh process then imports numba and loads it in about 0.4 s. That
+float32 fit took 12.3 s here (load average about 1) and the first float64 fit 9.3 s more (every
+activation's loops are compiled with it; one machine code per dtype serves any R); a fresh
+process then imports numba and loads it in about 0.5 s. That
 is why it is not the default: the first ``actlab compare`` would wait for it (issue 15's
 condition on a compiler), and its numbers are not the NumPy step's bits.
 """
