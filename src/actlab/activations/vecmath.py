@@ -9,8 +9,9 @@ compile time (``overload``); all are ``inline='always'``.
 - exp(x), x <= 0: Cody & Waite range reduction x = n ln2 + r, |r| <= ln2 / 2, with ln2 split in
   two parts so r is exact (Cephes expf.c / exp.c, S. Moshier); e^r by the polynomial of Cephes
   expf.c (float32) or the Taylor series to r^13 (float64: truncation < 2e-17 relative); 2^n is
-  built in the exponent bits, as two factors so that n down to -150 (float32) / -1075 gives the
-  subnormals and then 0. NaN stays NaN.
+  built in the exponent bits as 2^(n + 64), a normal float for n down to -150 (float32) /
+  -1077, and the result times 2^-64 (one rounding, the same bits as a subnormal 2^n would
+  give: subnormals, then 0). NaN stays NaN; x is floored at -104 / -746 by one vmaxps.
 - expm1(x), x <= 0: the same reduction, e^x - 1 = 2^n (e^r - 1) + (2^n - 1) with e^r - 1 by
   its Taylor series to r^7 (float32) / r^13 (float64): no cancellation near 0 (Cephes
   expm1f.c uses the same decomposition).
@@ -86,35 +87,36 @@ _F64 = {"magic": 6755399441055744.0, "bias": 1023, "shift": 52, "lo": -746.0}  #
 _LOG2E = 1.4426950408889634
 _LN2_HI32, _LN2_LO32 = 0.693359375, -2.12194440e-4  # Cephes expf.c C1, C2
 _LN2_HI64, _LN2_LO64 = 6.93145751953125e-1, 1.42860682030941723212e-6  # Cephes exp.c C1, C2
+_UNSCALE = 2.0**-64  # 2^n is built as 2^(n + 64), a normal float down to n = -150 / -1077
+
+
+@njit(inline="always")
+def _floor_at(x, lo):
+    """max(x, lo) with NaN passing: one vmaxps (np.maximum's NaN test costs three more)."""
+    return lo if x < lo else x
 
 
 @njit(inline="always")
 def _reduce32(x):
-    """(r, n, 2^n1, 2^n2): x = n ln2 + r, |r| <= ln2/2, 2^n = 2^n1 2^n2 (each normal)."""
-    x = np.maximum(x, np.float32(-104.0))  # NaN passes
+    """(r, 2^(n + 64)): x = n ln2 + r, |r| <= ln2/2; 2^n = 2^(n + 64) 2^-64 (_UNSCALE32)."""
+    x = _floor_at(x, np.float32(-104.0))  # NaN passes
     t = x * np.float32(_LOG2E) + np.float32(12582912.0)  # rounds x log2(e) to an integer
     n = t - np.float32(12582912.0)
     r = x - n * np.float32(_LN2_HI32) - n * np.float32(_LN2_LO32)
-    k = float_to_bits(t) - np.int32(0x4B400000)
-    k1 = k >> 1
-    s1 = bits_to_float((k1 + 127) << 23, x)
-    s2 = bits_to_float((k - k1 + 127) << 23, x)
-    return r, s1, s2
+    k = float_to_bits(t) - np.int32(0x4B400000 - 127 - 64)  # n + 127 + 64, in [41, 191]
+    return r, bits_to_float(k << 23, x)
 
 
 @njit(inline="always")
 def _exp_sum32(a, b):
     """e^(a + b) for a + b <= 0, a an exact float32 (here -hi^2) and |b| small: reduced as
     (a - n C1) - n C2 + b, so a's size adds no rounding (a - n C1 is exact: Sterbenz)."""
-    a = np.maximum(a, np.float32(-104.0))
+    a = _floor_at(a, np.float32(-104.0))
     t = (a + b) * np.float32(_LOG2E) + np.float32(12582912.0)
     n = t - np.float32(12582912.0)
     r = (a - n * np.float32(_LN2_HI32)) - n * np.float32(_LN2_LO32) + b
-    k = float_to_bits(t) - np.int32(0x4B400000)
-    k1 = k >> 1
-    s1 = bits_to_float((k1 + 127) << 23, a)
-    s2 = bits_to_float((k - k1 + 127) << 23, a)
-    return _expf_poly(r) * s1 * s2
+    k = float_to_bits(t) - np.int32(0x4B400000 - 127 - 64)
+    return _expf_poly(r) * bits_to_float(k << 23, a) * np.float32(_UNSCALE)
 
 
 @njit(inline="always")
@@ -131,15 +133,12 @@ def _expf_poly(r):
 
 @njit(inline="always")
 def _reduce64(x):
-    x = np.maximum(x, -746.0)
+    x = _floor_at(x, -746.0)
     t = x * _LOG2E + 6755399441055744.0
     n = t - 6755399441055744.0
     r = x - n * _LN2_HI64 - n * _LN2_LO64
-    k = float_to_bits(t) - np.int64(0x4338000000000000)
-    k1 = k >> 1
-    s1 = bits_to_float((k1 + 1023) << 52, x)
-    s2 = bits_to_float((k - k1 + 1023) << 52, x)
-    return r, s1, s2
+    k = float_to_bits(t) - np.int64(0x4338000000000000 - 1023 - 64)  # n + 1023 + 64 >= 10
+    return r, bits_to_float(k << 52, x)
 
 
 # --- e^r - 1 on |r| <= ln2 / 2 ---------------------------------------------------------------
@@ -186,14 +185,14 @@ def _exp_neg(x):
     if x == types.float32:
 
         def f32(x):
-            r, s1, s2 = _reduce32(x)
-            return _expf_poly(r) * s1 * s2
+            r, s = _reduce32(x)
+            return _expf_poly(r) * s * np.float32(_UNSCALE)
 
         return f32
 
     def f64(x):
-        r, s1, s2 = _reduce64(x)
-        return (_em1_poly64(r) + 1.0) * s1 * s2
+        r, s = _reduce64(x)
+        return (_em1_poly64(r) + 1.0) * s * _UNSCALE
 
     return f64
 
@@ -208,15 +207,15 @@ def _expm1_neg(x):
     if x == types.float32:
 
         def f32(x):
-            r, s1, s2 = _reduce32(x)
-            s = s1 * s2  # 2^n, exact
+            r, s = _reduce32(x)
+            s = s * np.float32(_UNSCALE)  # 2^n, exact (0 below 2^-149)
             return _em1_poly32(r) * s + (s - np.float32(1.0))
 
         return f32
 
     def f64(x):
-        r, s1, s2 = _reduce64(x)
-        s = s1 * s2
+        r, s = _reduce64(x)
+        s = s * _UNSCALE
         return _em1_poly64(r) * s + (s - 1.0)
 
     return f64
