@@ -300,12 +300,16 @@ def gelu_fwd(z, a):
 @njit(**JIT)
 def gelu_bwd(z, a, g, d, clip):
     """Phi(z) + zc phi(zc), zc = z clipped to +-clip; Phi = a / z from the output (z != 0 and
-    |z| <= clip; 1/2 at 0, the 0 / 1 limit beyond the clip)."""
+    |z| <= clip; 1/2 at 0, the 0 / 1 limit beyond the clip). a[i] is read unconditionally and
+    divided by 1 at z = 0: ``a[i] / x if x != 0`` compiled to a masked load of a, which at
+    64 MiB made this loop 1.7x slower (0.97 against 0.56 ns/elem, the same in cache)."""
     for i in range(z.size):
         x = z[i]
+        ai = a[i]
         zc = np.minimum(np.maximum(x, -clip), clip)
         pdf = exp_neg(typed(x, -0.5) * zc * zc) * typed(x, _INV_SQRT_2PI)
-        cdf = a[i] / x if x != 0 else typed(x, 0.5)
+        cdf = ai / (x if x != 0 else typed(x, 1.0))
+        cdf = cdf if x != 0 else typed(x, 0.5)
         cdf = cdf if abs(x) <= clip else _positive(x)
         d[i] = g[i] * (cdf + zc * pdf)
 
