@@ -121,14 +121,15 @@ def _exp_sum32(a, b):
 
 @njit(inline="always")
 def _expf_poly(r):
-    """e^r on |r| <= ln2 / 2: Cephes expf.c."""
-    p = np.float32(1.9875691500e-4)
-    p = p * r + np.float32(1.3981999507e-3)
-    p = p * r + np.float32(8.3334519073e-3)
-    p = p * r + np.float32(4.1665795894e-2)
-    p = p * r + np.float32(1.6666665459e-1)
-    p = p * r + np.float32(5.0000001201e-1)
-    return p * r * r + r + np.float32(1.0)
+    """e^r on |r| <= ln2 / 2: Cephes expf.c's polynomial, evaluated by Estrin's scheme (three
+    independent pairs, then two levels: Horner's six dependent steps were the long pole of the
+    loops' dependency chains, which the out-of-order window could not hide)."""
+    r2 = r * r
+    p01 = np.float32(5.0000001201e-1) + np.float32(1.6666665459e-1) * r
+    p23 = np.float32(4.1665795894e-2) + np.float32(8.3334519073e-3) * r
+    p45 = np.float32(1.3981999507e-3) + np.float32(1.9875691500e-4) * r
+    p = (p01 + p23 * r2) + p45 * (r2 * r2)
+    return (p * r2 + r) + np.float32(1.0)
 
 
 @njit(inline="always")
