@@ -207,6 +207,33 @@ def test_loops_compile_to_simd_code(loop):
     assert "exp" not in " ".join(ln for ln in asm.splitlines() if "call" in ln)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maxout_backward_follows_the_forwards_winner_bytes(dtype, compiled):
+    """Maxout (k = 2) keeps one byte per pair, not z: the gradient goes where the reference
+    sends it for ties, signed zeros, infinities and NaN (bit for bit: +0.0 to the loser),
+    and stays there when z's buffer is overwritten after the forward (the layer before reuses
+    it); a float64 grad_a gives a float64 grad_z, as numpy would."""
+    nan, inf = np.nan, np.inf
+    pairs = [(nan, 3), (3, nan), (nan, nan), (-0.0, 0.0), (0.0, -0.0), (inf, inf), (2, 2)]
+    pairs += [(-inf, -5), (1, -1), (-1, 1), (4, 7)]
+    z = np.array(pairs * 4, dtype=dtype).reshape(1, 4, -1)
+    act = get_activation("maxout")
+    act.build(1, z.shape[2:], dtype)
+    a = act.forward(z)
+    cache = act._seen[0]
+    assert isinstance(cache, jitkernels._Cache) and cache[1].dtype == np.uint8
+    g = -np.arange(1, a.size + 1, dtype=dtype).reshape(a.shape)  # -0.0 nowhere: 0 is the loser
+    want = act.vjp(z.copy(), a.copy(), g)
+    z[...] = z[..., ::-1].copy()  # the winners would swap, were z read again
+    d = act.backward(g)
+    assert d.dtype == dtype and d.shape == z.shape
+    np.testing.assert_array_equal(d.view(f"i{d.itemsize}"), want.view(f"i{d.itemsize}"))
+    act.forward(z[..., ::-1].copy())
+    d64 = act.backward(g.astype(np.float64))
+    assert d64.dtype == np.float64
+    np.testing.assert_array_equal(d64, want.astype(np.float64))
+
+
 def test_small_arrays_and_other_dtypes_use_the_numpy_kernels():
     act = get_activation("sigmoid")
     act.forward(np.zeros((1, 2, 3), np.float32))  # below JIT_FROM

@@ -235,6 +235,12 @@ class Step(Elementwise):
 
 
 class Maxout(Elementwise):
+    """k = 2 (the default): the forward also writes one byte per pair, whether piece 0 takes
+    the gradient, and the backward reads those bytes and grad_a instead of z: per output
+    element a forward + backward moves 4 + 8 + 1 bytes, then 1 + 4 + 8 (float32), not 12 and
+    20; 3.25 copies of the output where reading z back needs 4 (kernels.min_copies). Other k:
+    the backward reads z and a."""
+
     numpy, keep = nk.Maxout, ("z", "a")
 
     @classmethod
@@ -244,24 +250,28 @@ class Maxout(Elementwise):
             return cls.numpy.forward(act, z)
         a = act.out.get("a", zs.shape[:-1], z.dtype)
         if act.pieces == 2:
-            _loops().maxout2_fwd(_flat(z), _flat(a))
-        else:
-            _loops().maxout_fwd(_flat(z), _flat(a), act.pieces)
+            first = act.out.get("first", a.shape, np.uint8)
+            _loops().maxout2_fwd_first(_flat(z), _flat(a), _flat(first))
+            return a, _Cache((a, first))
+        _loops().maxout_fwd(_flat(z), _flat(a), act.pieces)
         return a, _Cache((z, a))
 
     @classmethod
     def vjp(cls, act, cache, grad_a):
         if not isinstance(cache, _Cache):
             return cls.numpy.vjp(act, cache, grad_a)
+        if act.pieces == 2:
+            (a,), g = _common((cache[0],), grad_a)  # grad_a in the forward's dtype
+            first = _flat(cache[1])
+            d = act.out.get("dz", (*a.shape[:-1], 2 * a.shape[-1]), g.dtype)
+            if g.dtype == np.float32 and np.little_endian:
+                _loops().maxout2_bwd_first_pairs(first, _flat(g), _flat(d).view(np.int64))
+            else:
+                _loops().maxout2_bwd_first(first, _flat(g), _flat(d))
+            return d
         (z, a), g = _common(cache, grad_a)
         d = act.out.get("dz", z.shape, g.dtype)
-        if act.pieces == 2 and g.dtype == np.float32 and np.little_endian:
-            pairs = (_flat(z).view(np.int64), _flat(g), _flat(d).view(np.int64))
-            _loops().maxout2_bwd_pairs(*pairs)
-        elif act.pieces == 2:  # the winner from the pair itself: a is not read
-            _loops().maxout2_bwd(_flat(z), _flat(g), _flat(d))
-        else:
-            _loops().maxout_bwd(_flat(z), _flat(a), _flat(g), _flat(d), act.pieces)
+        _loops().maxout_bwd(_flat(z), _flat(a), _flat(g), _flat(d), act.pieces)
         return d
 
 
