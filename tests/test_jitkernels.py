@@ -79,7 +79,7 @@ GRIDS = {  # the domain each function is written for, densely, plus magnitudes d
     "erfc_pos": lambda: np.linspace(0, 12, 400001),
 }
 NUMPY = {"exp_neg": np.exp, "expm1_neg": np.expm1, "log1p_unit": np.log1p}
-MAX_ULPS = {  # measured 1.0, 0.8, 1.9, 6.2 (float32); 1.0, 1.0, 2.0 (float64)
+MAX_ULPS = {  # measured 1.0, 0.8, 1.7, 7.5 (float32; erfc 7.5 at ff8bc6d too); 1.0, 1.0, 2.0
     ("exp_neg", np.float32): 1.5,
     ("expm1_neg", np.float32): 1.5,
     ("log1p_unit", np.float32): 2.5,

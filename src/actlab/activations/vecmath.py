@@ -15,9 +15,10 @@ compile time (``overload``); all are ``inline='always'``.
 - expm1(x), x <= 0: the same reduction, e^x - 1 = 2^n (e^r - 1) + (2^n - 1) with e^r - 1 by
   its Taylor series to r^7 (float32) / r^13 (float64): no cancellation near 0 (Cephes
   expm1f.c uses the same decomposition).
-- log1p(v), 0 <= v <= 1: log(1 + v) = 2 atanh(s), s = v / (2 + v) in [0, 1/3], by the atanh
-  series s + s^3/3 + ... to s^15 (float32) / s^33 (float64): (1/3)^17 / 17 < 6e-10 and
-  (1/3)^35 / 35 < 2e-19 relative.
+- log1p(v), 0 <= v <= 1: float32 v P(v), P of degree 9 fitted to log1p(v) / v (least squares
+  at Chebyshev nodes: relative error 4.8e-9 before rounding; no division, 0.86x the loop time
+  of the atanh series); float64 log(1 + v) = 2 atanh(s), s = v / (2 + v) in [0, 1/3], by the
+  atanh series s + s^3/3 + ... to s^33: (1/3)^35 / 35 < 2e-19 relative.
 - erfc(y), y >= 0: Numerical Recipes' erfcc (Press et al. 1992, 2nd ed., section 6.2: a
   Chebyshev fit, fractional error < 1.2e-7 everywhere), erfc(y) = t exp(-y^2 + P(t)),
   t = 1 / (1 + y / 2), with y^2 split as Cephes erfcf.c / expx2f.c do (y = y_hi + y_lo, y_hi of
@@ -222,6 +223,22 @@ def _expm1_neg(x):
     return f64
 
 
+# log1p(v) / v on [0, 1], degree 9: a least-squares fit at 2000 Chebyshev nodes (relative error
+# 4.8e-9 in float64, under 0.1 ulp of float32), coefficients rounded to float32
+_LOG1P32 = (
+    1.0,
+    -0.4999990463256836,
+    0.33330005407333374,
+    -0.24954558908939362,
+    0.19678117334842682,
+    -0.15311862528324127,
+    0.10614264756441116,
+    -0.057064201682806015,
+    0.019907161593437195,
+    -0.003256378462538123,
+)
+
+
 def log1p_unit(v):
     """log(1 + v) for 0 <= v <= 1 (compiled only)."""
     raise NotImplementedError
@@ -231,17 +248,11 @@ def log1p_unit(v):
 def _log1p_unit(v):
     if v == types.float32:
 
-        def f32(v):
-            s = v / (np.float32(2.0) + v)
-            s2 = s * s
-            p = np.float32(1 / 15)
-            p = p * s2 + np.float32(1 / 13)
-            p = p * s2 + np.float32(1 / 11)
-            p = p * s2 + np.float32(1 / 9)
-            p = p * s2 + np.float32(1 / 7)
-            p = p * s2 + np.float32(1 / 5)
-            p = p * s2 + np.float32(1 / 3)
-            return np.float32(2.0) * (s + s * s2 * p)
+        def f32(v):  # v P(v), no division (_LOG1P32)
+            p = np.float32(_LOG1P32[9])
+            for c in _LOG1P32[8::-1]:
+                p = p * v + np.float32(c)
+            return v * p
 
         return f32
 
