@@ -84,7 +84,9 @@ def main_loop(asm: str) -> tuple[int, int]:
         raise ValueError("no vector loop in this assembly")
     body = best[1]
     steps = [int(m.group(1)) for x in body if (m := re.search(r"add[lq]\s+\$(\d+), %r", x))]
-    return len(body), steps[-1] if steps else 1
+    if not steps:
+        raise ValueError("no index increment in the vector loop")
+    return len(body), steps[-1]
 
 
 def per_16(loop: str) -> float:

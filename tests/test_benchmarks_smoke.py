@@ -173,3 +173,21 @@ def test_same_numbers_finds_one_ulp_a_signed_zero_and_a_missing_array():
     assert same_numbers.differing(base, {**base, "z": np.array([0.0, -0.0])}) == ["z"]
     assert same_numbers.differing(base, {**base, "a": base["a"].astype(np.float64)}) == ["a"]
     assert same_numbers.differing(base, {"a": base["a"], "z": base["z"]}) == ["s"]
+
+
+def test_loop_asm_reads_the_vector_loop_and_its_step():
+    """loop_asm counts the instructions of the one-block loop with vector registers and the
+    elements one pass handles; scalar-only assembly is refused, not counted as 1 element."""
+    import loop_asm
+
+    head = ".LBB0_2:\n\tmovss\t(%rdi), %xmm0\n\tincq\t%rax\n\tjne\t.LBB0_2\n"
+    loop = (
+        ".LBB0_3:\n\tvmovups\t(%rdi,%rax,4), %zmm0\n\tvmulps\t%zmm1, %zmm0, %zmm0\n"
+        "\tvmovups\t%zmm0, (%rsi,%rax,4)\n\taddq\t$32, %rax\n\tcmpq\t%rax, %rcx\n"
+        "\tjne\t.LBB0_3\n"
+    )
+    assert loop_asm.main_loop(head + loop) == (6, 32)
+    with pytest.raises(ValueError, match="no vector loop"):
+        loop_asm.main_loop(head)
+    with pytest.raises(ValueError, match="no index increment"):
+        loop_asm.main_loop(loop.replace("\taddq\t$32, %rax\n", ""))
