@@ -138,7 +138,10 @@ def compiled_line(name: str, large: bool, ratio: float) -> str:
         why = "in cache the time is the loops' instructions and the cache's bandwidth"
     wide = kernels.DETAIL.get("input copy", {}).get(name)
     if wide:
-        line += f"; {(fwd + bwd) / wide[size]:.1f}x a copy of its input z (twice the output)"
+        line += (
+            f"; a copy of its input z (twice the output) takes {wide[size] / copy:.1f}x the "
+            f"output's copy, and this kernel {(fwd + bwd) / wide[size]:.1f}x that copy"
+        )
     return line + _instructions(name) + f": {why}"
 
 
