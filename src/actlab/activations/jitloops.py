@@ -306,7 +306,7 @@ def gelu_bwd(z, a, g, d, clip):
     for i in range(z.size):
         x = z[i]
         ai = a[i]
-        zc = np.minimum(np.maximum(x, -clip), clip)
+        zc = clip if x > clip else (-clip if x < -clip else x)  # NaN passes: two selects
         pdf = exp_neg(typed(x, -0.5) * zc * zc) * typed(x, _INV_SQRT_2PI)
         cdf = ai / (x if x != 0 else typed(x, 1.0))
         cdf = cdf if x != 0 else typed(x, 0.5)

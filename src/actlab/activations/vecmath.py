@@ -98,8 +98,14 @@ def _floor_at(x, lo):
 
 
 @njit(inline="always")
+def _ceil_at(x, hi):
+    """min(x, hi) with NaN passing: one vminps."""
+    return hi if x > hi else x
+
+
+@njit(inline="always")
 def _reduce32(x):
-    """(r, 2^(n + 64)): x = n ln2 + r, |r| <= ln2/2; 2^n = 2^(n + 64) 2^-64 (_UNSCALE32)."""
+    """(r, 2^(n + 64)): x = n ln2 + r, |r| <= ln2/2; 2^n = 2^(n + 64) 2^-64 (_UNSCALE)."""
     x = _floor_at(x, np.float32(-104.0))  # NaN passes
     t = x * np.float32(_LOG2E) + np.float32(12582912.0)  # rounds x log2(e) to an integer
     n = t - np.float32(12582912.0)
@@ -279,7 +285,7 @@ def _erfc_pos(y):
     if y == types.float32:
 
         def f32(y):
-            y = np.minimum(y, np.float32(10.5))  # erfc(10.5) < 1e-49: 0
+            y = _ceil_at(y, np.float32(10.5))  # erfc(10.5) < 1e-49: 0
             t = np.float32(1.0) / (np.float32(1.0) + np.float32(0.5) * y)
             # the polynomial in t by Estrin's scheme: four independent pairs, then three
             # levels (Horner's nine dependent steps left the loop waiting on latency)
