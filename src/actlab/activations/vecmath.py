@@ -26,7 +26,12 @@ compile time (``overload``); all are ``inline='always'``.
   exponent adds no rounding error, in one exp. float32 only (float64
   uses libm's erfc: its error is far below 1e-12, this fit's is not).
 
-Accuracy against numpy / scipy in float64 over dense grids: tests/test_vecmath.py.
+Accuracy against numpy / scipy in float64 over dense grids: tests/test_jitkernels.py
+(test_polynomials_*).
+
+numba's on-disk cache keys each loop on jitloops.py's modification time and size only: after an
+edit to this file alone, the cached loops still hold the old inlined code until jitloops.py
+changes (``touch`` it, or clear its ``__pycache__/jitloops.*`` entries).
 """
 
 from __future__ import annotations
