@@ -128,12 +128,14 @@ def _exp_sum32(a, b):
     n = t - np.float32(12582912.0)
     r = (a - n * np.float32(_LN2_HI32)) - n * np.float32(_LN2_LO32) + b
     k = float_to_bits(t) - np.int32(0x4B400000 - 127 - 64)
-    return _expf_poly(r) * bits_to_float(k << 23, a) * np.float32(_UNSCALE)
+    s = bits_to_float(k << 23, a)
+    return (_expf_poly(r) * s + s) * np.float32(_UNSCALE)
 
 
 @njit(inline="always")
 def _expf_poly(r):
-    """e^r on |r| <= ln2 / 2: Cephes expf.c's polynomial, evaluated by Estrin's scheme (three
+    """e^r - 1 on |r| <= ln2 / 2 (the caller adds the 1 as (q + 1) 2^k = q 2^k + 2^k, one
+    fma, the same bits): Cephes expf.c's polynomial, evaluated by Estrin's scheme (three
     independent pairs, then two levels: Horner's six dependent steps were the long pole of the
     loops' dependency chains, which the out-of-order window could not hide)."""
     r2 = r * r
@@ -141,7 +143,7 @@ def _expf_poly(r):
     p23 = np.float32(4.1665795894e-2) + np.float32(8.3334519073e-3) * r
     p45 = np.float32(1.3981999507e-3) + np.float32(1.9875691500e-4) * r
     p = (p01 + p23 * r2) + p45 * (r2 * r2)
-    return (p * r2 + r) + np.float32(1.0)
+    return p * r2 + r
 
 
 @njit(inline="always")
@@ -199,7 +201,7 @@ def _exp_neg(x):
 
         def f32(x):
             r, s = _reduce32(x)
-            return _expf_poly(r) * s * np.float32(_UNSCALE)
+            return (_expf_poly(r) * s + s) * np.float32(_UNSCALE)  # (e^r - 1) s + s: one fma
 
         return f32
 
