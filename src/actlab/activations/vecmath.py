@@ -207,7 +207,7 @@ def _exp_neg(x):
 
     def f64(x):
         r, s = _reduce64(x)
-        return (_em1_poly64(r) + 1.0) * s * _UNSCALE
+        return (_em1_poly64(r) * s + s) * _UNSCALE  # (q + 1) 2^k as one fma, as float32
 
     return f64
 
