@@ -27,6 +27,11 @@ from .vecmath import (
     typed,
 )
 
+# sha256 of vecmath.py, whose functions are inlined into these loops: numba's on-disk cache keys
+# each loop on this file's modification time and size only, so an edit to vecmath.py alone would
+# keep running the old cached code. test_jitkernels checks this digest: updating it touches this
+# file, and the loops compile afresh.
+VECMATH_SHA256 = "a22cb858bf92236b486ee8b9c37fcf971d604396324a3b47bc2c5273e8ccfad4"
 JIT = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
 _SUM = {"cache": True, "error_model": "numpy", "fastmath": {"contract", "reassoc"}}
 _INV_SQRT2 = 1 / math.sqrt(2.0)

@@ -29,9 +29,9 @@ compile time (``overload``); all are ``inline='always'``.
 Accuracy against numpy / scipy in float64 over dense grids: tests/test_jitkernels.py
 (test_polynomials_*).
 
-numba's on-disk cache keys each loop on jitloops.py's modification time and size only: after an
-edit to this file alone, the cached loops still hold the old inlined code until jitloops.py
-changes (``touch`` it, or clear its ``__pycache__/jitloops.*`` entries).
+numba's on-disk cache keys each loop on jitloops.py's modification time and size only, so an
+edit to this file alone would leave the cached loops with the old inlined code:
+jitloops.VECMATH_SHA256 holds this file's digest (tested), and updating it recompiles them.
 """
 
 from __future__ import annotations
