@@ -30,6 +30,7 @@ from . import kernels as nk
 from .base import float_cap
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_LITTLE = np.little_endian  # maxout's float32 pairs are written as int64s: piece 0 low
 
 
 JIT_FROM = 1 << 18  # elements: below, the NumPy kernels (see the module docstring)
@@ -250,28 +251,30 @@ class Maxout(Elementwise):
             return cls.numpy.forward(act, z)
         a = act.out.get("a", zs.shape[:-1], z.dtype)
         if act.pieces == 2:
-            first = act.out.get("first", a.shape, np.uint8)
-            _loops().maxout2_fwd_first(_flat(z), _flat(a), _flat(first))
-            return a, _Cache((a, first))
-        _loops().maxout_fwd(_flat(z), _flat(a), act.pieces)
+            first = act.out.get("first", a.shape, np.uint8).reshape(-1)
+            _LOOPS[0].maxout2_fwd_first(_flat(z), _flat(a), first)
+            return a, _Cache((a, first, z.shape))
+        _LOOPS[0].maxout_fwd(_flat(z), _flat(a), act.pieces)
         return a, _Cache((z, a))
 
     @classmethod
     def vjp(cls, act, cache, grad_a):
         if not isinstance(cache, _Cache):
             return cls.numpy.vjp(act, cache, grad_a)
-        if act.pieces == 2:
-            (a,), g = _common((cache[0],), grad_a)  # grad_a in the forward's dtype
-            first = _flat(cache[1])
-            d = act.out.get("dz", (*a.shape[:-1], 2 * a.shape[-1]), g.dtype)
-            if g.dtype == np.float32 and np.little_endian:
-                _loops().maxout2_bwd_first_pairs(first, _flat(g), _flat(d).view(np.int64))
+        if act.pieces == 2:  # (a, the winner bytes, z's shape)
+            a, first, shape = cache
+            g = grad_a
+            if g.dtype != a.dtype or not g.flags.c_contiguous:
+                (a,), g = _common((a,), g)  # grad_a in the forward's dtype
+            d = act.out.get("dz", shape, g.dtype)
+            if g.dtype.char == "f" and _LITTLE:
+                _LOOPS[0].maxout2_bwd_first_pairs(first, _flat(g), _flat(d).view(np.int64))
             else:
-                _loops().maxout2_bwd_first(first, _flat(g), _flat(d))
+                _LOOPS[0].maxout2_bwd_first(first, _flat(g), _flat(d))
             return d
         (z, a), g = _common(cache, grad_a)
         d = act.out.get("dz", z.shape, g.dtype)
-        _loops().maxout_bwd(_flat(z), _flat(a), _flat(g), _flat(d), act.pieces)
+        _LOOPS[0].maxout_bwd(_flat(z), _flat(a), _flat(g), _flat(d), act.pieces)
         return d
 
 
