@@ -249,6 +249,29 @@ def test_jitloops_names_the_vecmath_its_cached_loops_inline():
     )
 
 
+@pytest.mark.parametrize(
+    "loop, kinds",
+    [
+        ("maxout2_fwd_first", (np.float32, np.float32, np.uint8)),
+        ("maxout2_bwd_first_pairs", (np.uint8, np.float32, np.int64)),
+    ],
+)
+def test_maxout_loops_compile_to_simd_code(loop, kinds):
+    """maxout's winner-byte loops vectorize too (a scalar byte loop would cost several times
+    the copies it saves). Compiled afresh, uncached."""
+    from numba import njit
+
+    from actlab.activations import jitloops
+
+    fresh = njit(**{**jitloops.JIT, "cache": False})(getattr(jitloops, loop).py_func)
+    fresh(
+        *[np.zeros(64 * (2 if k == np.float32 and i == 0 else 1), k) for i, k in enumerate(kinds)]
+    )
+    asm = fresh.inspect_asm(fresh.signatures[0])
+    packed = [ln for ln in asm.splitlines() if "%zmm" in ln or "%ymm" in ln]
+    assert len(packed) > 10, f"{loop}: {len(packed)} vector instructions"
+
+
 def test_small_arrays_and_other_dtypes_use_the_numpy_kernels():
     act = get_activation("sigmoid")
     act.forward(np.zeros((1, 2, 3), np.float32))  # below JIT_FROM
