@@ -6,8 +6,11 @@ input is standard normal; the upstream gradient is another such array. A plain c
 of the same array is the yardstick: the cheapest pass over the data there is (one read, one
 write). A forward and a backward move about 2.5 copies' worth of memory (read z, write a; read g
 and what the forward cached, write dz), hence the issue's 3x goal at 64 MiB. Maxout (k = 2)
-reads twice the elements; its time is per output element. The activations write into the
-arrays they keep during training (actlab.buffers), as the Trainer's steps do.
+reads twice the elements; its time is per output element and its goal lines use the copy of
+the output array, the issue's "copy of the same 1 MiB array" (its input z is 2 MiB); the note
+under the table adds its ratio against a copy of z, for which the same traffic is half as many
+copies. The activations write into the arrays they keep during training (actlab.buffers), as
+the Trainer's steps do.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ ISSUE_1MIB = {
 }
 PIECEWISE_LINEAR = ("relu", "leaky_relu", "prelu", "step", "identity", "maxout")
 LAST: dict = {}  # the last run's {name: (ratio 1 MiB, goal 1 MiB, ratio 64 MiB)}, for run.py
+# the last run's seconds a call, for profile_lines: {name: {"small": (fwd, bwd), "large": ...}},
+# and "copy": {"small": s, "large": s}; "input copy" likewise for activations of k > 1 pieces
+DETAIL: dict = {}
 
 
 def goal_1mib(name: str) -> float:
@@ -59,8 +65,10 @@ def _time(fn, number, repeats):
     return statistics.median(out)
 
 
-def measure(shape, repeats: int, number: int, names=None) -> tuple[dict, float]:
-    """{activation: (forward s, backward s)} per call on ``shape``, and a copy's seconds."""
+def measure(shape, repeats: int, number: int, names=None, inputs=None) -> tuple[dict, float]:
+    """{activation: (forward s, backward s)} per call on ``shape``, and a copy's seconds;
+    ``inputs`` (a dict), if given, gets {name: a copy's seconds of that activation's input}
+    where the input is wider than the output (maxout)."""
     from actlab.activations import available_activations, get_activation
 
     rng = np.random.default_rng(0)
@@ -75,6 +83,10 @@ def measure(shape, repeats: int, number: int, names=None) -> tuple[dict, float]:
         act.out.on = True  # as in the Trainer's steps: outputs into arrays the activation keeps
         zshape = (*shape[:-1], shape[-1] * act.pieces)
         z = rng.standard_normal(zshape, dtype=np.float32)
+        if inputs is not None and act.pieces > 1:
+            wide = np.empty_like(z)
+            inputs[name] = _time(lambda z=z, wide=wide: np.copyto(wide, z), number, repeats)
+            del wide
         act.build(1, zshape[2:], np.float32)
         a = act.forward(z)
         g = rng.standard_normal(a.shape, dtype=np.float32)
@@ -111,14 +123,22 @@ def kernel_job(name: str):
 
 
 def min_copies(name: str) -> float:
-    """Memory traffic of the best possible kernel, in copies of the output array (a copy reads
+    """Memory traffic of actlab's compiled kernel, in copies of the output array (a copy reads
     it once and writes it once): forward reads z (pieces x wide) and writes a; backward reads z
-    again, reads grad_a and writes grad_z (pieces x wide). 2.5 for every elementwise
-    activation; maxout (k = 2) 4, beyond the 3x goal by its shape alone."""
+    (or a) again, reads grad_a and writes grad_z (pieces x wide): 2.5 for every elementwise
+    activation (gelu's backward reads z and a: 3). Maxout, k = 2: the forward also writes one
+    byte per output (which piece wins, 1/4 of a float32) and the backward reads those bytes in
+    place of z, (2 + 1 + 1/4 + 1/4 + 1 + 2) / 2 = 3.25, beyond the 3x goal by its shape alone
+    (4 if it read z back); other k read z and a back."""
     from actlab.activations import get_activation
 
-    k = get_activation(name).pieces
-    return (k + 1 + k + 1 + k) / 2
+    act = get_activation(name)
+    k = act.pieces
+    if k == 2:
+        return (k + 1 + 0.25 + 0.25 + 1 + k) / 2
+    if name == "gelu":
+        return 3.0
+    return (k + 1 + k + 1 + k + (1 if k > 2 else 0)) / 2
 
 
 def run(repeats: int, number: int = 20, names=None, large_number: int = 1):
@@ -126,8 +146,12 @@ def run(repeats: int, number: int = 20, names=None, large_number: int = 1):
 
     Returns header, rows, a note, and {name: (ratio 1 MiB, goal 1 MiB, ratio 64 MiB)}.
     """
-    small, copy_s = measure(SHAPE, repeats, number, names)
-    large, copy_l = measure(LARGE, repeats, large_number, names)
+    wide_s, wide_l = {}, {}
+    small, copy_s = measure(SHAPE, repeats, number, names, wide_s)
+    large, copy_l = measure(LARGE, repeats, large_number, names, wide_l)
+    DETAIL.clear()
+    DETAIL["copy"] = {"small": copy_s, "large": copy_l}
+    DETAIL["input copy"] = {n: {"small": wide_s[n], "large": wide_l[n]} for n in wide_s}
     n_s, n_l = int(np.prod(SHAPE)), int(np.prod(LARGE))
     rows, ratios = [], {}
     for name in small:
@@ -136,6 +160,7 @@ def run(repeats: int, number: int = 20, names=None, large_number: int = 1):
         r_s, r_l = (fs + bs) / copy_s, (fl + bl) / copy_l
         if not name.startswith("("):
             ratios[name] = LAST[name] = (r_s, goal_1mib(name), r_l)
+            DETAIL[name] = {"small": (fs, bs), "large": (fl, bl)}
         rows.append(
             [
                 name,
@@ -162,6 +187,13 @@ def run(repeats: int, number: int = 20, names=None, large_number: int = 1):
         f"copy: {copy_s / n_s * 1e9:.3f} ns/elem at 1 MiB, {copy_l / n_l * 1e9:.3f} ns/elem "
         f"at 64 MiB ({n_l} float32)"
     )
+    for name, w in DETAIL["input copy"].items():
+        (fs, bs), (fl, bl) = small[name], large[name]
+        note += (
+            f"; {name} against a copy of its input z ({w['small'] / copy_s:.1f}x and "
+            f"{w['large'] / copy_l:.1f}x the output's copy): {(fs + bs) / w['small']:.1f}x at "
+            f"1 MiB, {(fl + bl) / w['large']:.1f}x at 64 MiB (the goal lines use the output's)"
+        )
     return header, rows, note, ratios
 
 

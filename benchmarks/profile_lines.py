@@ -4,7 +4,9 @@ it cannot go, computed from what this run measured (nothing typed in):
 - small model: a step's time (profile_step.stages) = the GEMMs alone + the numpy calls a step
   makes (counted under valgrind: load-independent) x the measured cost of one call + Python;
 - kernels: the numpy passes a forward + backward makes (ufunc calls, counted), the time they took
-  against a copy, and the memory traffic one fused loop would need (kernels.min_copies);
+  against a copy, and the memory traffic one fused loop would need (kernels.min_copies); for the
+  compiled loops, their time at this size and in cache (the arithmetic alone), their memory
+  traffic floor and their instructions per 16 elements (loop_asm, from their assembly);
 - sweep: the GEMMs alone against actlab's time, and the rest per step with its call count.
 
 Counts need valgrind; without it (or with ``--no-counts``) the lines say so and keep the times.
@@ -91,6 +93,68 @@ def _elementwise() -> set[str]:
     }
 
 
+def _instructions(name: str) -> str:
+    """ ", N + M vector instructions per 16 elements (...)" from the loops' assembly, or ""."""
+    try:
+        import loop_asm
+
+        fwd, bwd = loop_asm.loops(name)
+        counts = [f"{loop_asm.per_16(x):.0f}" if x else "numpy's" for x in (fwd, bwd)]
+        scale = loop_asm.scale_per_16()
+    except (ImportError, ValueError) as exc:  # no numba, or assembly this parser cannot read
+        return f" (instructions not counted: {type(exc).__name__})"
+    return (
+        f"; the loops run {counts[0]} + {counts[1]} instructions per 16 elements "
+        f"(counted in their assembly; a scaling loop a = s z: {scale:.1f})"
+    )
+
+
+def compiled_line(name: str, large: bool, ratio: float) -> str:
+    """Where a compiled kernel's time goes, from this run's seconds: its loops at this size,
+    the same loops in cache (the arithmetic alone), the memory traffic floor and the
+    instructions per element of each loop."""
+    floor = kernels.min_copies(name)
+    detail = kernels.DETAIL.get(name)
+    head = f"{name}: compiled kernels (jitkernels, numba), one loop forward and one backward"
+    if detail is None:
+        return (
+            f"{head}: {ratio:.1f}x a copy; the least memory traffic is {floor:g} copies' "
+            "worth, the rest is arithmetic"
+        )
+    size = "large" if large else "small"
+    n = float(np.prod(kernels.LARGE if large else kernels.SHAPE))
+    n_s = float(np.prod(kernels.SHAPE))
+    fwd, bwd = detail[size]
+    copy = kernels.DETAIL["copy"][size]
+    line = (
+        f"{head}: fwd {fwd / n * 1e9:.2f} + bwd {bwd / n * 1e9:.2f} ns/elem = {ratio:.1f}x a "
+        f"copy ({copy / n * 1e9:.3f} ns/elem); memory traffic at least {floor:g} copies"
+    )
+    if large:
+        fs, bs = detail["small"]
+        alone = (fs + bs) / n_s / (copy / n)
+        line += (
+            f"; in cache the same loops take {fs / n_s * 1e9:.2f} + {bs / n_s * 1e9:.2f} "
+            f"ns/elem, the arithmetic alone {alone:.1f}x this copy"
+        )
+        why = (
+            "over 3x by its memory traffic alone"
+            if floor > 3
+            else "over 3x by the arithmetic alone"
+            if alone > 3
+            else "arithmetic and memory traffic each under 3x, overlapping in part"
+        )
+    else:
+        why = "in cache the time is the loops' instructions and the cache's bandwidth"
+    wide = kernels.DETAIL.get("input copy", {}).get(name)
+    if wide:
+        line += (
+            f"; a copy of its input z (twice the output) takes {wide[size] / copy:.1f}x the "
+            f"output's copy, and this kernel {(fwd + bwd) / wide[size]:.1f}x that copy"
+        )
+    return line + _instructions(name) + f": {why}"
+
+
 def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
     from actlab.activations import jitkernels
 
@@ -110,11 +174,7 @@ def kernel_lines(not_met: list[str], counts: bool) -> dict[str, list[str]]:
         ratio = r_l if large else r_s
         passes = None if res is None else res[name]["ufunc_calls"]
         if compiled(large):
-            line = (
-                f"{name}: compiled kernels (jitkernels, numba), one loop forward and one "
-                f"backward: {ratio:.1f}x a copy; the least memory traffic is "
-                f"{kernels.min_copies(name):.1f} copies' worth, the rest is arithmetic"
-            )
+            line = compiled_line(name, large, ratio)
         elif not passes:
             line = f"{name}: {ratio:.1f}x a copy (no valgrind: passes not counted)"
         elif large:

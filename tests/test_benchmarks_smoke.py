@@ -5,6 +5,7 @@ not at the next benchmark run."""
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -61,9 +62,24 @@ def test_profile_lines_compute_from_the_measurements(monkeypatch):
         ("2. kernel relu: fwd+bwd <= 3x copy at 64 MiB", "4.5x", False),
         ("2. kernel relu: fwd+bwd <= 4.0x copy at 1 MiB (piecewise linear)", "6.0x", False),
     ]
+    monkeypatch.setattr(kernels, "DETAIL", {})  # no seconds measured: the short line
     why = profile_lines.lines(goals, {"kernels"}, counts=False)
     assert why[goals[0][0]][0].startswith("relu: compiled kernels (jitkernels, numba), one loop")
     assert "4.5x a copy; the least memory traffic is 2.5 copies' worth" in why[goals[0][0]][0]
+    n_s, n_l = 32, np.prod(kernels.LARGE)  # seconds a call that give round ns/elem
+    detail = {
+        "relu": {"small": (0.3e-9 * n_s, 0.4e-9 * n_s), "large": (0.4e-9 * n_l, 0.5e-9 * n_l)}
+    }
+    detail["copy"] = {"small": 0.1e-9 * n_s, "large": 0.2e-9 * n_l}
+    monkeypatch.setattr(kernels, "DETAIL", detail)
+    line = profile_lines.lines(goals, {"kernels"}, counts=False)[goals[0][0]][0]
+    assert (
+        "fwd 0.40 + bwd 0.50 ns/elem = 4.5x a copy (0.200 ns/elem); memory traffic at least "
+        "2.5 copies; in cache the same loops take 0.30 + 0.40 ns/elem, the arithmetic alone "
+        "3.5x this copy"
+    ) in line, line
+    assert re.search(r"the loops run \d+ \+ \d+ instructions per 16 elements", line), line
+    assert line.endswith(": over 3x by the arithmetic alone")
     assert why[goals[1][0]] == ["relu: 6.0x a copy (no valgrind: passes not counted)"]
     monkeypatch.setattr(jitkernels, "_ON", [False])  # the NumPy kernels at both sizes
     goals = [
@@ -80,7 +96,8 @@ def test_profile_lines_compute_from_the_measurements(monkeypatch):
     )
     text = profile_lines.with_lines("t\nh\n-\nrow a\nrow b", ["a", "b"], {"b": ["x"]})
     assert text.splitlines() == ["t", "h", "-", "row a", "row b", "      why: x"]
-    assert kernels.min_copies("relu") == 2.5 and kernels.min_copies("maxout") == 4.0
+    assert kernels.min_copies("relu") == 2.5 and kernels.min_copies("maxout") == 3.25
+    assert kernels.min_copies("gelu") == 3.0 and kernels.min_copies("maxout:3") == 6.0
 
 
 def test_small_model_and_sweep_paths_on_tiny_runs():
@@ -160,3 +177,21 @@ def test_same_numbers_finds_one_ulp_a_signed_zero_and_a_missing_array():
     assert same_numbers.differing(base, {**base, "z": np.array([0.0, -0.0])}) == ["z"]
     assert same_numbers.differing(base, {**base, "a": base["a"].astype(np.float64)}) == ["a"]
     assert same_numbers.differing(base, {"a": base["a"], "z": base["z"]}) == ["s"]
+
+
+def test_loop_asm_reads_the_vector_loop_and_its_step():
+    """loop_asm counts the instructions of the one-block loop with vector registers and the
+    elements one pass handles; scalar-only assembly is refused, not counted as 1 element."""
+    import loop_asm
+
+    head = ".LBB0_2:\n\tmovss\t(%rdi), %xmm0\n\tincq\t%rax\n\tjne\t.LBB0_2\n"
+    loop = (
+        ".LBB0_3:\n\tvmovups\t(%rdi,%rax,4), %zmm0\n\tvmulps\t%zmm1, %zmm0, %zmm0\n"
+        "\tvmovups\t%zmm0, (%rsi,%rax,4)\n\taddq\t$32, %rax\n\tcmpq\t%rax, %rcx\n"
+        "\tjne\t.LBB0_3\n"
+    )
+    assert loop_asm.main_loop(head + loop) == (6, 32)
+    with pytest.raises(ValueError, match="no vector loop"):
+        loop_asm.main_loop(head)
+    with pytest.raises(ValueError, match="no index increment"):
+        loop_asm.main_loop(loop.replace("\taddq\t$32, %rax\n", ""))
