@@ -234,21 +234,6 @@ def test_maxout_backward_follows_the_forwards_winner_bytes(dtype, compiled):
     np.testing.assert_array_equal(d64, want.astype(np.float64))
 
 
-def test_jitloops_names_the_vecmath_its_cached_loops_inline():
-    """numba's cache keys the loops on jitloops.py's mtime and size only: an edit to vecmath.py
-    must come with its new digest in jitloops.py, or cached loops keep the old code."""
-    import hashlib
-    from pathlib import Path
-
-    from actlab.activations import jitloops, vecmath
-
-    digest = hashlib.sha256(Path(vecmath.__file__).read_bytes()).hexdigest()
-    assert jitloops.VECMATH_SHA256 == digest, (
-        f"vecmath.py changed: set jitloops.VECMATH_SHA256 = {digest!r} (numba's cache would "
-        "otherwise keep running the loops compiled with the old vecmath)"
-    )
-
-
 @pytest.mark.parametrize(
     "loop, kinds",
     [

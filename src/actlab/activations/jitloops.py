@@ -27,11 +27,6 @@ from .vecmath import (
     typed,
 )
 
-# sha256 of vecmath.py, whose functions are inlined into these loops: numba's on-disk cache keys
-# each loop on this file's modification time and size only, so an edit to vecmath.py alone would
-# keep running the old cached code. test_jitkernels checks this digest: updating it touches this
-# file, and the loops compile afresh.
-VECMATH_SHA256 = "a22cb858bf92236b486ee8b9c37fcf971d604396324a3b47bc2c5273e8ccfad4"
 JIT = {"cache": True, "error_model": "numpy", "fastmath": {"contract"}}
 _SUM = {"cache": True, "error_model": "numpy", "fastmath": {"contract", "reassoc"}}
 _INV_SQRT2 = 1 / math.sqrt(2.0)
@@ -233,6 +228,19 @@ def sigmoid_bwd(a, g, d):  # a (1 - a), from the output
     for i in range(a.size):
         s = a[i]
         d[i] = g[i] * ((typed(s, 1.0) - s) * s)
+
+
+@njit(**JIT)
+def tanh_fwd(z, a):
+    """tanh(x) = sign(x) (-t) / (2 + t), t = e^{-2|x|} - 1 in (-1, 0]: no cancellation near 0
+    (expm1), no overflow for large |x| (t -> -1); +-0 and NaN are returned as they are. The
+    compiled training step's (actlab.compiled); the Tanh kernel's forward is np.tanh itself
+    (numpy's SIMD tanh is cheaper on large arrays than this loop; see jitkernels.Tanh)."""
+    for i in range(z.size):
+        x = z[i]
+        t = expm1_neg(typed(x, -2.0) * abs(x))
+        r = -t / (typed(x, 2.0) + t)
+        a[i] = r if x > 0 else (-r if x < 0 else x)
 
 
 @njit(**JIT)

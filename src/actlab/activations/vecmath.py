@@ -30,8 +30,8 @@ Accuracy against numpy / scipy in float64 over dense grids: tests/test_jitkernel
 (test_polynomials_*).
 
 numba's on-disk cache keys each loop on jitloops.py's modification time and size only, so an
-edit to this file alone would leave the cached loops with the old inlined code:
-jitloops.VECMATH_SHA256 holds this file's digest (tested), and updating it recompiles them.
+edit to this file alone would leave the cached loops with the old inlined code: jitkernels
+drops that cache when this file's digest changes (jitcache.refresh, tested in test_compiled).
 """
 
 from __future__ import annotations

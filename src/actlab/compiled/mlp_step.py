@@ -31,7 +31,7 @@ import numpy as np
 from numba import from_dtype, njit, types
 
 from ..activations import jitloops as loops
-from ..activations.vecmath import exp_neg, expm1_neg, typed
+from ..activations.vecmath import exp_neg, typed
 from . import CODES, SCALARS
 from .blas import NO, TRANSPOSE, rows_gemm
 
@@ -42,17 +42,6 @@ FIELDS = 8
 IDENTITY, RELU, LEAKY, ELU, SIGMOID, TANH, SOFTSIGN, SOFTPLUS, SWISH, GELU, MISH, STEP = range(
     len(CODES)
 )
-
-
-@njit(**JIT)
-def tanh_fwd(z, a):
-    """tanh(x) = sign(x) (-t) / (2 + t), t = e^{-2|x|} - 1 in (-1, 0]: no cancellation near 0
-    (expm1), no overflow for large |x| (t -> -1); +-0 and NaN are returned as they are."""
-    for i in range(z.size):
-        x = z[i]
-        t = expm1_neg(typed(x, -2.0) * abs(x))
-        r = -t / (typed(x, 2.0) + t)
-        a[i] = r if x > 0 else (-r if x < 0 else x)
 
 
 @njit
@@ -67,7 +56,7 @@ def forward(code, z, a, p):
     elif code == SIGMOID:
         loops.sigmoid_fwd(z, a)
     elif code == TANH:
-        tanh_fwd(z, a)
+        loops.tanh_fwd(z, a)
     elif code == SOFTSIGN:
         loops.softsign_fwd(z, a)
     elif code == SOFTPLUS:
