@@ -99,7 +99,10 @@ def _instructions(name: str) -> str:
         import loop_asm
 
         fwd, bwd = loop_asm.loops(name)
-        counts = [f"{loop_asm.per_16(x):.0f}" if x else "numpy's" for x in (fwd, bwd)]
+        if fwd is None and bwd is None:  # e.g. PReLU's loops over (R, rows, units) views
+            return " (instructions not counted: no flat jitloops loop to read)"
+        # None: not a jitloops loop (tanh's forward is np.tanh itself)
+        counts = [f"{loop_asm.per_16(x):.0f}" if x else "uncounted" for x in (fwd, bwd)]
         scale = loop_asm.scale_per_16()
     except (ImportError, ValueError) as exc:  # no numba, or assembly this parser cannot read
         return f" (instructions not counted: {type(exc).__name__})"
