@@ -19,6 +19,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import get_cython_function_address, intrinsic
 
+from ..activations.vecmath import typed
+
 NO, TRANSPOSE = ord("N"), ord("T")
 
 
@@ -81,3 +83,29 @@ def rows_gemm(addr, trans_a, trans_b, m, n, k, one, zero, a, lda, b, ldb, c, ldc
     strides lda, ldb, ldc (in elements); op is a transpose where trans_x is TRANSPOSE.
     ``one`` and ``zero``: 1 and 0 in the matrices' type (alpha and beta)."""
     gemm_call(addr, trans_b, trans_a, n, m, k, one, b, ldb, a, lda, zero, c, ldc)
+
+
+@njit(inline="always")
+def gemm(addr, trans_a, trans_b, a, b, c):
+    """c = op(a) op(b) for 2-D row-major arrays whose rows are contiguous (a row stride of any
+    length, as a minibatch's view of a gathered chunk has): rows_gemm with the shapes and
+    leading dimensions read from the arrays."""
+    m, n = c.shape
+    k = a.shape[0] if trans_a == TRANSPOSE else a.shape[1]
+    one, zero = typed(c[0, 0], 1.0), typed(c[0, 0], 0.0)
+    rows_gemm(
+        addr,
+        trans_a,
+        trans_b,
+        m,
+        n,
+        k,
+        one,
+        zero,
+        a.ctypes.data,
+        a.strides[0] // a.itemsize,
+        b.ctypes.data,
+        b.strides[0] // b.itemsize,
+        c.ctypes.data,
+        c.strides[0] // c.itemsize,
+    )

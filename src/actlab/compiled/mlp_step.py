@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import from_dtype, njit, types
 
 from ..activations import jitloops as loops
 from ..activations.vecmath import exp_neg, typed
 from . import CODES, SCALARS
-from .blas import NO, TRANSPOSE, rows_gemm
+from .blas import NO, TRANSPOSE, gemm
 
 JIT = {"cache": True, "error_model": "numpy"}  # no fastmath: IEEE operations as written
 N_IN, N_OUT, W_AT, B_AT, Z_AT, A_AT, G_AT, CODE = range(8)  # a layer's entries in ``meta``
@@ -167,22 +166,27 @@ def block(work, at, R, B, n):
 
 @njit(inline="always")
 def layer_input(x, work, meta, k, r, B):
-    """(data address, row stride) of replica r's input rows to layer k: x, or the previous
-    layer's activations a_{k-1}."""
-    if k == 0:  # addresses as int64 in both branches (uintp and int64 would unify to float)
-        return np.int64(x[r].ctypes.data), np.int64(x.strides[1] // x.itemsize)
-    n_in, a_off = meta[k * FIELDS + N_IN], meta[(k - 1) * FIELDS + A_AT]
-    return np.int64(work[a_off + r * B * n_in :].ctypes.data), n_in
+    """Replica r's input rows to layer k (B x n_in): x[r], or the previous layer's a_{k-1}."""
+    if k == 0:
+        return x[r]
+    n_in, a_at = meta[k * FIELDS + N_IN], meta[(k - 1) * FIELDS + A_AT]
+    return block(work, a_at, x.shape[0], B, n_in)[r]
+
+
+@njit(inline="always")
+def weights(params, r, w_at, n_in, n_out):
+    """Replica r's W (n_in x n_out) of a layer, a view of its row of the fused parameters."""
+    return params[r, w_at : w_at + n_in * n_out].reshape(n_in, n_out)
 
 
 @njit(**JIT)
 def transpose(w, wt):
-    """wt (n_out x n_in, row-major, flat) = w^T: BLAS's g W^T with W transposed in the call
+    """wt (n_out x n_in, row-major) = w^T: BLAS's g W^T with W transposed in the call
     ran at half the rate of the same product on a transposed copy (OpenBLAS, 100 x 100)."""
     n_in, n_out = w.shape
     for j in range(n_out):
         for i in range(n_in):
-            wt[j * n_in + i] = w[i, j]
+            wt[j, i] = w[i, j]
 
 
 @njit(**JIT)
@@ -214,18 +218,14 @@ def _train_step(addr, x, y, params, grads, work, meta, act_p, loss):
     """One step on the minibatch x (R, B, n_0) with targets y (R, B): fills ``grads`` and
     ``loss`` (R,); the logits are left in ``work`` (the last layer's z)."""
     R, B = x.shape[0], x.shape[1]
-    one, zero = typed(params[0, 0], 1.0), typed(params[0, 0], 0.0)
     wt = work[meta[-1] :]  # room for the largest W^T
     L = (meta.size - 1) // FIELDS
     for k in range(L):  # forward: z_k = h W_k + b_k, a_k = f_k(z_k)
         n_in, n_out, w_at, b_at, z_at, a_at, _, code = fields(meta, k)
         z = block(work, z_at, R, B, n_out)
         for r in range(R):
-            h, ldh = layer_input(x, work, meta, k, r, B)
-            w = params[r, w_at:].ctypes.data
-            rows_gemm(
-                addr, NO, NO, B, n_out, n_in, one, zero, h, ldh, w, n_out, z[r].ctypes.data, n_out
-            )
+            h = layer_input(x, work, meta, k, r, B)
+            gemm(addr, NO, NO, h, weights(params, r, w_at, n_in, n_out), z[r])
         add_bias(z, params, b_at)
         if k < L - 1:
             forward(code, z.reshape(-1), block(work, a_at, R, B, n_out).reshape(-1), act_p[k])
@@ -239,29 +239,12 @@ def _train_step(addr, x, y, params, grads, work, meta, act_p, loss):
             _, _, _, _, z_prev, a_prev, g_prev_at, code_prev = fields(meta, k - 1)
             g_prev = block(work, g_prev_at, R, B, n_in)
         for r in range(R):
-            h, ldh = layer_input(x, work, meta, k, r, B)
-            gr = g[r].ctypes.data
-            dw = grads[r, w_at:].ctypes.data  # dW_k = h^T g_k
-            rows_gemm(addr, TRANSPOSE, NO, n_in, n_out, B, one, zero, h, ldh, gr, n_out, dw, n_out)
-            if k > 0:  # g W_k^T, into the previous layer's gradient rows
-                transpose(params[r, w_at : w_at + n_in * n_out].reshape(n_in, n_out), wt)
-                dh = g_prev[r].ctypes.data
-                rows_gemm(
-                    addr,
-                    NO,
-                    NO,
-                    B,
-                    n_in,
-                    n_out,
-                    one,
-                    zero,
-                    gr,
-                    n_out,
-                    wt.ctypes.data,
-                    n_in,
-                    dh,
-                    n_in,
-                )
+            h = layer_input(x, work, meta, k, r, B)
+            gemm(addr, TRANSPOSE, NO, h, g[r], weights(grads, r, w_at, n_in, n_out))  # h^T g
+            if k > 0:  # g W_k^T, on a transposed copy, into the previous layer's gradient rows
+                w_t = wt[: n_in * n_out].reshape(n_out, n_in)
+                transpose(weights(params, r, w_at, n_in, n_out), w_t)
+                gemm(addr, NO, NO, g[r], w_t, g_prev[r])
         bias_grad(g, grads, b_at)
         if k > 0:  # g_{k-1} = (g_k W_k^T) * f'(z_{k-1})
             m = R * B * n_in
