@@ -28,3 +28,13 @@ def numerical_grad(f, x, eps=1e-6):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """Three Gaussian blobs in 6-D: 200 training rows, 100 test rows (X, y, X_test, y_test)."""
+    rng = np.random.default_rng(0)
+    centers = rng.normal(scale=3, size=(3, 6))
+    y = rng.integers(0, 3, size=300)
+    X = centers[y] + rng.normal(size=(300, 6))
+    return X[:200], y[:200], X[200:], y[200:]

@@ -44,15 +44,6 @@ ACTIVATIONS = [
 TOLERANCE = {np.float32: 16 * np.finfo(np.float32).eps, np.float64: 1e-12}
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    centers = rng.normal(scale=3, size=(3, 6))
-    y = rng.integers(0, 3, size=300)
-    X = centers[y] + rng.normal(size=(300, 6))
-    return X[:200], y[:200], X[200:], y[200:]
-
-
 def _step_pair(activation, dtype, batch=24, seeds=(0, 1, 2)):
     """(NumPy's (loss, logits, grads), the compiled step's) on one minibatch, same weights."""
     from actlab.compiled import CompiledStep, why_not

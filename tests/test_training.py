@@ -7,15 +7,6 @@ from actlab.network import Network
 from actlab.training import Trainer, evaluate
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    centers = rng.normal(scale=3, size=(3, 6))
-    y = rng.integers(0, 3, size=300)
-    X = centers[y] + rng.normal(size=(300, 6))
-    return X[:200], y[:200], X[200:], y[200:]
-
-
 def train(seeds, blobs, activation="tanh", optimizer="sgd", epochs=5, **kw):
     Xtr, ytr, Xte, yte = blobs
     net = Network(6, [16, 16], 3, activation=activation, seeds=seeds, **kw.pop("net", {}))
