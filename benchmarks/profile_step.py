@@ -98,7 +98,7 @@ def compiled_stages(activation: str, xb, yb, number=500, repeat=9) -> dict[str, 
     from numba import njit
 
     from actlab.compiled import CompiledStep
-    from actlab.compiled.blas import NO, TRANSPOSE, gemm_address, rows_gemm
+    from actlab.compiled.blas import NO, TRANSPOSE, gemm, gemm_address
     from actlab.network import Network
     from actlab.training import Trainer
 
@@ -128,61 +128,13 @@ def compiled_stages(activation: str, xb, yb, number=500, repeat=9) -> dict[str, 
 
     @njit
     def gemms(addr, mats, n):
-        one, zero = np.float32(1), np.float32(0)
         for _ in range(n):
             for i in range(len(mats)):  # forward; dW = x^T g; g W^T on a transposed copy
                 x, W, g, z, dW, dx = mats[i]
-                B, a = x.shape
-                b = W.shape[1]
-                rows_gemm(
-                    addr,
-                    NO,
-                    NO,
-                    B,
-                    b,
-                    a,
-                    one,
-                    zero,
-                    x.ctypes.data,
-                    a,
-                    W.ctypes.data,
-                    b,
-                    z.ctypes.data,
-                    b,
-                )
-                rows_gemm(
-                    addr,
-                    TRANSPOSE,
-                    NO,
-                    a,
-                    b,
-                    B,
-                    one,
-                    zero,
-                    x.ctypes.data,
-                    a,
-                    g.ctypes.data,
-                    b,
-                    dW.ctypes.data,
-                    b,
-                )
+                gemm(addr, NO, NO, x, W, z)
+                gemm(addr, TRANSPOSE, NO, x, g, dW)
                 if i:
-                    rows_gemm(
-                        addr,
-                        NO,
-                        NO,
-                        B,
-                        a,
-                        b,
-                        one,
-                        zero,
-                        g.ctypes.data,
-                        b,
-                        dW.ctypes.data,
-                        a,
-                        dx.ctypes.data,
-                        a,
-                    )
+                    gemm(addr, NO, NO, g, dW.reshape(W.shape[1], W.shape[0]), dx)
 
     addr, typed_mats = gemm_address(np.float32), tuple(mats)
     gemms(addr, typed_mats, 1)
