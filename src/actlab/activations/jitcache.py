@@ -1,8 +1,8 @@
 """numba's disk cache, keyed on every source file a compiled function is built from.
 
 numba drops a cached function when the file that defines it changes (its time stamp and size),
-not when a function it calls from another file changes (numba's documentation, "Notes on
-caching": "changes to functions in other files are not detected"). So an edit to vecmath.py
+not when a function it calls from another file changes (a limitation numba's documentation on
+caching states; test_compiled shows it on a toy package). So an edit to vecmath.py
 alone would leave jitloops' loops, and an edit to jitloops.py the compiled step
 (actlab.compiled.mlp_step), running their old code from the cache, and the tests passing on it.
 ``refresh(module, sources)`` hashes the sources (SHA-1 of their bytes); where the digest differs

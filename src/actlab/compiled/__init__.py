@@ -4,14 +4,13 @@ Opt-in (``Trainer(compiled=True)``, ``compiled = true`` in a spec, ``--compiled`
 step (Network.training_step) is the reference and the default. The compiled step computes the
 same formulas (every activation loop is one of activations/jitloops.py, tested against the
 readable f / df; tanh's forward, np.tanh in the NumPy kernels, is jitloops' expm1 form) with its
-own rounding: BLAS called directly, exp by vecmath's polynomial, sums
-in another order. One step agrees with the NumPy step to a few ulp (float32) or 1e-12 (float64);
+own rounding: BLAS called directly, exp by vecmath's polynomial, sums in another order. One step agrees with the NumPy step to a few ulp (float32) or 1e-12 (float64);
 a trajectory of many steps drifts apart as those of two BLAS builds do, so a run's numbers are
 those of the step it used (``Trainer.step_kind_`` says which). Replica r of a lockstep stack
 still gives the numbers of a single run with seed r, as in the NumPy step.
 
 It applies to a dense MLP (no ``arch``) with a softmax head, float32 or float64, and hidden
-activations with a compiled loop (``CODES`` of mlp_step.py, fixed parameters); ``why_not``
+activations with a compiled loop (``CODES`` below, fixed parameters); ``why_not``
 says what keeps a network on the NumPy step. numba compiles it once per machine and dtype
 and caches it on disk (numba's cache, ``NUMBA_CACHE_DIR``): with an empty cache the first
 float32 fit took 12.3 s here (load average about 1) and the first float64 fit 9.3 s more (every
@@ -121,13 +120,6 @@ def _mlp_step():
         refresh(mlp_step, [mlp_step.__file__, blas.__file__, jitloops.__file__, vecmath.__file__])
         _READY.append(mlp_step)
     return _READY[0]
-
-
-def preload_blas() -> None:
-    """Load the BLAS the compiled step calls (scipy's, another library than numpy's) now: a
-    thread limit (threadpoolctl, ``blas_threads``) applies only to the libraries loaded when it
-    is set, so this runs before it."""
-    import scipy.linalg.cython_blas  # noqa: F401
 
 
 class CompiledStep:
