@@ -514,7 +514,7 @@ def _grid_flags(p) -> None:
     p.add_argument(
         "--compiled",
         action=argparse.BooleanOptionalAction,
-        help="train with the compiled step (numba; about 2x faster on small dense models; "
+        help="train with the compiled step (numba; 2-3x faster a step on small dense models; "
         "numbers differ from the default step in the last bits; compiled once per machine); "
         "--no-compiled overrides a spec file's compiled = true",
     )

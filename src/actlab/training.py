@@ -79,7 +79,7 @@ class Trainer:
         is descheduled stalls every large GEMM). Results can differ in the last bits between
         thread counts for large layers (OpenBLAS splits the work differently).
     compiled : train with the compiled step (actlab.compiled, numba): a dense MLP's forward,
-        loss and backward in one call, and SGD momentum's update in one pass; about 2x faster
+        loss and backward in one call, and SGD momentum's update in one pass; 2.5-2.8x faster
         per step on small models (BENCHMARKS.md). Off by default: its rounding differs from the
         NumPy step's in the last bits (one step agrees to a few ulp), so a run's numbers belong
         to the step it used, and numba compiles it once per machine (seconds, then cached).
